@@ -8,7 +8,9 @@ stored line statistics and dedup indexes record it and are not mixed across vers
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+from functools import cache
 
 import xxhash
 
@@ -23,14 +25,30 @@ _QUOTES_AND_DASHES = str.maketrans(
     }
 )
 _NON_WORD = re.compile(r"[^\w]+|_+")
+#: ASCII characters that are not ``\w`` (plus ``_``) map to a space: the fast path's
+#: equivalent of ``_NON_WORD`` once a string is known to be ASCII.
+_ASCII_NON_WORD = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
+
+
+@cache
+def _combining_marks() -> dict[int, None]:
+    """A ``str.translate`` table deleting every combining mark (built once, ~0.1 s)."""
+    return dict.fromkeys(c for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c)))
 
 
 def normalize_for_match(text: str) -> str:
     """NFKD with accents folded, quotes and dashes unified, case folded, punctuation to
-    spaces, whitespace collapsed; digits are kept."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_QUOTES_AND_DASHES))
-    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    return " ".join(_NON_WORD.sub(" ", folded).split())
+    spaces, whitespace collapsed; digits are kept.
+
+    ASCII text (most text once accents are folded) takes a translate-table fast path that
+    gives the same output as the regex; this roughly doubles throughput.
+    """
+    text = text.translate(_QUOTES_AND_DASHES)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).translate(_combining_marks()).casefold()
+        if not text.isascii():
+            return " ".join(_NON_WORD.sub(" ", text).split())
+    return " ".join(text.lower().translate(_ASCII_NON_WORD).split())
 
 
 def match_key(text: str) -> int:
