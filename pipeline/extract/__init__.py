@@ -1,0 +1,26 @@
+"""Turn a Document into paragraphs (Lines) and metadata."""
+
+from __future__ import annotations
+
+from pipeline.extract.html import extract_html
+from pipeline.extract.lines import text_lines
+from pipeline.model import Document, Extracted
+from pipeline.outlet import choose_outlet
+
+__all__ = ["extract", "text_lines"]
+
+
+def extract(doc: Document) -> Extracted:
+    """Text documents: one Line per non-blank physical line. HTML: see :mod:`.html`.
+
+    Raises :class:`pipeline.readers.RejectedInput` (stage ``extract``) when a page has no text.
+    """
+    if doc.body_kind == "html":
+        return extract_html(doc)
+    return Extracted(
+        document=doc,
+        lines=text_lines(doc.body),
+        url=doc.url,
+        outlet=choose_outlet(doc.url, None, doc.outlet),
+        published=doc.published,
+    )

@@ -1,0 +1,87 @@
+"""Plain-text articles (one paragraph per line) and their optional ``NAME.meta.json`` sidecar."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+
+from pipeline.model import Document
+from pipeline.readers.decode import decode
+from pipeline.readers.errors import RejectedInput
+from pipeline.readers.limits import DEFAULT_LIMITS, Limits
+
+SIDECAR_SUFFIX = ".meta.json"
+SIDECAR_FIELDS = ("url", "outlet", "published", "fetched_at")
+_TEXT_SUFFIXES = (".txt.gz", ".txt")
+
+
+def decode_text(data: bytes) -> str:
+    """The text of a plain-text file (encoding chosen as in :mod:`pipeline.readers.decode`)."""
+    return decode(data).text
+
+
+def sidecar_path(rel_path: str) -> str | None:
+    """The sidecar that may sit next to a text file: ``a/NAME.txt[.gz]`` -> ``a/NAME.meta.json``.
+
+    ``None`` for files that are not plain text. Works on any str path, including names with
+    bytes that are not UTF-8 (surrogate-escaped).
+    """
+    for suffix in _TEXT_SUFFIXES:
+        if rel_path.lower().endswith(suffix):
+            return rel_path[: -len(suffix)] + SIDECAR_SUFFIX
+    return None
+
+
+def is_sidecar(rel_path: str) -> bool:
+    return posixpath.basename(rel_path).lower().endswith(SIDECAR_SUFFIX)
+
+
+def read_text(
+    path: str,
+    sha256: str,
+    data: bytes,
+    sidecar: bytes | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Document:
+    """One article from an already decompressed text file and its sidecar's bytes (if any)."""
+    text = decode(data).text
+    if _longest_line_over(text, limits.max_text_line_chars):
+        raise RejectedInput(
+            "read",
+            "line_too_long",
+            f"a line is longer than max_text_line_chars={limits.max_text_line_chars}",
+        )
+    return Document(
+        source_path=path,
+        source_sha256=sha256,
+        source_format="txt",
+        record_locator=None,
+        body=text,
+        body_kind="text",
+        **parse_sidecar(sidecar),
+    )
+
+
+def parse_sidecar(data: bytes | None) -> dict[str, str | None]:
+    """The provenance fields of a sidecar; absent or null fields are ``None``."""
+    if data is None:
+        return {}
+    try:
+        meta = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RejectedInput("read", "malformed_sidecar", f"sidecar is not JSON: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise RejectedInput("read", "malformed_sidecar", "sidecar is not a JSON object")
+    return {name: optional_str(meta, name, "malformed_sidecar") for name in SIDECAR_FIELDS}
+
+
+def optional_str(obj: dict, name: str, error_kind: str) -> str | None:
+    """``obj[name]`` when it is a string, ``None`` when absent or null; anything else is bad."""
+    value = obj.get(name)
+    if value is None or isinstance(value, str):
+        return value or None
+    raise RejectedInput("read", error_kind, f"field {name!r} is {type(value).__name__}, not text")
+
+
+def _longest_line_over(text: str, max_chars: int) -> bool:
+    return len(text) > max_chars and max(map(len, text.split("\n"))) > max_chars
