@@ -1,0 +1,45 @@
+"""Candidate pairs from shared bucket keys (LSH bands, sentence keys), as a columnar group-by.
+
+Each key column is independent: a band's (key, node) rows are sorted and cut into buckets, and
+every member of a bucket pairs with the (at most ``cap``) members ranked before it in
+canonical-priority order. Columns can run in parallel tasks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def bucket_pairs(
+    keys: np.ndarray, nodes: np.ndarray, order: np.ndarray, is_new: np.ndarray, cap: int
+) -> np.ndarray:
+    """Candidate pairs (u < v, int64 array of shape (p, 2)) from one key column.
+
+    Members of a bucket are ranked by ``order`` (lower first); each member pairs with the
+    members ranked before it, but only with the first ``cap`` of them, so a hot bucket of m
+    members costs O(m * cap) comparisons, not O(m^2). Pairs of two stored nodes are skipped:
+    they were compared when the later of them was new.
+    """
+    if len(keys) < 2:
+        return np.zeros((0, 2), np.int64)
+    perm = np.lexsort((order, keys))
+    keys, nodes, is_new = keys[perm], nodes[perm], is_new[perm]
+    new_bucket = np.r_[True, keys[1:] != keys[:-1]]
+    bucket_start = np.maximum.accumulate(np.where(new_bucket, np.arange(len(keys)), 0))
+    earlier = np.minimum(np.arange(len(keys)) - bucket_start, cap)
+    member = np.repeat(np.arange(len(keys)), earlier)
+    first_of_member = np.repeat(np.cumsum(earlier) - earlier, earlier)
+    head = bucket_start[member] + np.arange(len(member)) - first_of_member
+    keep = is_new[head] | is_new[member]
+    pairs = np.sort(np.stack([nodes[head][keep], nodes[member][keep]], axis=1), axis=1)
+    return pairs[pairs[:, 0] != pairs[:, 1]]
+
+
+def unique_pairs(pairs: list[np.ndarray]) -> np.ndarray:
+    """Distinct pairs over all columns, sorted (deterministic whatever the column order)."""
+    if not pairs:
+        return np.zeros((0, 2), np.int64)
+    both = np.concatenate(pairs)
+    width = np.int64(both.max(initial=0) + 1)
+    codes = np.unique(both[:, 0] * width + both[:, 1])
+    return np.stack([codes // width, codes % width], axis=1)

@@ -1,0 +1,115 @@
+"""Clusters from verified links and their deterministic canonical member.
+
+Near and exact links are symmetric: their connected components are the clusters. A
+containment link is directional: the cluster of the contained paragraph is absorbed into the
+cluster of its container (whose canonical then stands for both), never the reverse, so two
+wire paragraphs merged into one longer paragraph are not linked to each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+from pipeline.dedup.verify import Match
+
+
+class UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    """What clustering needs to know about a node (a distinct new text or a stored row)."""
+
+    key: tuple[str, int]  # (article_id, idx) of the node's representative row
+    priority: tuple[Hashable, ...]  # lower wins the canonical slot
+    stored_canonical: tuple[str, int] | None  # set for stored rows: their cluster's canonical
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    canonical: tuple[str, int]
+    contained: bool  # the node's cluster was absorbed into a container's cluster
+
+
+def assign(nodes: Sequence[NodeInfo], matches: Sequence[Match]) -> list[Assignment]:
+    """The canonical of every node.
+
+    A cluster holding stored rows keeps the stored canonical (the index is append-only: the
+    stored row with the best priority decides which stored cluster a bridge joins); an
+    all-new cluster takes its best-priority member.
+    """
+    uf = UnionFind(len(nodes))
+    for m in matches:
+        if m.kind == "near":
+            uf.union(m.small, m.large)
+    members: dict[int, list[int]] = {}
+    for n in range(len(nodes)):
+        members.setdefault(uf.find(n), []).append(n)
+    canonical = {root: _cluster_canonical([nodes[n] for n in ms]) for root, ms in members.items()}
+    has_stored = {
+        root for root, ms in members.items() if any(nodes[n].stored_canonical for n in ms)
+    }
+    target = _containers(uf, matches, canonical, has_stored)
+    out = []
+    for n in range(len(nodes)):
+        root = _follow(uf.find(n), target)
+        out.append(Assignment(canonical[root], root != uf.find(n)))
+    return out
+
+
+def _cluster_canonical(members: list[NodeInfo]) -> tuple[str, int]:
+    stored = [m for m in members if m.stored_canonical]
+    if stored:
+        best = min(stored, key=lambda m: m.priority)
+        assert best.stored_canonical is not None
+        return best.stored_canonical
+    return min(members, key=lambda m: m.priority).key
+
+
+def _containers(
+    uf: UnionFind,
+    matches: Sequence[Match],
+    canonical: dict[int, tuple[str, int]],
+    has_stored: set[int],
+) -> dict[int, int]:
+    """For each all-new cluster contained in another: the best container cluster (highest
+    containment, then smallest canonical id)."""
+    best: dict[int, tuple[float, tuple[str, int], int]] = {}
+    for m in matches:
+        if m.kind != "contained":
+            continue
+        inner, outer = uf.find(m.small), uf.find(m.large)
+        if inner == outer or inner in has_stored:
+            continue
+        rank = (-m.similarity, canonical[outer], outer)
+        if inner not in best or rank < best[inner]:
+            best[inner] = rank
+    return {inner: rank[2] for inner, rank in best.items()}
+
+
+def _follow(root: int, target: dict[int, int]) -> int:
+    """The outermost container of a cluster; inside a containment cycle, its smallest root
+    (the same answer from every cluster on the cycle)."""
+    path = [root]
+    while path[-1] in target:
+        nxt = target[path[-1]]
+        if nxt in path:
+            return min(path[path.index(nxt) :])
+        path.append(nxt)
+    return path[-1]

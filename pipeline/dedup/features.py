@@ -1,0 +1,102 @@
+"""Per-paragraph matching features: fingerprint, word hashes, sentence keys, cut-off flag.
+
+The only per-paragraph Python loop of the stage lives here (normalisation); everything after
+it works on flat numpy arrays with an offsets vector per paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import xxhash
+
+from pipeline.normalize import normalize_for_match
+
+# Split only at whitespace after sentence punctuation (optionally closed by a quote or
+# bracket): normalising the pieces and joining them with spaces then gives exactly
+# normalize_for_match(paragraph), so the fingerprint equals match_key(paragraph).
+_SENTENCE_BREAK = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)\]]))\s+")
+_CUT_OFF_END = re.compile(r"\w\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """Matching features of n paragraphs; ``*_offsets`` have n + 1 entries."""
+
+    fingerprint: np.ndarray  # int64, == pipeline.normalize.match_key(text)
+    word_hash: np.ndarray  # uint32, all paragraphs' words in order
+    word_offsets: np.ndarray  # int64
+    sentence_key: np.ndarray  # int64, sentences of at least min_sentence_words words
+    sentence_offsets: np.ndarray  # int64
+    ends_mid_sentence: np.ndarray  # bool: last character is a word character
+
+    @property
+    def n_words(self) -> np.ndarray:
+        return np.diff(self.word_offsets)
+
+    def words(self, i: int) -> np.ndarray:
+        return self.word_hash[self.word_offsets[i] : self.word_offsets[i + 1]]
+
+    def sentences(self, i: int) -> np.ndarray:
+        return self.sentence_key[self.sentence_offsets[i] : self.sentence_offsets[i + 1]]
+
+
+def _signed64(digest: int) -> int:
+    return digest - (1 << 63)
+
+
+def extract_features(texts: Sequence[str], min_sentence_words: int) -> Features:
+    """Normalise every paragraph once and derive all matching features from that."""
+    normalised: list[str] = []
+    fingerprints: list[int] = []
+    sentence_keys: list[int] = []
+    sentence_counts: list[int] = []
+    cut_off: list[bool] = []
+    for text in texts:
+        pieces = [normalize_for_match(s) for s in _SENTENCE_BREAK.split(text)]
+        pieces = [p for p in pieces if p]
+        norm = " ".join(pieces)
+        normalised.append(norm)
+        fingerprints.append(_signed64(xxhash.xxh64_intdigest(norm.encode())))
+        keys = [
+            _signed64(xxhash.xxh64_intdigest(p.encode()))
+            for p in pieces
+            if p.count(" ") + 1 >= min_sentence_words
+        ]
+        sentence_keys.extend(keys)
+        sentence_counts.append(len(keys))
+        cut_off.append(_CUT_OFF_END.search(text.rstrip()) is not None)
+    word_hash, word_offsets = _hash_words(normalised)
+    return Features(
+        fingerprint=np.array(fingerprints, dtype=np.int64),
+        word_hash=word_hash,
+        word_offsets=word_offsets,
+        sentence_key=np.array(sentence_keys, dtype=np.int64),
+        sentence_offsets=_offsets(np.array(sentence_counts, dtype=np.int64)),
+        ends_mid_sentence=np.array(cut_off, dtype=bool),
+    )
+
+
+def _offsets(counts: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
+
+
+def _hash_words(normalised: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """32-bit xxhash of every word, hashing each distinct word once (Arrow dictionary)."""
+    strings = pa.array(normalised, type=pa.large_string())
+    strings = pc.if_else(pc.equal(strings, ""), pa.scalar(None, pa.large_string()), strings)
+    lists = pc.split_pattern(strings, " ")
+    offsets = lists.offsets.to_numpy().astype(np.int64)
+    encoded = pc.dictionary_encode(lists.flatten())
+    distinct = encoded.dictionary.to_pylist()
+    hashes = np.fromiter(
+        (xxhash.xxh32_intdigest(w.encode()) for w in distinct), np.uint32, len(distinct)
+    )
+    return hashes[encoded.indices.to_numpy()], offsets - offsets[0]

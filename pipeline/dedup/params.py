@@ -1,0 +1,55 @@
+"""Tuning knobs of the dedup stage, and their round trip through Parquet file metadata."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+
+#: Keys an index built with other values cannot be matched against (signatures would differ).
+SIGNATURE_FIELDS: tuple[str, ...] = ("shingle_words", "bands", "rows", "seed", "min_words")
+
+
+@dataclass(frozen=True, slots=True)
+class DedupParams:
+    """Parameters of near-duplicate linking.
+
+    MinHash over word ``shingle_words``-grams with ``bands`` x ``rows`` permutations: a pair
+    with trigram Jaccard 0.5 becomes a candidate with probability ~0.99, at 0.3 with ~0.58,
+    and unrelated prose (trigram Jaccard < 0.01) almost never. Candidates are verified on
+    word-bigram sets, which tolerate a changed word better than trigrams.
+    """
+
+    shingle_words: int = 3
+    bands: int = 32
+    rows: int = 3
+    seed: int = 1
+    #: Paragraphs with fewer words link only on an exact normalised match.
+    min_words: int = 8
+    #: Sentences of at least this many words are candidate keys (finds containment).
+    min_sentence_words: int = 6
+    #: Word-bigram Jaccard at or above which a verified pair is a near duplicate.
+    near_threshold: float = 0.5
+    #: Share of the shorter paragraph's bigrams found in the longer one for "contained".
+    contain_threshold: float = 0.8
+    #: The container must have at least this many times the contained paragraph's words.
+    contain_min_ratio: float = 1.3
+    #: A bucket (band or sentence key) keeps only its first members in canonical order.
+    hot_bucket_cap: int = 50
+    #: A normalised text found in more distinct articles than this is furniture (a
+    #: "Comments" line, a newsletter prompt): it still links exactly but skips the near stage.
+    furniture_max_articles: int = 50
+
+    @property
+    def num_perm(self) -> int:
+        return self.bands * self.rows
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> DedupParams:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in json.loads(text).items() if k in known})
+
+    def signature_compatible(self, other: DedupParams) -> bool:
+        return all(getattr(self, f) == getattr(other, f) for f in SIGNATURE_FIELDS)
