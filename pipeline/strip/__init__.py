@@ -1,0 +1,25 @@
+"""Boilerplate stripping: remove everything from an article's lines that is not the article.
+
+>>> from pipeline.model import Line
+>>> stripped = Stripper().strip([Line(0, "Story text."), Line(1, "Advertisement")])
+>>> [r.kind for r in stripped.removed]
+['ad_marker']
+"""
+
+from pipeline.strip.explain import render_explanation
+from pipeline.strip.rules import Rule, RuleError, RuleSet, load_rules
+from pipeline.strip.stats import LINE_STATS_SCHEMA, LineStats, count_lines, merge_counts
+from pipeline.strip.stripper import Stripper
+
+__all__ = [
+    "LINE_STATS_SCHEMA",
+    "LineStats",
+    "Rule",
+    "RuleError",
+    "RuleSet",
+    "Stripper",
+    "count_lines",
+    "load_rules",
+    "merge_counts",
+    "render_explanation",
+]

@@ -1,0 +1,106 @@
+"""Values lifted from removed lines: publish date, author, credits.
+
+Removing a byline must not lose who wrote the story or when; these helpers read them from
+the removed text so they can fill :class:`pipeline.model.Stripped`.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+_MONTH = (
+    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_TIME = (
+    r"(?:\s*[,|•·@-]?\s*(?:at\s+)?(?P<h>\d{1,2})[:.](?P<min>\d{2})"
+    r"\s*(?P<ampm>[ap])?\.?(?:m\.?)?)?"
+)
+_DATES = [
+    re.compile(rf"\b{_MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}}){_TIME}", re.I),
+    re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<y>\d{{4}}){_TIME}", re.I),
+    re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ](?P<h>\d{2}):(?P<min>\d{2}))?"),
+]
+_PUBLISHED_FIRST = re.compile(r"^\s*(?:published|posted|first published|by\b)", re.I)
+_NAME = (
+    r"(?:[A-Z][\w'’.-]+|[A-Z]\.)"
+    r"(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|der|da|di|la|le|bin|al|del))+"
+)
+_BYLINE = re.compile(
+    rf"^\s*(?:by|written by|words by|reporting by|story by)\s*:?\s+(?P<names>{_NAME}"
+    rf"(?:\s*(?:,|and|&)\s*{_NAME})*)",
+    re.I,
+)
+_ROLE_WORDS = frozenset(
+    {
+        "staff", "writer", "writers", "reporter", "reporters", "correspondent", "editor",
+        "editors", "columnist", "contributor", "photographer", "press", "news", "wire",
+        "service", "services",
+    }
+)
+_NAME_SPLIT = re.compile(r"\s*(?:,|\band\b|&)\s*")
+_CREDIT_WRAPPER = re.compile(
+    r"^[\s(\[—–-]*(?:courtesy(?: of)?|source|via|credit|from|photo(?:graph)?s?|images?|"
+    r"pictures?|video)?\s*(?:by|:)?\s*|\s*(?:contributed(?: to)?(?: this)?(?: report| story)?|"
+    r"originally published (?:on|in|by)|information from\s*:)\s*",
+    re.I,
+)
+
+
+def parse_date(text: str) -> str | None:
+    """The first date in ``text`` as ISO ``YYYY-MM-DD``, or ``YYYY-MM-DDTHH:MM:00`` when a
+    clock time follows it (no zone: the source seldom gives one we can trust)."""
+    for pattern in _DATES:
+        m = pattern.search(text)
+        if not m:
+            continue
+        groups = m.groupdict()
+        month = _MONTHS[groups["mon"][:3].lower()] if groups.get("mon") else int(groups["m"])
+        day, year = int(groups["d"]), int(groups["y"])
+        if not (1 <= month <= 12 and 1 <= day <= 31 and 1900 <= year <= 2100):
+            continue
+        date = f"{year:04d}-{month:02d}-{day:02d}"
+        if groups.get("h"):
+            hour, ampm = int(groups["h"]), (groups.get("ampm") or "").lower()
+            if ampm:
+                hour = hour % 12 + (12 if ampm == "p" else 0)
+            # "12:00 AM" is what CMSs print when they store no time: treat it as unknown.
+            if hour < 24 and not (hour == 0 and groups["min"] == "00" and ampm):
+                return f"{date}T{hour:02d}:{int(groups['min']):02d}:00"
+        return date
+    return None
+
+
+def published_from(lines: list[str]) -> str | None:
+    """The publish date among byline/publish lines: "Published"/"Posted"/byline stamps win
+    over "Updated" ones; the first date otherwise."""
+    ordered = sorted(lines, key=lambda t: not _PUBLISHED_FIRST.match(t))
+    for text in ordered:
+        if date := parse_date(text):
+            return date
+    return None
+
+
+def author_from(lines: list[str]) -> str | None:
+    """Names from the first "By ..." line, joined by ", "."""
+    for text in lines:
+        if m := _BYLINE.match(text):
+            names = [
+                n.strip()
+                for n in _NAME_SPLIT.split(m.group("names"))
+                if n.strip() and not _ROLE_WORDS & set(n.lower().split())
+            ]
+            return ", ".join(names) or None
+    return None
+
+
+def credit_from(text: str) -> str | None:
+    """The credited party of a credit line or fragment: "(Courtesy BBC)" -> "BBC"."""
+    cleaned = _CREDIT_WRAPPER.sub(" ", text).strip(" ()[]—–-.:;,|")
+    return cleaned or None

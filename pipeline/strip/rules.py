@@ -1,0 +1,294 @@
+"""Rule files: pattern knowledge by kind, kept as data that users extend without code.
+
+A rule file is TOML (``pipeline/rules/<language>.toml``, ``any.toml`` for rules that hold in
+every language). Each file names its language and lists rules; every rule has an ``id`` (what
+a removal records), a ``kind`` (one of :data:`pipeline.model.REMOVAL_KINDS`) and a regex
+``pattern`` or a ``phrases`` list. See ``docs/stripping.md`` for the format.
+
+Rules are compiled once per process into one alternation per (language, anchor), so a line
+costs a handful of regex calls however many rules there are.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline.model import REMOVAL_KINDS
+
+PACKAGE_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+ANY_LANGUAGE = "any"
+ANCHORS = ("full", "start", "end", "any")
+_RULE_KEYS = {
+    "id", "kind", "pattern", "phrases", "anchor", "weight", "max_words", "fragment",
+    "case_sensitive", "opens_list", "guard", "note",
+}
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?P<")
+
+
+class RuleError(ValueError):
+    """A rule file or a rule in it is invalid; the message names both."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One pattern and what a match means.
+
+    ``anchor``: ``full`` the whole line must match; ``start``/``end`` the match must begin or
+    end the line; ``any`` anywhere. ``fragment`` (start/end only): remove just the matched
+    text and keep the rest of the line. ``max_words``: the rule does not apply to longer
+    lines. ``opens_list``: the line heads a list, so the title-like lines after it share its
+    kind. ``guard``: topic words; when the article's own body uses them, the rule's weight is
+    halved (a story about cookies is not a cookie notice).
+    """
+
+    id: str
+    kind: str
+    language: str
+    pattern: str
+    anchor: str = "any"
+    weight: float = 1.0
+    max_words: int | None = None
+    fragment: bool = False
+    case_sensitive: bool = False
+    opens_list: bool = False
+    guard: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    """A rule that matched a line, with the matched span."""
+
+    rule: Rule
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class CompiledRules:
+    """The rules for one language (plus language-independent ones), one regex per anchor."""
+
+    rules: tuple[Rule, ...]
+    by_group: dict[str, Rule] = field(default_factory=dict)
+    regexes: dict[str, re.Pattern[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for anchor in ANCHORS:
+            members = sorted(
+                (r for r in self.rules if r.anchor == anchor), key=lambda r: -r.weight
+            )
+            if not members:
+                continue
+            branches = []
+            for rule in members:
+                group = f"r{len(self.by_group)}"
+                self.by_group[group] = rule
+                body = f"(?-i:{rule.pattern})" if rule.case_sensitive else rule.pattern
+                branches.append(f"(?P<{group}>{body})")
+            alternation = "|".join(branches)
+            if anchor == "end":
+                alternation = f"(?:{alternation})\\s*\\Z"
+            self.regexes[anchor] = re.compile(alternation, re.IGNORECASE)
+
+    def match(self, text: str, n_words: int) -> list[RuleHit]:
+        """Every rule hit on ``text`` (already stripped), at most one per anchor except
+        ``any``, which reports each distinct rule that occurs."""
+        hits: list[RuleHit] = []
+        regexes = self.regexes
+        if (rx := regexes.get("full")) and (m := rx.fullmatch(text)):
+            hits.append(self._hit(m))
+        if (rx := regexes.get("start")) and (m := rx.match(text)):
+            hits.append(self._hit(m))
+        if rx := regexes.get("end"):
+            offset = max(0, len(text) - 240)
+            if m := rx.search(text, offset):
+                hits.append(self._hit(m))
+        if rx := regexes.get("any"):
+            seen: set[str] = set()
+            for m in rx.finditer(text):
+                if m.lastgroup not in seen:
+                    seen.add(m.lastgroup or "")
+                    hits.append(self._hit(m))
+        return [h for h in hits if h.rule.max_words is None or n_words <= h.rule.max_words]
+
+    def _hit(self, m: re.Match[str]) -> RuleHit:
+        group = m.lastgroup or ""
+        return RuleHit(self.by_group[group], m.start(group), m.end(group))
+
+
+@dataclass(slots=True)
+class RuleSet:
+    """All loaded rules, and per language their compiled form and stop words."""
+
+    rules: tuple[Rule, ...]
+    stopwords: dict[str, frozenset[str]]
+    _compiled: dict[str, CompiledRules] = field(default_factory=dict, repr=False)
+
+    @property
+    def languages(self) -> set[str]:
+        return {r.language for r in self.rules} | set(self.stopwords)
+
+    def for_language(self, language: str | None) -> CompiledRules:
+        """Rules that apply to an article in ``language``: its own and the ``any`` rules.
+        An unknown (``None``) language gets only the ``any`` rules."""
+        lang = base_language(language)
+        if lang not in self._compiled:
+            wanted = {ANY_LANGUAGE, lang}
+            rules = tuple(r for r in self.rules if r.language in wanted)
+            self._compiled[lang] = CompiledRules(rules)
+        return self._compiled[lang]
+
+    def stopwords_for(self, language: str | None) -> frozenset[str]:
+        return self.stopwords.get(base_language(language), frozenset()) | self.stopwords.get(
+            ANY_LANGUAGE, frozenset()
+        )
+
+    def __getstate__(self) -> tuple[tuple[Rule, ...], dict[str, frozenset[str]]]:
+        return self.rules, self.stopwords
+
+    def __setstate__(self, state: tuple[tuple[Rule, ...], dict[str, frozenset[str]]]) -> None:
+        self.rules, self.stopwords = state
+        self._compiled = {}
+
+
+def base_language(language: str | None) -> str:
+    """``"en-GB"`` -> ``"en"``; ``None`` -> ``"any"`` (only language-independent rules)."""
+    if not language:
+        return ANY_LANGUAGE
+    return language.replace("_", "-").split("-")[0].lower()
+
+
+def load_rules(rules_dirs: Sequence[str | Path] = ()) -> RuleSet:
+    """The package's rule files plus every ``*.toml`` in ``rules_dirs``, validated."""
+    return _load_cached(tuple(str(Path(d).resolve()) for d in rules_dirs))
+
+
+@lru_cache(maxsize=8)
+def _load_cached(rules_dirs: tuple[str, ...]) -> RuleSet:
+    files = [*sorted(PACKAGE_RULES_DIR.glob("*.toml"))]
+    for directory in rules_dirs:
+        path = Path(directory)
+        if not path.is_dir():
+            raise RuleError(f"{path}: rules directory does not exist")
+        files.extend(sorted(path.glob("*.toml")))
+    rules: list[Rule] = []
+    stopwords: dict[str, set[str]] = {}
+    seen_ids: dict[str, str] = {}
+    for path in files:
+        language, file_rules, words = parse_rule_file(path)
+        for rule in file_rules:
+            if rule.id in seen_ids:
+                raise RuleError(f"{path}: rule {rule.id!r} already defined in {seen_ids[rule.id]}")
+            seen_ids[rule.id] = str(path)
+            rules.append(rule)
+        stopwords.setdefault(language, set()).update(words)
+    return RuleSet(tuple(rules), {k: frozenset(v) for k, v in stopwords.items()})
+
+
+def parse_rule_file(path: Path) -> tuple[str, list[Rule], list[str]]:
+    """Read and validate one rule file: (language, rules, stop words)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise RuleError(f"{path}: cannot read rule file: {exc}") from exc
+    language = data.get("language")
+    if not isinstance(language, str) or not language:
+        raise RuleError(f"{path}: missing top-level 'language' (e.g. language = \"en\")")
+    language = base_language(language)
+    words = data.get("stopwords", [])
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise RuleError(f"{path}: 'stopwords' must be a list of strings")
+    raw_rules = data.get("rule", [])
+    if not isinstance(raw_rules, list):
+        raise RuleError(f"{path}: rules must be an array of tables ([[rule]])")
+    rules = [_parse_rule(path, language, i, raw) for i, raw in enumerate(raw_rules)]
+    return language, rules, [w.casefold() for w in words]
+
+
+def _parse_rule(path: Path, language: str, index: int, raw: object) -> Rule:
+    if not isinstance(raw, dict):
+        raise RuleError(f"{path}: rule #{index + 1} is not a table")
+    rule_id = raw.get("id")
+    where = f"{path}: rule {rule_id!r}" if rule_id else f"{path}: rule #{index + 1}"
+
+    def fail(message: str) -> RuleError:
+        return RuleError(f"{where}: {message}")
+
+    if not isinstance(rule_id, str) or not re.fullmatch(r"[\w.\-:]+", rule_id):
+        raise fail("'id' must be a non-empty string of letters, digits, '.', '-', '_', ':'")
+    if unknown := set(raw) - _RULE_KEYS:
+        raise fail(f"unknown keys {sorted(unknown)}; allowed: {sorted(_RULE_KEYS)}")
+    kind = raw.get("kind")
+    if kind not in REMOVAL_KINDS:
+        raise fail(f"kind {kind!r} is not one of {', '.join(REMOVAL_KINDS)}")
+    anchor = raw.get("anchor", "any")
+    if anchor not in ANCHORS:
+        raise fail(f"anchor {anchor!r} is not one of {', '.join(ANCHORS)}")
+    pattern = _pattern_of(raw, fail)
+    weight = raw.get("weight", 1.0)
+    if not isinstance(weight, int | float) or not 0 < weight <= 3:
+        raise fail("'weight' must be a number in (0, 3]")
+    max_words = raw.get("max_words")
+    if max_words is not None and (not isinstance(max_words, int) or max_words < 1):
+        raise fail("'max_words' must be a positive integer")
+    fragment = raw.get("fragment", False)
+    if fragment and anchor not in ("start", "end"):
+        raise fail("'fragment = true' needs anchor 'start' or 'end'")
+    guard = raw.get("guard", [])
+    if not isinstance(guard, list) or not all(isinstance(g, str) for g in guard):
+        raise fail("'guard' must be a list of words")
+    for flag in ("fragment", "case_sensitive", "opens_list"):
+        if not isinstance(raw.get(flag, False), bool):
+            raise fail(f"'{flag}' must be true or false")
+    return Rule(
+        id=rule_id,
+        kind=kind,
+        language=language,
+        pattern=pattern,
+        anchor=anchor,
+        weight=float(weight),
+        max_words=max_words,
+        fragment=fragment,
+        case_sensitive=raw.get("case_sensitive", False),
+        opens_list=raw.get("opens_list", False),
+        guard=tuple(g.casefold() for g in guard),
+        source=str(path),
+    )
+
+
+def _pattern_of(raw: dict, fail) -> str:
+    pattern, phrases = raw.get("pattern"), raw.get("phrases")
+    if (pattern is None) == (phrases is None):
+        raise fail("give exactly one of 'pattern' (a regex) or 'phrases' (a list of strings)")
+    if phrases is not None:
+        if not isinstance(phrases, list) or not phrases or not all(
+            isinstance(p, str) and p.strip() for p in phrases
+        ):
+            raise fail("'phrases' must be a non-empty list of non-empty strings")
+        return _phrases_to_regex(phrases)
+    if not isinstance(pattern, str) or not pattern:
+        raise fail("'pattern' must be a non-empty string")
+    if _BACKREFERENCE.search(pattern):
+        raise fail("named groups and backreferences are not allowed; use (?:...) groups")
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise fail(f"invalid regex: {exc}") from exc
+    return pattern
+
+
+def _phrases_to_regex(phrases: Iterable[str]) -> str:
+    """Literal phrases, whitespace-tolerant and word-bounded."""
+    parts = []
+    for phrase in sorted(set(phrases), key=len, reverse=True):
+        words = [re.escape(w) for w in phrase.split()]
+        body = r"\s+".join(words)
+        lead = r"\b" if phrase[0].isalnum() else ""
+        tail = r"\b" if phrase[-1].isalnum() else ""
+        parts.append(f"{lead}{body}{tail}")
+    return "(?:" + "|".join(parts) + ")"

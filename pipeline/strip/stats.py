@@ -1,0 +1,183 @@
+"""Corpus statistics: lines that recur across unrelated stories are page furniture.
+
+A line that appears in many articles of one outlet ("Snow warning for part of West Sussex"
+in a sidebar, a sign-off) is furniture; a quote that several outlets carry while covering one
+story is not. To tell the two apart, each line key carries a sketch of the vocabulary of the
+documents it appeared in: a bottom-k sample (KMV) of the union of their content-word hashes,
+plus the summed vocabulary sizes. If the host documents share their vocabulary (one story),
+the union barely grows with each new host; if they are unrelated, it grows by nearly a whole
+document each time. The sketch merges associatively (bottom-k of a union is the bottom-k of
+the union of bottom-k's), so partial tables from batches merge in any order and counts persist
+across runs.
+
+The same document must be counted once: the flow passes only documents not ingested before.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pyarrow as pa
+import xxhash
+
+from pipeline.model import Line
+from pipeline.normalize import NORMALIZER_VERSION, match_key
+from pipeline.strip.text import content_words, words
+
+#: Sketch size: the union estimate's relative error is about 1/sqrt(K - 2), ~13%.
+SKETCH_SIZE = 64
+#: Longer lines are story paragraphs; they are not counted (keeps the table small).
+MAX_COUNTED_WORDS = 64
+#: ``merge_counts`` drops single-document rows once a table grows past this many rows.
+DEFAULT_MAX_ROWS = 2_000_000
+
+LINE_STATS_SCHEMA = pa.schema(
+    [
+        pa.field("normalizer", pa.int32(), nullable=False),
+        pa.field("outlet", pa.string()),
+        pa.field("key", pa.int64(), nullable=False),
+        pa.field("docs", pa.int64(), nullable=False),
+        pa.field("terms", pa.int64(), nullable=False),
+        pa.field("sketch", pa.list_(pa.int64()), nullable=False),
+    ]
+)
+
+_Row = tuple[int, int, set[int]]  # docs, terms, sketch
+
+
+def count_lines(docs: Iterable[tuple[str | None, Sequence[Line]]]) -> pa.Table:
+    """Partial counts for one batch of new documents, given as ``(outlet, lines)`` pairs."""
+    acc: dict[tuple[str | None, int], _Row] = {}
+    for outlet, lines in docs:
+        keys, vocabulary = set(), set()
+        for line in lines:
+            tokens = words(line.text)
+            if not tokens:
+                continue
+            vocabulary |= content_words(tokens, frozenset())
+            if len(tokens) <= MAX_COUNTED_WORDS:
+                keys.add(match_key(line.text))
+        hashes = [xxhash.xxh64_intdigest(w.encode()) - (1 << 63) for w in vocabulary]
+        sketch = set(heapq.nsmallest(SKETCH_SIZE, hashes))
+        for key in keys:
+            _add(acc, (outlet, key), (1, len(vocabulary), sketch))
+    return _to_table(acc)
+
+
+def merge_counts(tables: Sequence[pa.Table], *, max_rows: int = DEFAULT_MAX_ROWS) -> pa.Table:
+    """Merge partial or stored tables (associative and commutative).
+
+    To stay bounded, a merged table over ``max_rows`` rows drops the keys seen in a single
+    document. Furniture is not lost that way: it recurs in nearly every article of its outlet,
+    so any batch with two articles from that outlet counts it twice and the row survives.
+    """
+    acc: dict[tuple[str | None, int], _Row] = {}
+    for table in tables:
+        table = table.select(LINE_STATS_SCHEMA.names).filter(
+            pa.compute.equal(table["normalizer"], NORMALIZER_VERSION)
+        )
+        for outlet, key, docs, terms, sketch in zip(
+            *(table[c].to_pylist() for c in ("outlet", "key", "docs", "terms", "sketch")),
+            strict=True,
+        ):
+            _add(acc, (outlet, key), (docs, terms, set(sketch)))
+    if len(acc) > max_rows:
+        acc = {k: v for k, v in acc.items() if v[0] > 1}
+        if len(acc) > max_rows:
+            acc = dict(heapq.nlargest(max_rows, acc.items(), key=lambda kv: kv[1][0]))
+    return _to_table(acc)
+
+
+def _add(acc: dict[tuple[str | None, int], _Row], where: tuple[str | None, int], row: _Row) -> None:
+    old = acc.get(where)
+    if old is None:
+        acc[where] = row
+        return
+    union = old[2] | row[2]
+    if len(union) > SKETCH_SIZE:
+        union = set(heapq.nsmallest(SKETCH_SIZE, union))
+    acc[where] = (old[0] + row[0], old[1] + row[1], union)
+
+
+def _to_table(acc: dict[tuple[str | None, int], _Row]) -> pa.Table:
+    items = sorted(acc.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))
+    return pa.table(
+        {
+            "normalizer": [NORMALIZER_VERSION] * len(items),
+            "outlet": [k[0] for k, _ in items],
+            "key": [k[1] for k, _ in items],
+            "docs": [v[0] for _, v in items],
+            "terms": [v[1] for _, v in items],
+            "sketch": [sorted(v[2]) for _, v in items],
+        },
+        schema=LINE_STATS_SCHEMA,
+    )
+
+
+def distinct_stories(docs: int, terms: int, sketch: Sequence[int]) -> float:
+    """How many documents' worth of distinct vocabulary the host documents hold: about 1
+    for copies of one story, about ``docs`` for unrelated stories."""
+    if docs == 0 or terms == 0:
+        return 0.0
+    if len(sketch) < SKETCH_SIZE:
+        union = float(len(sketch))
+    else:
+        kth = (max(sketch) + (1 << 63) + 1) / float(1 << 64)
+        union = (SKETCH_SIZE - 1) / kth
+    return max(1.0, union / (terms / docs))
+
+
+@dataclass(frozen=True, slots=True)
+class Furniture:
+    """Why a line counts as furniture: the rule id and the evidence strength (0..)."""
+
+    rule: str
+    score: float
+
+
+@dataclass(slots=True)
+class LineStats:
+    """Lookup of recurring lines. ``min_docs`` documents are needed, spread over at least
+    ``min_stories`` distinct stories (see :func:`distinct_stories`)."""
+
+    by_outlet: dict[tuple[str | None, int], float]
+    by_key: dict[int, float]
+    min_docs: int = 3
+    min_stories: float = 2.5
+
+    @classmethod
+    def from_table(
+        cls, table: pa.Table, *, min_docs: int = 3, min_stories: float = 2.5
+    ) -> LineStats:
+        merged: dict[tuple[str | None, int], _Row] = {}
+        by_outlet: dict[tuple[str | None, int], float] = {}
+        table = table.filter(pa.compute.equal(table["normalizer"], NORMALIZER_VERSION))
+        for outlet, key, docs, terms, sketch in zip(
+            *(table[c].to_pylist() for c in ("outlet", "key", "docs", "terms", "sketch")),
+            strict=True,
+        ):
+            if docs >= min_docs:
+                by_outlet[(outlet, key)] = distinct_stories(docs, terms, sketch)
+            _add(merged, (None, key), (docs, terms, set(sketch)))
+        by_key = {
+            key: distinct_stories(*row)
+            for (_, key), row in merged.items()
+            if row[0] >= min_docs
+        }
+        return cls(by_outlet, by_key, min_docs, min_stories)
+
+    def furniture(self, key: int, outlet: str | None) -> Furniture | None:
+        """Evidence that the line with ``key`` is furniture, or ``None``."""
+        if outlet is not None:
+            stories = self.by_outlet.get((outlet, key), 0.0)
+            if stories >= self.min_stories:
+                return Furniture("stats.outlet-recurring", 1.0 + min(stories, 10) / 20)
+        stories = self.by_key.get(key, 0.0)
+        if stories >= self.min_stories + 1:
+            return Furniture("stats.corpus-recurring", 1.0 + min(stories, 10) / 20)
+        return None
+
+    def __len__(self) -> int:
+        return len(self.by_outlet) + len(self.by_key)

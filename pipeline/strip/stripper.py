@@ -1,0 +1,341 @@
+"""The stripper: one scored decision per line from patterns, corpus statistics and position.
+
+Every non-blank line collects evidence, each piece with a kind, a rule id and a weight:
+
+* pattern rules (``pipeline/rules/*.toml``) for the article's language and ``any``;
+* corpus statistics (:mod:`pipeline.strip.stats`): the line recurs across unrelated stories;
+* position and relevance: a short title-like line outside the article body whose vocabulary
+  the body does not share is a link to another story; the headline repeated is a duplicate;
+* context: lines under a list header ("Related stories") and weak hits next to strong ones.
+
+A line goes when its evidence reaches 1.0. Content evidence lowers it: matches inside
+quotation marks do not count, and a rule's weight is halved when the story itself is about
+the rule's topic (its ``guard`` words run through the body).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pipeline.model import Line, Removal, Stripped
+from pipeline.normalize import match_key
+from pipeline.strip import meta
+from pipeline.strip.rules import CompiledRules, Rule, RuleSet, load_rules
+from pipeline.strip.stats import MAX_COUNTED_WORDS, LineStats
+from pipeline.strip.text import (
+    content_words,
+    ends_sentence,
+    has_letters,
+    inside_quotes,
+    is_title_like,
+    simple_key,
+    words,
+)
+
+THRESHOLD = 1.0
+#: Prose lines (this many words or more, ending a sentence) delimit the article body.
+BODY_MIN_WORDS = 12
+#: An edge line sharing at most this share of its vocabulary with the body is unrelated.
+UNRELATED_OVERLAP = 0.2
+#: A line with a weak hit next to a removed line of the same kind gets this much more.
+NEIGHBOUR_BONUS = 0.5
+_CREDIT_KINDS = ("syndication_credit", "photo_caption")
+
+
+@dataclass(slots=True)
+class _Item:
+    """A non-blank line and the evidence gathered about it."""
+
+    line: Line
+    text: str
+    tokens: list[str]
+    vocab: set[str]
+    score: float = 0.0
+    top: float = 0.0
+    kind: str = ""
+    rule: str = ""
+    weak_kind: str = ""
+    fragment: tuple[int, int, Rule] | None = None
+    opens_list: bool = False
+    is_body: bool = False
+    guarded: list[Rule] = field(default_factory=list)
+
+    @property
+    def n_words(self) -> int:
+        return len(self.tokens)
+
+    @property
+    def removed(self) -> bool:
+        return self.score >= THRESHOLD
+
+    def add(self, weight: float, kind: str, rule: str) -> None:
+        self.score += weight
+        if weight > self.top:
+            self.top, self.kind, self.rule = weight, kind, rule
+
+
+class Stripper:
+    """Removes page furniture from an article's lines and explains every removal.
+
+    Cheap to call per article; picklable (rules recompile lazily after unpickling).
+    """
+
+    def __init__(self, rules: RuleSet | None = None, stats: LineStats | None = None) -> None:
+        self.rules = rules if rules is not None else load_rules()
+        self.stats = stats
+
+    def strip(
+        self,
+        lines: Sequence[Line],
+        *,
+        outlet: str | None = None,
+        language: str | None = "en",
+        title: str | None = None,
+    ) -> Stripped:
+        compiled = self.rules.for_language(language)
+        stopwords = self.rules.stopwords_for(language)
+        items = [_item(line, stopwords) for line in lines if line.text.strip()]
+        for item in items:
+            _match_patterns(item, compiled)
+        body = _mark_body(items)
+        body_df = _document_frequency(body)
+        _apply_guards(items, body_df)
+        title_item = _find_title(items, body_df, title)
+        if title_item is not None:
+            body_df.update(title_item.vocab - set(body_df))
+        _mark_repeats(items, title_item)
+        if self.stats is not None:
+            self._add_statistics(items, outlet)
+        if len(body) >= 2:
+            _mark_unrelated_edges(items, body_df, title_item)
+        _extend_lists(items)
+        _add_neighbour_bonus(items)
+        return _result(items, title_item, title)
+
+    def _add_statistics(self, items: list[_Item], outlet: str | None) -> None:
+        assert self.stats is not None
+        for item in items:
+            if item.removed or item.n_words > MAX_COUNTED_WORDS:
+                continue
+            found = self.stats.furniture(match_key(item.text), outlet)
+            if found is not None:
+                item.add(found.score, item.weak_kind or _shape_kind(item), found.rule)
+
+
+def _item(line: Line, stopwords: frozenset[str]) -> _Item:
+    text = line.text.strip()
+    tokens = words(text)
+    return _Item(line, text, tokens, content_words(tokens, stopwords))
+
+
+def _match_patterns(item: _Item, compiled: CompiledRules) -> None:
+    for hit in compiled.match(item.text, item.n_words):
+        rule = hit.rule
+        if rule.anchor != "full" and inside_quotes(item.text, hit.start):
+            continue
+        if rule.fragment and has_letters(item.text[: hit.start] + item.text[hit.end :]):
+            if item.fragment is None:
+                item.fragment = (hit.start, hit.end, rule)
+            continue
+        if rule.guard:
+            item.guarded.append(rule)
+        item.add(rule.weight, rule.kind, rule.id)
+        item.opens_list |= rule.opens_list
+        if not item.weak_kind:
+            item.weak_kind = rule.kind
+
+
+def _mark_body(items: list[_Item]) -> list[_Item]:
+    body = []
+    for item in items:
+        item.is_body = (
+            item.score < 0.5 and item.n_words >= BODY_MIN_WORDS and ends_sentence(item.text)
+        )
+        if item.is_body:
+            body.append(item)
+    return body
+
+
+def _document_frequency(body: list[_Item]) -> Counter[str]:
+    df: Counter[str] = Counter()
+    for item in body:
+        df.update(item.vocab)
+    return df
+
+
+def _apply_guards(items: list[_Item], body_df: Counter[str]) -> None:
+    """Halve a rule's weight where the story itself is about its topic: the guard words
+    occur in two or more body paragraphs that no rule matched."""
+    for item in items:
+        for rule in item.guarded:
+            others = sum(
+                1
+                for other in items
+                if other is not item and other.is_body and other.score == 0.0
+                and any(w in other.tokens for w in rule.guard)
+            )
+            if others >= 2:
+                item.score -= rule.weight / 2
+
+
+def _overlap(item: _Item, body_df: Counter[str]) -> float:
+    """Share of the line's content words that occur in the body, excluding the line itself."""
+    if not item.vocab:
+        return 1.0
+    own = 1 if item.is_body else 0
+    return sum(1 for w in item.vocab if body_df[w] > own) / len(item.vocab)
+
+
+def _find_title(items: list[_Item], body_df: Counter[str], title: str | None) -> _Item | None:
+    """The headline: the line equal to the given title, else the first title-like line before
+    the body that shares its vocabulary."""
+    if title:
+        key = simple_key(words(title))
+        return next((i for i in items if simple_key(i.tokens) == key), None)
+    for item in items:
+        if item.is_body:
+            return None
+        if item.removed or not is_title_like(item.text, item.n_words, 25) or item.n_words < 2:
+            continue
+        if not body_df or _overlap(item, body_df) >= 0.25:
+            return item
+    return None
+
+
+def _mark_repeats(items: list[_Item], title_item: _Item | None) -> None:
+    """A repeated headline, and a teaser that is a cut-off copy of another line."""
+    keys = [simple_key(i.tokens) for i in items]
+    if title_item is not None:
+        title_key = simple_key(title_item.tokens)
+        for item, key in zip(items, keys, strict=True):
+            if item is not title_item and key == title_key:
+                item.add(THRESHOLD, "duplicate_headline", "position.repeated-headline")
+    for index, item in enumerate(items):
+        if item is title_item or item.removed or item.n_words < 8 or ends_sentence(item.text):
+            continue
+        if not item.text[-1].isalnum():
+            continue
+        full, prefix = keys[index], simple_key(item.tokens[:-1])
+        if any(
+            j != index and len(k) > len(full) and prefix in k and full not in k
+            for j, k in enumerate(keys)
+        ):
+            item.add(THRESHOLD, "truncated_teaser", "position.cut-off-copy")
+
+
+def _mark_unrelated_edges(
+    items: list[_Item], body_df: Counter[str], title_item: _Item | None
+) -> None:
+    """Title-like lines before or after the body whose words the body does not use."""
+    positions = [n for n, item in enumerate(items) if item.is_body]
+    first, last = positions[0], positions[-1]
+    for n, item in enumerate(items):
+        if first <= n <= last or item is title_item or item.removed:
+            continue
+        if not is_title_like(item.text, item.n_words) or not item.vocab:
+            continue
+        if _overlap(item, body_df) > UNRELATED_OVERLAP:
+            continue
+        if len(item.vocab) >= 2:
+            kind = "related_link" if item.n_words >= 4 else "navigation"
+            item.add(THRESHOLD, item.weak_kind or kind, "position.unrelated-edge-line")
+        elif _in_menu_run(items, n, body_df):
+            item.add(THRESHOLD, "navigation", "position.edge-menu")
+
+
+def _in_menu_run(items: list[_Item], n: int, body_df: Counter[str]) -> bool:
+    """Whether a one-word line is part of a run of three or more short unrelated lines
+    without digits: a menu, not an address or a list in the story."""
+
+    def menu_like(k: int) -> bool:
+        if not 0 <= k < len(items):
+            return False
+        other = items[k]
+        return (
+            other.n_words <= 3
+            and not any(ch.isdigit() for ch in other.text)
+            and not ends_sentence(other.text)
+            and _overlap(other, body_df) <= UNRELATED_OVERLAP
+        )
+
+    if not menu_like(n):
+        return False
+    return (menu_like(n - 1) and (menu_like(n - 2) or menu_like(n + 1))) or (
+        menu_like(n + 1) and menu_like(n + 2)
+    )
+
+
+def _extend_lists(items: list[_Item]) -> None:
+    """Title-like lines under a list header ("Related stories:") share the header's kind."""
+    header: _Item | None = None
+    for item in items:
+        if item.removed and item.opens_list:
+            header = item
+            continue
+        if header is None:
+            continue
+        if item.is_body or not (is_title_like(item.text, item.n_words) or item.n_words <= 10):
+            header = None
+            continue
+        if not item.removed:
+            item.add(THRESHOLD, header.kind, f"{header.rule}:list")
+
+
+def _add_neighbour_bonus(items: list[_Item]) -> None:
+    """A weak hit next to a removed line of the same kind completes a block."""
+    changed = True
+    while changed:
+        changed = False
+        for n, item in enumerate(items):
+            if item.removed or item.score < 0.4 or not item.weak_kind:
+                continue
+            neighbours = items[max(0, n - 1) : n] + items[n + 1 : n + 2]
+            if any(o.removed and o.kind == item.weak_kind for o in neighbours):
+                item.score += NEIGHBOUR_BONUS
+                changed = True
+
+
+def _shape_kind(item: _Item) -> str:
+    """A kind for a line that statistics alone flagged, from its shape."""
+    if is_title_like(item.text, item.n_words):
+        return "related_link" if item.n_words >= 4 else "navigation"
+    return "other"
+
+
+def _result(items: list[_Item], title_item: _Item | None, title: str | None) -> Stripped:
+    kept: list[Line] = []
+    removed: list[Removal] = []
+    for item in items:
+        source = item.line.source_line
+        if item.removed:
+            removed.append(Removal(source, item.text, item.kind, item.rule))
+        elif item.fragment is not None:
+            start, end, rule = item.fragment
+            removed.append(Removal(source, item.text[start:end].strip(), rule.kind, rule.id))
+            kept.append(Line(source, (item.text[:start] + item.text[end:]).strip()))
+        else:
+            kept.append(item.line)
+    return Stripped(
+        kept=kept,
+        removed=removed,
+        title=title or (title_item.text if title_item else None),
+        author=meta.author_from(_texts(removed, "byline_or_publish_meta")),
+        published=meta.published_from(_texts(removed, "byline_or_publish_meta")),
+        credits=_credits(removed),
+    )
+
+
+def _texts(removed: list[Removal], kind: str) -> list[str]:
+    return [r.text for r in removed if r.kind == kind]
+
+
+def _credits(removed: list[Removal]) -> list[str]:
+    credits: list[str] = []
+    for r in removed:
+        if r.kind in _CREDIT_KINDS and len(r.text.split()) <= 12:
+            credit = meta.credit_from(r.text)
+            if credit and credit not in credits:
+                credits.append(credit)
+    return credits
