@@ -275,7 +275,9 @@ class _Run:
                 bigrams[n] = bigram_set(self.node_words(n))
             return bigrams[n]
 
-        matches = verify_pairs(candidates, node_bigrams, self.node_n_words, self.params)
+        matches = verify_pairs(
+            candidates, node_bigrams, self.node_n_words, self.node_cut_off, self.params
+        )
         self.node_bigrams = node_bigrams
         self.stats["verified_links"] = len(matches)
         return matches
@@ -323,6 +325,13 @@ class _Run:
         if group is not None:
             return self.feats.words(group.rep)
         return np.array(self.stored_rows[n]["words"] or [], np.uint32)
+
+    def node_cut_off(self, n: int) -> bool:
+        """Ends mid-sentence (new) or was found truncated (stored)."""
+        group = self.group_of_node[n]
+        if group is not None:
+            return bool(self.feats.ends_mid_sentence[group.rep])
+        return bool(self.stored_rows[n]["is_truncated"])
 
     def node_n_words(self, n: int) -> int:
         group = self.group_of_node[n]

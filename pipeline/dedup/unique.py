@@ -10,7 +10,7 @@ def text_unique(
     links_for_article: Iterable[dict],
     article_id: str,
     *,
-    sep: str = "\\n",
+    sep: str = "\n",
 ) -> str:
     """Join the paragraphs (in ``idx`` order) that are not duplicates of a paragraph in another
     article. ``links_for_article`` are this article's link rows (dicts with ``idx`` and

@@ -45,9 +45,16 @@ def verify_pairs(
     pairs: np.ndarray,
     bigrams: Callable[[int], frozenset[int]],
     n_words: Callable[[int], int],
+    cut_off: Callable[[int], bool],
     params: DedupParams,
 ) -> list[Match]:
-    """The candidate pairs that are near duplicates or containments, with their similarity."""
+    """The candidate pairs that are near duplicates or containments, with their similarity.
+
+    A clearly shorter paragraph (``contain_min_ratio``) almost wholly inside a longer one is
+    "contained" even when the Jaccard would pass, so that a paragraph merged from two wire
+    paragraphs is never a "near" duplicate of one of them; a cut-off teaser of the longer one
+    stays "near".
+    """
     matches = []
     for u, v in pairs.tolist():
         if (n_words(u), u) > (n_words(v), v):
@@ -55,11 +62,12 @@ def verify_pairs(
         a, b = bigrams(u), bigrams(v)
         common = len(a & b)
         sim = common / (len(a) + len(b) - common) if a or b else 0.0
-        if sim >= params.near_threshold:
-            matches.append(Match(u, v, "near", sim))
-            continue
         contained = common / len(a) if a else 0.0
-        long_enough = n_words(v) >= params.contain_min_ratio * n_words(u)
-        if contained >= params.contain_threshold and long_enough:
+        longer = n_words(v) >= params.contain_min_ratio * n_words(u)
+        if sim >= params.near_threshold and not (longer and not cut_off(u)):
+            matches.append(Match(u, v, "near", sim))
+        elif contained >= params.contain_threshold and longer:
             matches.append(Match(u, v, "contained", contained))
+        elif sim >= params.near_threshold:
+            matches.append(Match(u, v, "near", sim))
     return matches

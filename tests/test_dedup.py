@@ -1,0 +1,231 @@
+"""link_paragraphs: each duplicate kind, canonical choice, determinism, incremental runs."""
+
+from __future__ import annotations
+
+import random
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.dedup import (
+    PARAGRAPH_INPUT,
+    DedupParams,
+    DedupResult,
+    index_metadata,
+    link_paragraphs,
+    text_unique,
+)
+from pipeline.dedup.candidates import bucket_pairs
+from pipeline.normalize import match_key
+
+WIRE = (
+    "The city council voted on Tuesday to approve a new budget that raises spending on "
+    "public transport and road repairs by nearly twelve percent over the next two years."
+)
+WIRE_EDITED = (
+    "The city council voted on Monday to approve a new budget that raises spending on "
+    "public transport and street repairs by nearly twelve percent over the next two years."
+)
+OTHER = (
+    "Opposition members said the plan would force higher property taxes on families who "
+    "already struggle with rising rents, and promised to challenge it in court next month."
+)
+SECOND = "Officials expect the first contracts to be signed before the end of the summer."
+MERGED = f"{WIRE} {SECOND}"
+SAME_STORY = (
+    "The council also voted on Tuesday to delay a decision on the new stadium, citing "
+    "concerns about spending and the costs of road repairs near the river."
+)
+
+
+def batch(*rows: tuple[str, int, str], published: dict | None = None) -> pa.Table:
+    """Rows of (article_id, idx, text); ingest order follows the argument order."""
+    published = published or {}
+    return pa.table(
+        {
+            "article_id": [a for a, _, _ in rows],
+            "idx": [i for _, i, _ in rows],
+            "text": [t for _, _, t in rows],
+            "published": [published.get(a) for a, _, _ in rows],
+            "ingest_order": list(range(len(rows))),
+            "is_truncated": [None] * len(rows),
+        },
+        schema=PARAGRAPH_INPUT,
+    )
+
+
+def links_of(result: DedupResult) -> dict[tuple[str, int], dict]:
+    return {(r["article_id"], r["idx"]): r for r in result.links.to_pylist()}
+
+
+def target(row: dict) -> tuple[str, int] | None:
+    if row["duplicate_of_article"] is None:
+        return None
+    return (row["duplicate_of_article"], row["duplicate_of_idx"])
+
+
+def test_accent_and_quote_variants_link_exactly() -> None:
+    a = "Óscar Pérez said: “We will not surrender,” before the line went dead in the hills."
+    b = 'Oscar Perez said: "We will not surrender," before the line went dead in the hills.'
+    links = links_of(link_paragraphs(batch(("a", 0, a), ("b", 0, b)), []))
+    assert target(links["a", 0]) is None and links["a", 0]["dup_kind"] is None
+    assert target(links["b", 0]) == ("a", 0)
+    assert links["b", 0]["dup_kind"] == "exact" and links["b", 0]["similarity"] == 1.0
+    assert links["b", 0]["fingerprint"] == match_key(b) == match_key(a)
+
+
+def test_word_edits_link_as_near_with_the_exact_bigram_jaccard() -> None:
+    links = links_of(link_paragraphs(batch(("a", 0, WIRE), ("b", 3, WIRE_EDITED)), []))
+    row = links["b", 3]
+    assert target(row) == ("a", 0) and row["dup_kind"] == "near"
+    words_a, words_b = (s.lower().rstrip(".").split() for s in (WIRE, WIRE_EDITED))
+    grams_a, grams_b = (set(pairwise(w)) for w in (words_a, words_b))
+    expected = len(grams_a & grams_b) / len(grams_a | grams_b)
+    assert row["similarity"] == pytest.approx(expected, abs=1e-6)
+
+
+def test_same_story_different_sentences_stay_apart() -> None:
+    links = links_of(link_paragraphs(batch(("a", 0, WIRE), ("b", 0, SAME_STORY)), []))
+    assert target(links["b", 0]) is None
+
+
+def test_paragraph_merged_into_a_longer_one_is_contained() -> None:
+    rows = batch(("wire", 0, WIRE), ("wire", 1, SECOND), ("outlet", 0, MERGED))
+    links = links_of(link_paragraphs(rows, []))
+    for idx in (0, 1):
+        assert target(links["wire", idx]) == ("outlet", 0)
+        assert links["wire", idx]["dup_kind"] == "contained"
+        assert links["wire", idx]["similarity"] == 1.0
+    assert target(links["outlet", 0]) is None
+
+
+def test_short_paragraphs_link_only_on_exact_match() -> None:
+    rows = batch(
+        ("a", 0, "Two police officers were killed."),
+        ("b", 0, "Two police officers were killed!"),
+        ("c", 0, "Three police officers were killed."),
+    )
+    links = links_of(link_paragraphs(rows, []))
+    assert target(links["b", 0]) == ("a", 0)
+    assert target(links["c", 0]) is None
+
+
+def test_cut_off_teaser_is_never_canonical() -> None:
+    teaser = WIRE[: int(len(WIRE) * 0.8)].rstrip()
+    assert teaser[-1].isalnum()
+    rows = batch(("teaser", 0, teaser), ("full", 0, WIRE), published={"teaser": "2024-01-01"})
+    result = link_paragraphs(rows, [])
+    links = links_of(result)
+    assert target(links["teaser", 0]) == ("full", 0)
+    assert links["teaser", 0]["dup_kind"] == "near"
+    index = {(r["article_id"], r["idx"]): r for r in result.index_rows.to_pylist()}
+    assert index["teaser", 0]["is_truncated"] and not index["full", 0]["is_truncated"]
+
+
+def test_canonical_is_the_earliest_published_then_first_ingested() -> None:
+    rows = batch(("x", 0, WIRE), ("y", 0, WIRE), ("z", 0, WIRE_EDITED), published={"z": "2020"})
+    links = links_of(link_paragraphs(rows, []))
+    assert target(links["z", 0]) is None
+    assert target(links["x", 0]) == target(links["y", 0]) == ("z", 0)
+    assert links["x", 0]["dup_kind"] == "near"
+    unpublished = links_of(link_paragraphs(batch(("y", 0, WIRE), ("x", 0, WIRE)), []))
+    assert target(unpublished["x", 0]) == ("y", 0)  # first ingested wins
+
+
+def corpus() -> pa.Table:
+    rng = random.Random(7)
+    texts = [WIRE, WIRE_EDITED, OTHER, SECOND, MERGED, SAME_STORY, WIRE.upper()]
+    rows = [(f"art{rng.randrange(6)}", i, rng.choice(texts)) for i in range(40)]
+    return batch(*rows)
+
+
+def test_same_links_whatever_the_row_order_or_worker_count() -> None:
+    table = corpus()
+    expected = link_paragraphs(table, []).links.sort_by(
+        [("article_id", "ascending"), ("idx", "ascending")]
+    )
+    order = np.random.default_rng(3).permutation(table.num_rows)
+    shuffled = link_paragraphs(table.take(order), [], workers=2).links
+    assert shuffled.sort_by([("article_id", "ascending"), ("idx", "ascending")]) == expected
+
+
+def write_index(result: DedupResult, path: Path) -> str:
+    pq.write_table(result.index_rows, path)
+    return str(path)
+
+
+def test_tomorrow_links_to_yesterday_and_reruns_are_stable(tmp_path: Path) -> None:
+    day1 = batch(("a", 0, WIRE), ("a", 1, OTHER), ("b", 0, WIRE.replace("Tuesday", "Tues")))
+    first = link_paragraphs(day1, [])
+    parts = [write_index(first, tmp_path / "part-1.parquet")]
+    day2 = batch(("c", 0, WIRE_EDITED), ("c", 1, OTHER), ("c", 2, SAME_STORY))
+    second = link_paragraphs(day2, parts)
+    links = links_of(second)
+    assert target(links["c", 0]) == ("a", 0) and links["c", 0]["dup_kind"] == "near"
+    assert target(links["c", 1]) == ("a", 1) and links["c", 1]["dup_kind"] == "exact"
+    assert target(links["c", 2]) is None
+    parts.append(write_index(second, tmp_path / "part-2.parquet"))
+
+    rerun = link_paragraphs(pa.concat_tables([day1, day2]), parts)
+    assert rerun.index_rows.num_rows == 0
+    before = pa.concat_tables([first.links, second.links])
+    assert rerun.links.sort_by("article_id") == before.sort_by("article_id")
+    for row in rerun.links.to_pylist():
+        assert target(row) != (row["article_id"], row["idx"])
+
+
+def test_new_copy_of_a_stored_near_duplicate_points_at_the_stored_canonical(
+    tmp_path: Path,
+) -> None:
+    first = link_paragraphs(batch(("a", 0, WIRE), ("b", 0, WIRE_EDITED)), [])
+    parts = [write_index(first, tmp_path / "part-1.parquet")]
+    later = links_of(link_paragraphs(batch(("c", 0, WIRE_EDITED), ("d", 0, WIRE)), parts))
+    assert target(later["c", 0]) == target(later["d", 0]) == ("a", 0)
+    assert later["c", 0]["dup_kind"] == "near" and later["d", 0]["dup_kind"] == "exact"
+
+
+def test_index_from_other_parameters_is_refused(tmp_path: Path) -> None:
+    first = link_paragraphs(batch(("a", 0, WIRE)), [])
+    path = tmp_path / "old.parquet"
+    other = DedupParams(bands=16)
+    pq.write_table(first.index_rows.replace_schema_metadata(index_metadata(other)), path)
+    with pytest.raises(ValueError, match="MinHash parameters"):
+        link_paragraphs(batch(("b", 0, WIRE)), [str(path)])
+
+
+def test_hot_bucket_pairs_only_with_its_first_members() -> None:
+    n, cap = 1000, 5
+    keys = np.zeros(n, np.int64)
+    pairs = bucket_pairs(keys, np.arange(n), np.arange(n), np.ones(n, bool), cap)
+    assert len(pairs) == cap * (cap - 1) // 2 + (n - cap) * cap
+    assert set(pairs[:, 0].tolist()) == set(range(cap))
+
+
+def test_hot_bucket_cap_bounds_candidates_but_keeps_links() -> None:
+    rows = [(f"art{i}", 0, WIRE.replace("twelve", f"{i} and twelve")) for i in range(60)]
+    uncapped = link_paragraphs(batch(*rows), [], params=DedupParams(hot_bucket_cap=1000))
+    result = link_paragraphs(batch(*rows), [], params=DedupParams(hot_bucket_cap=4))
+    assert uncapped.stats["candidate_pairs"] == 60 * 59 // 2
+    assert result.stats["candidate_pairs"] < uncapped.stats["candidate_pairs"] / 2
+    assert all(target(r) == ("art0", 0) for r in result.links.to_pylist()[1:])
+
+
+def test_furniture_skips_the_near_stage_but_links_exactly() -> None:
+    prompt = "Sign up to our free newsletter to get the best stories of the day in your inbox"
+    rows = [(f"art{i}", 9, prompt) for i in range(5)] + [("z", 0, prompt + " now")]
+    result = link_paragraphs(batch(*rows), [], params=DedupParams(furniture_max_articles=3))
+    links = links_of(result)
+    assert all(links[f"art{i}", 9]["dup_kind"] == "exact" for i in range(1, 5))
+    assert target(links["z", 0]) is None
+    assert result.stats["furniture_texts"] == 1
+
+
+def test_text_unique_drops_only_paragraphs_canonical_elsewhere() -> None:
+    rows = batch(("a", 0, WIRE), ("b", 0, OTHER), ("b", 1, WIRE), ("b", 2, OTHER))
+    links = link_paragraphs(rows, []).links.to_pylist()
+    for_b = [r for r in links if r["article_id"] == "b"]
+    assert text_unique([OTHER, WIRE, OTHER], for_b, "b") == f"{OTHER}\n{OTHER}"
