@@ -20,8 +20,12 @@ def render_explanation(lines: Sequence[Line], stripped: Stripped, *, color: bool
         removals[removal.source_line].append(removal)
     kept = {line.source_line: line for line in stripped.kept}
     console = Console(
-        file=io.StringIO(), force_terminal=color, no_color=not color, width=10_000,
-        color_system="standard" if color else None, highlight=False,
+        file=io.StringIO(),
+        force_terminal=color,
+        no_color=not color,
+        width=10_000,
+        color_system="standard" if color else None,
+        highlight=False,
     )
     for line in lines:
         if not line.text.strip():

@@ -37,11 +37,29 @@ _BYLINE = re.compile(
     rf"(?:\s*(?:,|and|&)\s*{_NAME})*)",
     re.I,
 )
+_PHOTO_CREDIT = re.compile(
+    r"(?:photo(?:graph)?|foto|image|bild|picture|credit|imagen|fotografía)s?\s*(?:by|:|/)\s*"
+    r"([^()\[\]:]{2,60}?)\s*[)\]]?\.?\s*$",
+    re.I,
+)
 _ROLE_WORDS = frozenset(
     {
-        "staff", "writer", "writers", "reporter", "reporters", "correspondent", "editor",
-        "editors", "columnist", "contributor", "photographer", "press", "news", "wire",
-        "service", "services",
+        "staff",
+        "writer",
+        "writers",
+        "reporter",
+        "reporters",
+        "correspondent",
+        "editor",
+        "editors",
+        "columnist",
+        "contributor",
+        "photographer",
+        "press",
+        "news",
+        "wire",
+        "service",
+        "services",
     }
 )
 _NAME_SPLIT = re.compile(r"\s*(?:,|\band\b|&)\s*")
@@ -98,6 +116,12 @@ def author_from(lines: list[str]) -> str | None:
             ]
             return ", ".join(names) or None
     return None
+
+
+def photo_credit_from(text: str) -> str | None:
+    """The credit of a caption: "... (Photo: Jane Roe/AP)" -> "Jane Roe/AP"."""
+    m = _PHOTO_CREDIT.search(text)
+    return m.group(1).strip(" .,;") if m else None
 
 
 def credit_from(text: str) -> str | None:

@@ -24,8 +24,18 @@ PACKAGE_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 ANY_LANGUAGE = "any"
 ANCHORS = ("full", "start", "end", "any")
 _RULE_KEYS = {
-    "id", "kind", "pattern", "phrases", "anchor", "weight", "max_words", "fragment",
-    "case_sensitive", "opens_list", "guard", "note",
+    "id",
+    "kind",
+    "pattern",
+    "phrases",
+    "anchor",
+    "weight",
+    "max_words",
+    "fragment",
+    "case_sensitive",
+    "opens_list",
+    "guard",
+    "note",
 }
 _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?P<")
 
@@ -79,9 +89,7 @@ class CompiledRules:
 
     def __post_init__(self) -> None:
         for anchor in ANCHORS:
-            members = sorted(
-                (r for r in self.rules if r.anchor == anchor), key=lambda r: -r.weight
-            )
+            members = sorted((r for r in self.rules if r.anchor == anchor), key=lambda r: -r.weight)
             if not members:
                 continue
             branches = []
@@ -266,8 +274,10 @@ def _pattern_of(raw: dict, fail) -> str:
     if (pattern is None) == (phrases is None):
         raise fail("give exactly one of 'pattern' (a regex) or 'phrases' (a list of strings)")
     if phrases is not None:
-        if not isinstance(phrases, list) or not phrases or not all(
-            isinstance(p, str) and p.strip() for p in phrases
+        if (
+            not isinstance(phrases, list)
+            or not phrases
+            or not all(isinstance(p, str) and p.strip() for p in phrases)
         ):
             raise fail("'phrases' must be a non-empty list of non-empty strings")
         return _phrases_to_regex(phrases)

@@ -162,9 +162,7 @@ class LineStats:
                 by_outlet[(outlet, key)] = distinct_stories(docs, terms, sketch)
             _add(merged, (None, key), (docs, terms, set(sketch)))
         by_key = {
-            key: distinct_stories(*row)
-            for (_, key), row in merged.items()
-            if row[0] >= min_docs
+            key: distinct_stories(*row) for (_, key), row in merged.items() if row[0] >= min_docs
         }
         return cls(by_outlet, by_key, min_docs, min_stories)
 

@@ -41,6 +41,8 @@ BODY_MIN_WORDS = 12
 UNRELATED_OVERLAP = 0.2
 #: A line with a weak hit next to a removed line of the same kind gets this much more.
 NEIGHBOUR_BONUS = 0.5
+#: This many consecutive menu-like lines at an edge are a menu whatever their words.
+MENU_RUN = 4
 _CREDIT_KINDS = ("syndication_credit", "photo_caption")
 
 
@@ -57,7 +59,7 @@ class _Item:
     kind: str = ""
     rule: str = ""
     weak_kind: str = ""
-    fragment: tuple[int, int, Rule] | None = None
+    fragment: tuple[str, Rule] | None = None
     opens_list: bool = False
     is_body: bool = False
     guarded: list[Rule] = field(default_factory=list)
@@ -135,9 +137,11 @@ def _match_patterns(item: _Item, compiled: CompiledRules) -> None:
         rule = hit.rule
         if rule.anchor != "full" and inside_quotes(item.text, hit.start):
             continue
-        if rule.fragment and has_letters(item.text[: hit.start] + item.text[hit.end :]):
+        rest = item.text[: hit.start] + item.text[hit.end :]
+        if rule.fragment and has_letters(rest):
             if item.fragment is None:
-                item.fragment = (hit.start, hit.end, rule)
+                item.fragment = (item.text[hit.start : hit.end].strip(), rule)
+                item.text, item.tokens = rest.strip(), words(rest)
             continue
         if rule.guard:
             item.guarded.append(rule)
@@ -173,7 +177,9 @@ def _apply_guards(items: list[_Item], body_df: Counter[str]) -> None:
             others = sum(
                 1
                 for other in items
-                if other is not item and other.is_body and other.score == 0.0
+                if other is not item
+                and other.is_body
+                and other.score == 0.0
                 and any(w in other.tokens for w in rule.guard)
             )
             if others >= 2:
@@ -189,17 +195,17 @@ def _overlap(item: _Item, body_df: Counter[str]) -> float:
 
 
 def _find_title(items: list[_Item], body_df: Counter[str], title: str | None) -> _Item | None:
-    """The headline: the line equal to the given title, else the first title-like line before
-    the body that shares its vocabulary."""
+    """The headline: the line equal to the given title, else the first title-like line of
+    three words or more before the body (or sharing the body's vocabulary, if shorter)."""
     if title:
         key = simple_key(words(title))
         return next((i for i in items if simple_key(i.tokens) == key), None)
     for item in items:
         if item.is_body:
             return None
-        if item.removed or not is_title_like(item.text, item.n_words, 25) or item.n_words < 2:
+        if item.removed or not is_title_like(item.text, item.n_words, 25, questions=True):
             continue
-        if not body_df or _overlap(item, body_df) >= 0.25:
+        if item.n_words >= 3 or (item.n_words == 2 and _overlap(item, body_df) >= 0.5):
             return item
     return None
 
@@ -217,9 +223,9 @@ def _mark_repeats(items: list[_Item], title_item: _Item | None) -> None:
             continue
         if not item.text[-1].isalnum():
             continue
-        full, prefix = keys[index], simple_key(item.tokens[:-1])
+        full, prefix = f" {keys[index]} ", f" {simple_key(item.tokens[:-1])} "
         if any(
-            j != index and len(k) > len(full) and prefix in k and full not in k
+            j != index and len(k) > len(full) and prefix in f" {k} " and full not in f" {k} "
             for j, k in enumerate(keys)
         ):
             item.add(THRESHOLD, "truncated_teaser", "position.cut-off-copy")
@@ -228,43 +234,60 @@ def _mark_repeats(items: list[_Item], title_item: _Item | None) -> None:
 def _mark_unrelated_edges(
     items: list[_Item], body_df: Counter[str], title_item: _Item | None
 ) -> None:
-    """Title-like lines before or after the body whose words the body does not use."""
+    """Peel title-like lines whose words the body does not use off both ends of the article,
+    from the outside in, stopping at the first line that belongs (or the headline)."""
     positions = [n for n, item in enumerate(items) if item.is_body]
-    first, last = positions[0], positions[-1]
-    for n, item in enumerate(items):
-        if first <= n <= last or item is title_item or item.removed:
-            continue
-        if not is_title_like(item.text, item.n_words) or not item.vocab:
-            continue
-        if _overlap(item, body_df) > UNRELATED_OVERLAP:
-            continue
-        if len(item.vocab) >= 2:
-            kind = "related_link" if item.n_words >= 4 else "navigation"
-            item.add(THRESHOLD, item.weak_kind or kind, "position.unrelated-edge-line")
-        elif _in_menu_run(items, n, body_df):
-            item.add(THRESHOLD, "navigation", "position.edge-menu")
+    top = range(positions[0])
+    bottom = range(len(items) - 1, positions[-1], -1)
+    for edge in (top, bottom):
+        for n in edge:
+            item = items[n]
+            if item is title_item:
+                break
+            if item.removed:
+                continue
+            if _in_menu_run(items, n, MENU_RUN):
+                item.add(THRESHOLD, "navigation", "position.edge-menu")
+            elif _is_unrelated(items, n, body_df):
+                kind = "related_link" if item.n_words >= 4 else "navigation"
+                item.add(THRESHOLD, item.weak_kind or kind, "position.unrelated-edge-line")
+            else:
+                break
 
 
-def _in_menu_run(items: list[_Item], n: int, body_df: Counter[str]) -> bool:
-    """Whether a one-word line is part of a run of three or more short unrelated lines
-    without digits: a menu, not an address or a list in the story."""
+def _is_unrelated(items: list[_Item], n: int, body_df: Counter[str]) -> bool:
+    item = items[n]
+    if not is_title_like(item.text, item.n_words) or not item.vocab:
+        return False
+    if _overlap(item, body_df) > UNRELATED_OVERLAP:
+        return False
+    return len(item.vocab) >= 2 or _in_menu_run(items, n, 3, body_df)
+
+
+def _in_menu_run(
+    items: list[_Item], n: int, length: int, body_df: Counter[str] | None = None
+) -> bool:
+    """Whether line ``n`` is one of ``length`` or more consecutive menu-like lines: three
+    words at most, no digits, no sentence end (and, given ``body_df``, unrelated to the
+    body). An address or a list in the story has digits, longer items or related words."""
 
     def menu_like(k: int) -> bool:
-        if not 0 <= k < len(items):
-            return False
         other = items[k]
         return (
             other.n_words <= 3
             and not any(ch.isdigit() for ch in other.text)
             and not ends_sentence(other.text)
-            and _overlap(other, body_df) <= UNRELATED_OVERLAP
+            and (body_df is None or _overlap(other, body_df) <= UNRELATED_OVERLAP)
         )
 
     if not menu_like(n):
         return False
-    return (menu_like(n - 1) and (menu_like(n - 2) or menu_like(n + 1))) or (
-        menu_like(n + 1) and menu_like(n + 2)
-    )
+    start = end = n
+    while start > 0 and menu_like(start - 1):
+        start -= 1
+    while end + 1 < len(items) and menu_like(end + 1):
+        end += 1
+    return end - start + 1 >= length
 
 
 def _extend_lists(items: list[_Item]) -> None:
@@ -276,7 +299,7 @@ def _extend_lists(items: list[_Item]) -> None:
             continue
         if header is None:
             continue
-        if item.is_body or not (is_title_like(item.text, item.n_words) or item.n_words <= 10):
+        if item.is_body or not is_title_like(item.text, item.n_words):
             header = None
             continue
         if not item.removed:
@@ -310,11 +333,11 @@ def _result(items: list[_Item], title_item: _Item | None, title: str | None) -> 
     for item in items:
         source = item.line.source_line
         if item.removed:
-            removed.append(Removal(source, item.text, item.kind, item.rule))
+            removed.append(Removal(source, item.line.text.strip(), item.kind, item.rule))
         elif item.fragment is not None:
-            start, end, rule = item.fragment
-            removed.append(Removal(source, item.text[start:end].strip(), rule.kind, rule.id))
-            kept.append(Line(source, (item.text[:start] + item.text[end:]).strip()))
+            fragment, rule = item.fragment
+            removed.append(Removal(source, fragment, rule.kind, rule.id))
+            kept.append(Line(source, item.text))
         else:
             kept.append(item.line)
     return Stripped(
@@ -334,8 +357,12 @@ def _texts(removed: list[Removal], kind: str) -> list[str]:
 def _credits(removed: list[Removal]) -> list[str]:
     credits: list[str] = []
     for r in removed:
-        if r.kind in _CREDIT_KINDS and len(r.text.split()) <= 12:
+        if r.kind == "syndication_credit" and len(r.text.split()) <= 12:
             credit = meta.credit_from(r.text)
-            if credit and credit not in credits:
-                credits.append(credit)
+        elif r.kind == "photo_caption":
+            credit = meta.photo_credit_from(r.text)
+        else:
+            continue
+        if credit and credit not in credits:
+            credits.append(credit)
     return credits

@@ -7,6 +7,7 @@ import re
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s*$|[\"”»]\s*$")
 _LETTER = re.compile(r"[^\W\d_]")
+_OPEN_SINGLE_QUOTE = re.compile(r"(?:^|[\s(\[])['‘][^'’]*$")
 
 
 def words(text: str) -> list[str]:
@@ -15,14 +16,13 @@ def words(text: str) -> list[str]:
 
 
 def content_words(tokens: list[str], stopwords: frozenset[str]) -> set[str]:
-    """Tokens that carry topic: three letters or more, not numbers or stop words, with a
-    plural ``s`` folded so that "planet" and "planets" agree."""
-    out = set()
-    for token in tokens:
-        if len(token) < 3 or token.isdigit() or token in stopwords:
-            continue
-        out.add(token[:-1] if len(token) > 4 and token.endswith("s") else token)
-    return out
+    """Tokens that carry topic: three letters or more, not numbers or stop words, cut to
+    their first five characters so that inflections agree ("library", "librarian")."""
+    return {
+        token[:5]
+        for token in tokens
+        if len(token) >= 3 and not token.isdigit() and token not in stopwords
+    }
 
 
 def simple_key(tokens: list[str]) -> str:
@@ -38,15 +38,21 @@ def has_letters(text: str) -> bool:
     return bool(_LETTER.search(text))
 
 
-def is_title_like(text: str, n_words: int, max_words: int = 20) -> bool:
-    """Short, no sentence-final full stop: how headlines, menu items and link texts look."""
-    return 0 < n_words <= max_words and not text.rstrip("\"'”’) ").endswith((".", ",", ";", ":"))
+def is_title_like(text: str, n_words: int, max_words: int = 20, *, questions: bool = False) -> bool:
+    """Short, no sentence-final punctuation: how headlines, menu items and link texts look.
+    A final ``?`` or ``!`` is allowed only with ``questions`` (headlines may ask)."""
+    end = text.rstrip("\"'”’) ")
+    stops = (".", ",", ";", ":") if questions else (".", ",", ";", ":", "!", "?")
+    return 0 < n_words <= max_words and not end.endswith(stops)
 
 
 def inside_quotes(text: str, position: int) -> bool:
-    """Whether ``position`` falls inside a quotation (an odd number of quote marks before it).
-    Matches inside quoted speech are the story, not page furniture."""
+    """Whether ``position`` falls inside a quotation: more opening than closing marks, an
+    odd number of straight double quotes, or an opening single quote not closed since.
+    Matches inside quoted speech and titles are the story, not page furniture."""
     before = text[:position]
-    if before.count("“") > before.count("”"):
+    if before.count("“") > before.count("”") or before.count("„") > before.count("“"):
         return True
-    return before.count('"') % 2 == 1
+    if before.count("«") > before.count("»") or before.count('"') % 2 == 1:
+        return True
+    return bool(_OPEN_SINGLE_QUOTE.search(before))
