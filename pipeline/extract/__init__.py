@@ -6,6 +6,7 @@ from pipeline.extract.html import extract_html
 from pipeline.extract.lines import text_lines
 from pipeline.model import Document, Extracted
 from pipeline.outlet import choose_outlet
+from pipeline.readers.errors import RejectedInput
 
 __all__ = ["extract", "text_lines"]
 
@@ -13,13 +14,16 @@ __all__ = ["extract", "text_lines"]
 def extract(doc: Document) -> Extracted:
     """Text documents: one Line per non-blank physical line. HTML: see :mod:`.html`.
 
-    Raises :class:`pipeline.readers.RejectedInput` (stage ``extract``) when a page has no text.
+    Raises :class:`pipeline.readers.RejectedInput` (stage ``extract``) when there is no text.
     """
     if doc.body_kind == "html":
         return extract_html(doc)
+    lines = text_lines(doc.body)
+    if not lines:
+        raise RejectedInput("extract", "no_text", "the text has no non-blank line")
     return Extracted(
         document=doc,
-        lines=text_lines(doc.body),
+        lines=lines,
         url=doc.url,
         outlet=choose_outlet(doc.url, None, doc.outlet),
         published=doc.published,

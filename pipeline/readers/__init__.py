@@ -49,8 +49,11 @@ def read_source(
     if not data or data.isspace():
         raise RejectedInput("read", "empty", "the file is empty")
     kind = detect_format(path, data)
-    if kind != "warc":
-        _reject_binary(decompressed_head(data), kind)
+    head = decompressed_head(data)
+    if kind != "warc" or not head.startswith(b"WARC/"):
+        _reject_binary(head, kind)
+    if kind == "warc" and not head.startswith(b"WARC/"):
+        raise RejectedInput("read", "wrong_format", "a WARC file must start with 'WARC/1.x'")
     if kind == "warc":
         yield from read_warc(path, sha256, data, limits)
     elif kind == "jsonl":

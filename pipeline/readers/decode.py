@@ -7,7 +7,7 @@
    decode under it without error;
 4. "mostly UTF-8": valid UTF-8 with a few stray bytes (at most 1 in 10 non-ASCII bytes),
    the stray bytes read as cp1252 (the usual result of concatenating legacy text);
-5. charset-normalizer's best guess;
+5. charset-normalizer's best guess, cp1252 winning ties;
 6. cp1252, with undefined bytes read as latin-1 (never fails).
 
 Labels follow the WHATWG Encoding Standard, as browsers do: latin-1/ascii mean cp1252,
@@ -48,6 +48,8 @@ _CHARSET_IN_HEAD = re.compile(
 )
 _CHARSET_PARAM = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
 _STRAY_BYTE_RATIO = 0.1
+#: Differences in charset-normalizer's chaos/coherence scores that count as a tie.
+_TIE = 0.01
 #: Share of control characters (other than whitespace) above which decoded text is binary.
 _MAX_CONTROL_RATIO = 0.01
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
@@ -96,11 +98,24 @@ def _decode(data: bytes, declared: str | None, html: bool) -> Decoded:
                 continue
     if _mostly_utf8(data):
         return Decoded(data.decode("utf-8", errors=_CP1252_FALLBACK), "utf-8", "mostly-utf-8")
-    guess = charset_normalizer.from_bytes(data).best()
-    if guess is not None and guess.encoding:
-        encoding = _codec_name(guess.encoding) or guess.encoding
-        return Decoded(data.decode(encoding, errors="replace"), encoding, "guessed")
+    guess = _guess(data)
+    if guess:
+        return Decoded(data.decode(guess, errors="replace"), guess, "guessed")
     return Decoded(data.decode("cp1252", errors=_CP1252_FALLBACK), "cp1252", "fallback")
+
+
+def _guess(data: bytes) -> str | None:
+    """charset-normalizer's best guess; cp1252 wins a tie, as it is the most common legacy
+    encoding (and the WHATWG default for Western locales)."""
+    matches = list(charset_normalizer.from_bytes(data))
+    if not matches:
+        return None
+    best = matches[0]
+    for match in matches:
+        tied = match.chaos <= best.chaos + _TIE and match.coherence >= best.coherence - _TIE
+        if tied and _codec_name(match.encoding) == "cp1252":
+            return "cp1252"
+    return _codec_name(best.encoding) or best.encoding
 
 
 def _codec_name(label: str | None) -> str | None:

@@ -37,8 +37,14 @@ def read_warc(
         last_start: int | None = None
         try:
             for record in records:
-                last_start = position + records.get_record_offset()
                 item = _record_item(path, sha256, record, limits)
+                # Only known once the record is read to its end (warcio reads it here).
+                last_start = position + records.get_record_offset()
+                if not (record.rec_type and record.rec_headers.get_header("WARC-Record-ID")):
+                    item = Rejection(
+                        f"byte {last_start}", "read", "corrupt_record",
+                        "record header has no WARC-Type or WARC-Record-ID",
+                    )
                 if item is not None:
                     yield item
             return
@@ -80,6 +86,9 @@ def _record_item(
         return Rejection(
             record_id, "read", "too_large", f"payload over {limits.max_document_bytes} bytes"
         )
+    missing = getattr(record.raw_stream, "limit", 0)
+    if missing:
+        return Rejection(record_id, "read", "corrupt_record", f"truncated: {missing} bytes missing")
     if not payload.strip():
         return Rejection(record_id, "read", "empty", "empty HTML payload")
     try:
