@@ -44,7 +44,8 @@ class NodeInfo:
 @dataclass(frozen=True, slots=True)
 class Assignment:
     canonical: tuple[str, int]
-    contained: bool  # the node's cluster was absorbed into a container's cluster
+    #: For a cluster absorbed into a container's cluster: the node of the best container.
+    container: int | None = None
 
 
 def assign(nodes: Sequence[NodeInfo], matches: Sequence[Match]) -> list[Assignment]:
@@ -65,11 +66,14 @@ def assign(nodes: Sequence[NodeInfo], matches: Sequence[Match]) -> list[Assignme
     has_stored = {
         root for root, ms in members.items() if any(nodes[n].stored_canonical for n in ms)
     }
-    target = _containers(uf, matches, canonical, has_stored)
+    best = _containers(uf, matches, canonical, has_stored)
+    target = {inner: uf.find(m.large) for inner, m in best.items()}
     out = []
     for n in range(len(nodes)):
-        root = _follow(uf.find(n), target)
-        out.append(Assignment(canonical[root], root != uf.find(n)))
+        root = uf.find(n)
+        outer = _follow(root, target)
+        container = best[root].large if outer != root else None
+        out.append(Assignment(canonical[outer], container))
     return out
 
 
@@ -87,20 +91,20 @@ def _containers(
     matches: Sequence[Match],
     canonical: dict[int, tuple[str, int]],
     has_stored: set[int],
-) -> dict[int, int]:
-    """For each all-new cluster contained in another: the best container cluster (highest
-    containment, then smallest canonical id)."""
-    best: dict[int, tuple[float, tuple[str, int], int]] = {}
+) -> dict[int, Match]:
+    """For each all-new cluster contained in another: its best containment link (highest
+    containment, then smallest container canonical, then smallest node)."""
+    best: dict[int, tuple[tuple, Match]] = {}
     for m in matches:
         if m.kind != "contained":
             continue
         inner, outer = uf.find(m.small), uf.find(m.large)
         if inner == outer or inner in has_stored:
             continue
-        rank = (-m.similarity, canonical[outer], outer)
-        if inner not in best or rank < best[inner]:
-            best[inner] = rank
-    return {inner: rank[2] for inner, rank in best.items()}
+        rank = (-m.similarity, canonical[outer], m.large)
+        if inner not in best or rank < best[inner][0]:
+            best[inner] = (rank, m)
+    return {inner: m for inner, (_, m) in best.items()}
 
 
 def _follow(root: int, target: dict[int, int]) -> int:

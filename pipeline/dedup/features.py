@@ -18,8 +18,7 @@ import xxhash
 from pipeline.normalize import normalize_for_match
 
 # Split only at whitespace after sentence punctuation (optionally closed by a quote or
-# bracket): normalising the pieces and joining them with spaces then gives exactly
-# normalize_for_match(paragraph), so the fingerprint equals match_key(paragraph).
+# bracket), so that a sentence's normalised text is exactly its span of the paragraph's.
 _SENTENCE_BREAK = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)\]]))\s+")
 _CUT_OFF_END = re.compile(r"\w\Z")
 
@@ -34,10 +33,7 @@ class Features:
     sentence_key: np.ndarray  # int64, sentences of at least min_sentence_words words
     sentence_offsets: np.ndarray  # int64
     ends_mid_sentence: np.ndarray  # bool: last character is a word character
-
-    @property
-    def n_words(self) -> np.ndarray:
-        return np.diff(self.word_offsets)
+    n_words: np.ndarray  # int64, words per paragraph
 
     def words(self, i: int) -> np.ndarray:
         return self.word_hash[self.word_offsets[i] : self.word_offsets[i + 1]]
@@ -58,16 +54,19 @@ def extract_features(texts: Sequence[str], min_sentence_words: int) -> Features:
     sentence_counts: list[int] = []
     cut_off: list[bool] = []
     for text in texts:
-        pieces = [normalize_for_match(s) for s in _SENTENCE_BREAK.split(text)]
-        pieces = [p for p in pieces if p]
-        norm = " ".join(pieces)
+        norm = normalize_for_match(text)
         normalised.append(norm)
-        fingerprints.append(_signed64(xxhash.xxh64_intdigest(norm.encode())))
-        keys = [
-            _signed64(xxhash.xxh64_intdigest(p.encode()))
-            for p in pieces
-            if p.count(" ") + 1 >= min_sentence_words
-        ]
+        fingerprint = _signed64(xxhash.xxh64_intdigest(norm.encode()))
+        fingerprints.append(fingerprint)
+        pieces = _SENTENCE_BREAK.split(text)
+        if len(pieces) == 1:  # one sentence: its key is the paragraph's fingerprint
+            keys = [fingerprint] if norm.count(" ") + 1 >= min_sentence_words else []
+        else:
+            keys = [
+                _signed64(xxhash.xxh64_intdigest(p.encode()))
+                for p in map(normalize_for_match, pieces)
+                if p.count(" ") + 1 >= min_sentence_words
+            ]
         sentence_keys.extend(keys)
         sentence_counts.append(len(keys))
         cut_off.append(_CUT_OFF_END.search(text.rstrip()) is not None)
@@ -79,7 +78,18 @@ def extract_features(texts: Sequence[str], min_sentence_words: int) -> Features:
         sentence_key=np.array(sentence_keys, dtype=np.int64),
         sentence_offsets=_offsets(np.array(sentence_counts, dtype=np.int64)),
         ends_mid_sentence=np.array(cut_off, dtype=bool),
+        n_words=np.diff(word_offsets),
     )
+
+
+def take_ragged(
+    values: np.ndarray, offsets: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The slices ``values[offsets[r]:offsets[r + 1]]`` of ``rows``, flat, with new offsets."""
+    counts = offsets[rows + 1] - offsets[rows]
+    new_offsets = _offsets(counts)
+    starts = np.repeat(offsets[rows] - new_offsets[:-1], counts)
+    return values[starts + np.arange(new_offsets[-1])], new_offsets
 
 
 def _offsets(counts: np.ndarray) -> np.ndarray:

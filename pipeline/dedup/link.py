@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from pipeline.dedup.candidates import bucket_pairs, unique_pairs
 from pipeline.dedup.cluster import Assignment, NodeInfo, assign
-from pipeline.dedup.features import Features, extract_features
+from pipeline.dedup.features import Features, extract_features, take_ragged
 from pipeline.dedup.index import StoredIndex, band_column, index_schema
 from pipeline.dedup.minhash import band_keys, shingle_hashes, signatures
 from pipeline.dedup.params import DedupParams
@@ -230,11 +230,8 @@ class _Run:
     def signatures_of(self, reps: list[_Group]) -> np.ndarray:
         p = self.params
         rows = np.array([g.rep for g in reps], np.int64)
-        starts, ends = self.feats.word_offsets[rows], self.feats.word_offsets[rows + 1]
-        take = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
-        offsets = np.zeros(len(rows) + 1, np.int64)
-        np.cumsum(ends - starts, out=offsets[1:])
-        shingles, sh_offsets = shingle_hashes(self.feats.word_hash[take], offsets, p.shingle_words)
+        words, offsets = take_ragged(self.feats.word_hash, self.feats.word_offsets, rows)
+        shingles, sh_offsets = shingle_hashes(words, offsets, p.shingle_words)
         sig = signatures(shingles, sh_offsets, p.num_perm, p.seed, self.workers)
         return band_keys(sig, p.bands, p.rows)
 
@@ -400,9 +397,15 @@ class _Run:
         if any(self.key(r) == a.canonical for r in group.rows):
             return Link(a.canonical, 1.0, "exact")
         mine, theirs = self.node_bigrams(group.node), self.node_bigrams(node_of_key[a.canonical])
-        if a.contained:
-            return Link(a.canonical, containment(mine, theirs), "contained")
-        return Link(a.canonical, jaccard(mine, theirs), "near")
+        if a.container is None:
+            return Link(a.canonical, jaccard(mine, theirs), "near")
+        share = containment(mine, theirs)
+        if share >= self.params.contain_threshold:
+            return Link(a.canonical, share, "contained")
+        # The container's canonical is a shorter variant that lacks this paragraph's text:
+        # point at the container itself, which holds it.
+        share = containment(mine, self.node_bigrams(a.container))
+        return Link(self.node_keys[a.container], share, "contained")
 
     def links_table(self, per_row: list[Link]) -> pa.Table:
         return pa.table(
@@ -423,33 +426,46 @@ class _Run:
     def index_table(self, live: list[int], links: dict[int, Link], reps: list[_Group]) -> pa.Table:
         """Rows for the index: every new paragraph; words, sentence and band keys only for the
         representatives that went through the near stage (copies match by fingerprint)."""
-        rep_pos = {g.rep: i for i, g in enumerate(reps)}
-        n_words = self.feats.n_words
-        cols: dict[str, list] = {name: [] for name in index_schema(self.params).names}
-        for r in live:
-            link = links[r]
-            canon = link.canonical or self.key(r)
-            pos = rep_pos.get(r)
-            values = {
-                "article_id": self.article[r],
-                "idx": self.idx[r],
-                "fingerprint": int(self.feats.fingerprint[r]),
-                "published": self.published[r],
-                "ingest_order": self.ingest[r],
-                "is_truncated": self.truncated[r],
-                "n_words": int(n_words[r]),
-                "canonical_article": canon[0],
-                "canonical_idx": canon[1],
-                "similarity": link.similarity,
-                "dup_kind": link.kind,
-                "words": self.feats.words(r) if pos is not None else None,
-                "sentence_keys": self.feats.sentences(r) if pos is not None else None,
-            }
-            for b in range(self.params.bands):
-                values[band_column(b)] = int(self.bands[pos, b]) if pos is not None else None
-            for name, value in values.items():
-                cols[name].append(value)
+        rows = np.array(live, np.int64)
+        rep_pos = np.full(len(self.article), -1, np.int64)
+        rep_pos[[g.rep for g in reps]] = np.arange(len(reps))
+        pos = rep_pos[rows]
+        is_rep = pos >= 0
+        canon = [links[r].canonical or self.key(r) for r in live]
+        cols: dict[str, pa.Array | list] = {
+            "article_id": [self.article[r] for r in live],
+            "idx": [self.idx[r] for r in live],
+            "fingerprint": self.feats.fingerprint[rows],
+            "published": [self.published[r] for r in live],
+            "ingest_order": [self.ingest[r] for r in live],
+            "is_truncated": [self.truncated[r] for r in live],
+            "n_words": self.feats.n_words[rows].astype(np.int32),
+            "canonical_article": [c[0] for c in canon],
+            "canonical_idx": [c[1] for c in canon],
+            "similarity": [links[r].similarity for r in live],
+            "dup_kind": [links[r].kind for r in live],
+            "words": _list_column(self.feats.word_hash, self.feats.word_offsets, rows, is_rep),
+            "sentence_keys": _list_column(
+                self.feats.sentence_key, self.feats.sentence_offsets, rows, is_rep
+            ),
+        }
+        bands = np.zeros((len(rows), self.params.bands), np.int64)
+        bands[is_rep] = self.bands[pos[is_rep]]
+        for b in range(self.params.bands):
+            cols[band_column(b)] = pa.array(bands[:, b], pa.int64(), mask=~is_rep)
         return pa.table(cols, schema=index_schema(self.params))
+
+
+def _list_column(
+    values: np.ndarray, offsets: np.ndarray, rows: np.ndarray, present: np.ndarray
+) -> pa.Array:
+    """A list array of the ``rows``' slices where ``present``, null elsewhere."""
+    flat, new_offsets = take_ragged(values, offsets, rows[present])
+    counts = np.zeros(len(rows), np.int64)
+    counts[present] = np.diff(new_offsets)
+    full = np.zeros(len(rows) + 1, np.int32)
+    np.cumsum(counts, out=full[1:])
+    return pa.ListArray.from_arrays(pa.array(full), pa.array(flat), mask=pa.array(~present))
 
 
 def _id_table(keys: list[Key]) -> pa.Table:

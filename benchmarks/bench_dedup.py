@@ -1,0 +1,361 @@
+"""Benchmark of pipeline.dedup on synthetic news prose with injected near-duplicates.
+
+Generates (fixed seed) stories told by several outlets: a wire article and outlet copies whose
+paragraphs are verbatim, accent/quote variants, 1-3 word edits, cut-off teasers (70-90%),
+two wire paragraphs merged into one (containment) or sentence-reordered, plus each outlet's
+own paragraphs on the same story (hard negatives: same names and topic words, different
+sentences). Prints precision, recall per kind, paragraphs/s and peak memory per size, with
+datasketch's MinHashLSH on the same data as the reference.
+
+    python benchmarks/bench_dedup.py            # 10k, 50k, 200k (datasketch on 10k, 50k)
+    python benchmarks/bench_dedup.py --quick    # 10k only
+    python benchmarks/bench_dedup.py --full     # adds 1M
+
+Each (method, size) runs in a fresh subprocess so that peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from itertools import accumulate
+from pathlib import Path
+
+import pyarrow as pa
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.dedup import PARAGRAPH_INPUT, link_paragraphs  # noqa: E402
+from pipeline.normalize import normalize_for_match  # noqa: E402
+
+SEED = 20240601
+FUNCTION_WORDS = (
+    "the of and to a in that said on for was with is by at as he it from his has have were "
+    "be after who they an their not but been will had are this which its also when would more "
+    "than about over into two new last year people government officials police"
+).split()
+SYLLABLES = "ka lo mer an ti so ver da ne ri pa sul tor ben mi ga hol de re cu fin ost ar le".split()
+ACCENTS = str.maketrans("aeiou", "áéíóú")
+KINDS = ("copy", "accent_quote", "edit", "truncate", "contained", "reorder")
+
+
+@dataclass
+class Corpus:
+    rows: dict[str, list] = field(default_factory=lambda: {n: [] for n in PARAGRAPH_INPUT.names})
+    base: list[frozenset[int]] = field(default_factory=list)
+    expected: list[tuple[int, int, str]] = field(default_factory=list)  # (row, row, kind)
+
+    def add(self, article: str, idx: int, text: str, published: str, base: frozenset) -> int:
+        for name, value in zip(
+            PARAGRAPH_INPUT.names, (article, idx, text, published, 0, None), strict=True
+        ):
+            self.rows[name].append(value)
+        self.base.append(base)
+        return len(self.base) - 1
+
+    def table(self, rng: random.Random) -> pa.Table:
+        """Articles are ingested in random order; paragraphs in order inside an article."""
+        articles = sorted(set(self.rows["article_id"]))
+        rng.shuffle(articles)
+        rank = {a: i for i, a in enumerate(articles)}
+        self.rows["ingest_order"] = [
+            rank[a] * 1000 + i for a, i in zip(self.rows["article_id"], self.rows["idx"], strict=True)
+        ]
+        return pa.table(self.rows, schema=PARAGRAPH_INPUT)
+
+
+class Prose:
+    """Zipf-distributed pseudo-words with frequent function words: realistic word and bigram
+    statistics without copying any real text."""
+
+    def __init__(self, rng: random.Random, vocab_size: int = 40_000) -> None:
+        self.rng = rng
+        words = {
+            "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, 4)))
+            for _ in range(vocab_size * 2)
+        }
+        self.vocab = sorted(words)[:vocab_size]
+        rng.shuffle(self.vocab)
+        self.cum_weights = list(accumulate(1 / (r + 1) ** 1.05 for r in range(len(self.vocab))))
+
+    def words(self, n: int) -> list[str]:
+        return self.rng.choices(self.vocab, cum_weights=self.cum_weights, k=n)
+
+    def name(self) -> str:
+        word = "".join(self.rng.choice(SYLLABLES) for _ in range(3))
+        pos = self.rng.randrange(len(word))
+        return (word[:pos] + word[pos:].translate(ACCENTS)).capitalize()
+
+
+@dataclass
+class Story:
+    names: list[str]
+    topic: list[str]
+
+
+def sentence(prose: Prose, story: Story) -> str:
+    rng = prose.rng
+    n = rng.randint(9, 26)
+    general = iter(prose.words(n))
+    out = []
+    for _ in range(n):
+        r = rng.random()
+        if r < 0.38:
+            out.append(rng.choice(FUNCTION_WORDS))
+        elif r < 0.52:
+            out.append(rng.choice(story.topic))
+        elif r < 0.58:
+            out.append(rng.choice(story.names))
+        else:
+            out.append(next(general))
+    text = " ".join(out)
+    text = text[0].upper() + text[1:]
+    if rng.random() < 0.2:
+        return f"\u201c{text},\u201d said {rng.choice(story.names)}."
+    return text + "."
+
+
+def paragraph(prose: Prose, story: Story) -> list[str]:
+    return [sentence(prose, story) for _ in range(prose.rng.choice((1, 1, 2, 2, 3)))]
+
+
+def plain(text: str) -> str:
+    """The accent- and curly-quote-free spelling some outlets print."""
+    text = text.replace("\u201c", '"').replace("\u201d", '"')
+    return text.translate(str.maketrans("áéíóú", "aeiou"))
+
+
+def edit(prose: Prose, text: str) -> str:
+    rng = prose.rng
+    words = text.split()
+    for _ in range(rng.randint(1, 3)):
+        pos = rng.randrange(len(words))
+        op = rng.random()
+        if op < 0.6:
+            words[pos] = prose.words(1)[0]
+        elif op < 0.8 and len(words) > 5:
+            del words[pos]
+        else:
+            words.insert(pos, prose.words(1)[0])
+    return " ".join(words)
+
+
+def truncate(rng: random.Random, text: str) -> str:
+    cut = text[: int(len(text) * rng.uniform(0.7, 0.9))].rstrip()
+    return cut.rstrip(".,;:!?\u201c\u201d\"' ") or cut
+
+
+def generate(n: int, seed: int = SEED) -> tuple[pa.Table, Corpus]:
+    rng = random.Random(seed)
+    prose = Prose(rng)
+    corpus = Corpus()
+    story_id = 0
+    while len(corpus.base) < n:
+        story = Story([prose.name() for _ in range(4)], prose.words(40))
+        base = [paragraph(prose, story) for _ in range(rng.randint(5, 10))]
+        day = rng.randrange(1, 28)
+        wire_rows = [
+            corpus.add(f"s{story_id}-wire", i, " ".join(p), f"2024-03-{day:02d}", frozenset([k]))
+            for i, (k, p) in enumerate(enumerate(base))
+        ]
+        offset = story_id * 100
+        corpus.base[-len(base) :] = [frozenset([offset + k]) for k in range(len(base))]
+        for outlet in range(rng.randint(1, 5)):
+            add_outlet(prose, corpus, story, base, wire_rows, f"s{story_id}-o{outlet}", offset)
+        story_id += 1
+    return corpus.table(rng), corpus
+
+
+def add_outlet(
+    prose: Prose, corpus: Corpus, story: Story, base: list[list[str]], wire_rows: list[int],
+    article: str, offset: int,
+) -> None:
+    rng = prose.rng
+    published = f"2024-03-{rng.randrange(1, 28):02d}"
+    idx = 0
+    k = 0
+    own = iter(range(50, 99))
+    while k < len(base):
+        if rng.random() < 0.35:
+            k += 1
+            continue
+        kind = rng.choices(KINDS, (0.3, 0.15, 0.2, 0.1, 0.15, 0.1))[0]
+        text = " ".join(base[k])
+        if kind == "reorder" and len(base[k]) < 2:
+            kind = "edit"
+        if kind == "contained" and k + 1 == len(base):
+            kind = "copy"
+        if kind == "accent_quote":
+            text = plain(text)
+            if normalize_for_match(text) == normalize_for_match(" ".join(base[k])) and text == " ".join(base[k]):
+                kind = "copy"
+        elif kind == "edit":
+            text = edit(prose, text)
+        elif kind == "truncate":
+            text = truncate(rng, text)
+        elif kind == "reorder":
+            sentences = base[k][:]
+            while sentences == base[k]:
+                rng.shuffle(sentences)
+            text = " ".join(sentences)
+        elif kind == "contained":
+            text = f"{text} {' '.join(base[k + 1])}"
+        if kind != "copy" and rng.random() < 0.5:
+            text = plain(text)
+        bases = frozenset([offset + k, offset + k + 1]) if kind == "contained" else frozenset(
+            [offset + k]
+        )
+        row = corpus.add(article, idx, text, published, bases)
+        corpus.expected.append((wire_rows[k], row, kind))
+        if kind == "contained":
+            corpus.expected.append((wire_rows[k + 1], row, kind))
+            k += 1
+        idx += 1
+        k += 1
+        if rng.random() < 0.4:
+            corpus.add(article, idx, " ".join(paragraph(prose, story)), published,
+                       frozenset([offset + next(own)]))
+            idx += 1
+
+
+# -- evaluation -----------------------------------------------------------------------------
+def evaluate(canonical: list[int], corpus: Corpus) -> dict:
+    """Precision of links (a link is right when one side's source paragraphs include the
+    other's) and recall of injected pairs (same cluster, or one points at the other)."""
+    base = corpus.base
+    linked = [(r, c) for r, c in enumerate(canonical) if c != r]
+    right = sum(1 for r, c in linked if base[r] <= base[c] or base[c] <= base[r])
+    recall: dict[str, list[int]] = {k: [0, 0] for k in KINDS}
+    for a, b, kind in corpus.expected:
+        hit = canonical[a] == canonical[b] or canonical[a] == b or canonical[b] == a
+        recall[kind][0] += hit
+        recall[kind][1] += 1
+    found = sum(h for h, _ in recall.values())
+    total = sum(t for _, t in recall.values())
+    return {
+        "links": len(linked),
+        "precision": right / len(linked) if linked else 1.0,
+        "recall": found / total if total else 1.0,
+        "recall_by_kind": {k: h / t if t else None for k, (h, t) in recall.items()},
+    }
+
+
+def canonical_rows_ours(table: pa.Table) -> list[int]:
+    result = link_paragraphs(table, [])
+    row_of = {
+        (a, i): r
+        for r, (a, i) in enumerate(
+            zip(table["article_id"].to_pylist(), table["idx"].to_pylist(), strict=True)
+        )
+    }
+    links = result.links.to_pylist()
+    return [
+        row_of[(x["duplicate_of_article"], x["duplicate_of_idx"])]
+        if x["duplicate_of_article"] is not None
+        else r
+        for r, x in enumerate(links)
+    ]
+
+
+def canonical_rows_datasketch(table: pa.Table) -> list[int]:
+    """MinHashLSH (threshold 0.5, 96 permutations) on normalised word trigrams, each
+    paragraph linked to the cluster of the first earlier paragraph the index returns;
+    paragraphs under 8 words link on exact normalised text only."""
+    from datasketch import MinHash, MinHashLSH
+
+    texts = table["text"].to_pylist()
+    order = sorted(range(len(texts)), key=table["ingest_order"].to_pylist().__getitem__)
+    lsh = MinHashLSH(threshold=0.5, num_perm=96)
+    parent = list(range(len(texts)))
+    exact: dict[str, int] = {}
+    for r in order:
+        norm = normalize_for_match(texts[r])
+        if norm in exact:
+            parent[r] = parent[exact[norm]]
+            continue
+        exact[norm] = r
+        words = norm.split()
+        if len(words) < 8:
+            continue
+        m = MinHash(num_perm=96)
+        m.update_batch([" ".join(words[i : i + 3]).encode() for i in range(len(words) - 2)])
+        hits = lsh.query(m)
+        if hits:
+            parent[r] = parent[min(hits, key=order.index if len(hits) < 2 else int)]
+        lsh.insert(r, m)
+    return parent
+
+
+# -- driver ---------------------------------------------------------------------------------
+def run_one(method: str, n: int) -> dict:
+    table, corpus = generate(n)
+    start = time.perf_counter()
+    canonical = (canonical_rows_ours if method == "ours" else canonical_rows_datasketch)(table)
+    seconds = time.perf_counter() - start
+    out = evaluate(canonical, corpus)
+    out.update(
+        method=method,
+        paragraphs=table.num_rows,
+        seconds=seconds,
+        per_second=table.num_rows / seconds,
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    )
+    return out
+
+
+def subprocess_run(method: str, n: int) -> dict:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--one", method, str(n)], capture_output=True, text=True,
+        check=True,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def print_table(results: list[dict]) -> None:
+    head = (
+        f"{'method':<11}{'paras':>9}{'sec':>8}{'paras/s':>10}{'peakMB':>8}{'prec':>8}"
+        f"{'recall':>8}  " + " ".join(f"{k[:8]:>8}" for k in KINDS)
+    )
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        kinds = " ".join(
+            f"{v:>8.3f}" if v is not None else f"{'-':>8}" for v in r["recall_by_kind"].values()
+        )
+        print(
+            f"{r['method']:<11}{r['paragraphs']:>9}{r['seconds']:>8.1f}{r['per_second']:>10.0f}"
+            f"{r['peak_rss_mb']:>8.0f}{r['precision']:>8.4f}{r['recall']:>8.4f}  {kinds}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10k paragraphs only")
+    parser.add_argument("--full", action="store_true", help="also 1M paragraphs")
+    parser.add_argument("--one", nargs=2, metavar=("METHOD", "N"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one[0], int(args.one[1]))))
+        return
+    sizes = [10_000] if args.quick else [10_000, 50_000, 200_000]
+    if args.full:
+        sizes.append(1_000_000)
+    results = []
+    for n in sizes:
+        results.append(subprocess_run("ours", n))
+        if n <= 50_000:
+            results.append(subprocess_run("datasketch", n))
+        print_table(results[-2:] if n <= 50_000 else results[-1:])
+        print()
+    print("summary")
+    print_table(results)
+
+
+if __name__ == "__main__":
+    main()
