@@ -10,7 +10,6 @@ from pipeline.readers.payload import GZIP_MAGIC
 
 _EXTENSIONS = {
     ".warc": "warc",
-    ".arc": "warc",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".html": "html",
