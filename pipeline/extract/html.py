@@ -1,6 +1,7 @@
 """Article text and metadata from an HTML page: trafilatura for the main text (comments
-excluded, paragraph structure kept), page metadata it misses from the same lxml tree, and
-a BeautifulSoup reading of the page's text blocks when trafilatura finds nothing."""
+excluded, paragraph structure kept), readability-lxml where trafilatura visibly missed part
+of the article (see :mod:`.second_opinion`), page metadata trafilatura misses from the same
+lxml tree, and a BeautifulSoup reading of the page's text blocks when nothing is found."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from trafilatura.utils import load_html
 
 from pipeline.extract.lines import text_lines
 from pipeline.extract.metadata import page_metadata
+from pipeline.extract.second_opinion import needs_second_opinion, prefer_second, readability_html
 from pipeline.model import Document, Extracted
 from pipeline.outlet import choose_outlet
 from pipeline.readers.errors import RejectedInput
@@ -38,8 +40,12 @@ def extract_html(doc: Document) -> Extracted:
     page = page_metadata(tree)
     result = trafilatura.bare_extraction(tree, url=doc.url, **TRAFILATURA_OPTIONS)
     text = result.text if result is not None and result.text else ""
+    if text.strip() and needs_second_opinion(tree, text):
+        other = text_blocks(readability_html(doc.body))
+        if prefer_second(tree, text, other):
+            text = other
     if not text.strip():
-        text = fallback_text(doc.body)
+        text = text_blocks(doc.body)
     if not text.strip():
         raise _no_text(tree)
     url = doc.url or (result.url if result is not None else None) or page.url
@@ -56,8 +62,9 @@ def extract_html(doc: Document) -> Extracted:
     )
 
 
-def fallback_text(html: str) -> str:
-    """The page's text blocks outside navigation and page furniture, one per line."""
+def text_blocks(html: str) -> str:
+    """The text blocks of a page (or of an extractor's article HTML) outside navigation and
+    page furniture, one per line."""
     soup = BeautifulSoup(html, "lxml")
     for element in soup(_NOT_ARTICLE):
         element.decompose()
