@@ -81,3 +81,12 @@ def test_truncated_jsonl_gz_keeps_the_lines_before_the_cut() -> None:
     assert docs and all(d.body.startswith("Article") for d in docs)
     assert len(docs) < 50
     assert isinstance(items[-1], Rejection) and items[-1].error_kind == "corrupt_compression"
+
+
+def test_a_text_record_with_an_over_long_line_is_rejected_alone() -> None:
+    data = jsonl({"text": "Title\n" + "y" * 2000}, GOOD_TEXT)
+    items = read_all("batch.jsonl", data, limits=Limits(max_text_line_chars=1000))
+    assert [(i.record_locator, i.error_kind) for i in items if isinstance(i, Rejection)] == [
+        ("1", "line_too_long")
+    ]
+    assert [i.record_locator for i in items if isinstance(i, Document)] == ["2"]

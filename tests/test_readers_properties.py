@@ -97,3 +97,43 @@ def test_text_lines_are_the_input_lines_in_order(lines: list[str], crlf: bool) -
     # ...which makes them a subsequence of the input's lines:
     stripped = iter(line.strip() for line in physical)
     assert all(any(text == candidate for candidate in stripped) for _, text in expected)
+
+
+def _sample_warc() -> bytes:
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=False)
+    for i in range(4):
+        payload = f"<html><body><p>Report {i} on the harbour works.</p></body></html>".encode()
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html"),
+                                              ("Content-Length", str(len(payload)))],
+                                   protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            f"https://example.org/{i}", "response", payload=io.BytesIO(payload),
+            http_headers=headers))
+    return out.getvalue()
+
+
+SAMPLE_WARC = _sample_warc()
+
+
+@FAST
+@given(
+    cuts=st.lists(st.tuples(st.integers(0, len(SAMPLE_WARC) - 1), st.binary(max_size=20)),
+                  max_size=4),
+    compress=st.booleans(),
+)
+def test_damaged_warcs_never_raise_anything_else(
+    cuts: list[tuple[int, bytes]], compress: bool
+) -> None:
+    data = bytearray(SAMPLE_WARC)
+    for offset, garbage in cuts:
+        data[offset : offset + len(garbage)] = garbage
+    payload = gzip.compress(bytes(data)) if compress else bytes(data)
+    results = read_and_extract("crawl.warc", payload)
+    if not cuts:
+        assert len(results) == 4

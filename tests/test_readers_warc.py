@@ -96,3 +96,11 @@ def test_a_truncated_warc_gz_keeps_the_complete_records() -> None:
     urls = [i.url for i in items if isinstance(i, Document)]
     assert urls == ["https://news.example.com/0", "https://news.example.com/1"]
     assert [i.error_kind for i in items if isinstance(i, Rejection)] == ["corrupt_record"]
+
+
+def test_a_warc_gzipped_as_one_stream_yields_every_record() -> None:
+    import gzip
+
+    data = gzip.compress(warc(pages(3), compress=False))
+    urls = [i.url for i in read_all("crawl.warc.gz", data) if isinstance(i, Document)]
+    assert urls == [f"https://news.example.com/{i}" for i in range(3)]

@@ -11,7 +11,7 @@ from pipeline.model import Document
 from pipeline.readers.errors import RejectedInput, Rejection
 from pipeline.readers.limits import Limits
 from pipeline.readers.payload import DECOMPRESS_ERRORS, open_decompressed
-from pipeline.readers.text import optional_str
+from pipeline.readers.text import check_line_length, optional_str
 
 _BODY_FIELDS = (("html", "html"), ("text", "text"))
 
@@ -46,12 +46,12 @@ def read_jsonl(
         if not line.strip():
             continue
         try:
-            yield _document(path, sha256, number, line)
+            yield _document(path, sha256, number, line, limits)
         except RejectedInput as problem:
             yield problem.at(str(number))
 
 
-def _document(path: str, sha256: str, number: int, line: bytes) -> Document:
+def _document(path: str, sha256: str, number: int, line: bytes, limits: Limits) -> Document:
     try:
         obj = json.loads(line)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -61,6 +61,8 @@ def _document(path: str, sha256: str, number: int, line: bytes) -> Document:
     for field, kind in _BODY_FIELDS:
         body = optional_str(obj, field, "malformed_record")
         if body and body.strip():
+            if kind == "text":
+                check_line_length(body, limits)
             return Document(
                 source_path=path,
                 source_sha256=sha256,

@@ -45,12 +45,7 @@ def read_text(
 ) -> Document:
     """One article from an already decompressed text file and its sidecar's bytes (if any)."""
     text = decode(data).text
-    if _longest_line_over(text, limits.max_text_line_chars):
-        raise RejectedInput(
-            "read",
-            "line_too_long",
-            f"a line is longer than max_text_line_chars={limits.max_text_line_chars}",
-        )
+    check_line_length(text, limits)
     return Document(
         source_path=path,
         source_sha256=sha256,
@@ -83,5 +78,10 @@ def optional_str(obj: dict, name: str, error_kind: str) -> str | None:
     raise RejectedInput("read", error_kind, f"field {name!r} is {type(value).__name__}, not text")
 
 
-def _longest_line_over(text: str, max_chars: int) -> bool:
-    return len(text) > max_chars and max(map(len, text.split("\n"))) > max_chars
+def check_line_length(text: str, limits: Limits) -> None:
+    """Reject a plain-text article with a physical line over ``max_text_line_chars``."""
+    limit = limits.max_text_line_chars
+    if len(text) > limit and max(map(len, text.split("\n"))) > limit:
+        raise RejectedInput(
+            "read", "line_too_long", f"a line is longer than max_text_line_chars={limit}"
+        )

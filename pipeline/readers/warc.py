@@ -6,8 +6,10 @@ boundary (the next ``WARC/1.x`` header line, or the next gzip member).
 
 from __future__ import annotations
 
+import gzip
 import io
 import re
+import zlib
 from collections.abc import Iterator
 
 from warcio.archiveiterator import ArchiveIterator
@@ -28,6 +30,9 @@ def read_warc(
     path: str, sha256: str, data: bytes, limits: Limits
 ) -> Iterator[Document | Rejection]:
     """Yield a Document per HTML response record, a Rejection per damaged or failed one."""
+    if data.startswith(GZIP_MAGIC) and not _gzip_member_per_record(data):
+        yield from _read_whole_file_gzip(path, sha256, data, limits)
+        return
     boundary = _GZIP_START if data.startswith(GZIP_MAGIC) else _PLAIN_START
     position = 0
     while position < len(data):
@@ -61,6 +66,38 @@ def read_warc(
             position = len(data) if resume is None else resume
 
 
+def _read_whole_file_gzip(
+    path: str, sha256: str, data: bytes, limits: Limits
+) -> Iterator[Document | Rejection]:
+    """A WARC gzip-compressed as one stream: read it streaming; damage ends the file, as
+    there is no record boundary to resume at without decompressing everything first."""
+    records = ArchiveIterator(gzip.GzipFile(fileobj=io.BytesIO(data)), check_digests=False)
+    count = 0
+    try:
+        for record in records:
+            count += 1
+            item = _record_item(path, sha256, record, limits)
+            if item is not None:
+                yield item
+    except Exception as exc:  # as in read_warc: damaged input raises any type
+        yield Rejection(f"record {count + 1}+", "read", "corrupt_record", _short(exc))
+
+
+def _gzip_member_per_record(data: bytes) -> bool:
+    """Whether the first gzip member ends before the file does (one member per record, as
+    crawlers write WARCs) rather than spanning the whole file. Memory stays bounded: the
+    first member is decompressed in chunks and the output dropped."""
+    member = zlib.decompressobj(wbits=31)
+    pending = data
+    try:
+        while not member.eof and pending:
+            member.decompress(pending, 1 << 16)
+            pending = member.unconsumed_tail
+    except zlib.error:
+        return True  # damaged: let the record-by-record reader report and resync
+    return bool(member.unused_data)
+
+
 def _next_start(boundary: re.Pattern[bytes], data: bytes, after: int) -> int | None:
     match = boundary.search(data, after + 1)
     return match.start() if match else None
@@ -75,7 +112,7 @@ def _record_item(
     content_type = _page_content_type(record)
     if content_type is None:
         return None
-    status = record.http_headers.get_statuscode() if record.http_headers else "200"
+    status = (record.http_headers.get_statuscode() if record.http_headers else "200") or "none"
     if not status.startswith("2"):
         return Rejection(record_id, "read", "http_error_status", f"HTTP status {status}")
     try:
