@@ -37,7 +37,9 @@ class NodeInfo:
     """What clustering needs to know about a node (a distinct new text or a stored row)."""
 
     key: tuple[str, int]  # (article_id, idx) of the node's representative row
-    priority: tuple[Hashable, ...]  # lower wins the canonical slot
+    #: Lower wins the canonical slot. Only compared among new nodes or among stored nodes
+    #: (a cluster with stored members keeps a stored canonical), never across the two.
+    priority: tuple[Hashable, ...]
     stored_canonical: tuple[str, int] | None  # set for stored rows: their cluster's canonical
 
 

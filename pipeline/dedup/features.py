@@ -17,10 +17,10 @@ import xxhash
 
 from pipeline.normalize import normalize_for_match
 
-# Split only at whitespace after sentence punctuation (optionally closed by a quote or
-# bracket), so that a sentence's normalised text is exactly its span of the paragraph's.
-_SENTENCE_BREAK = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)\]]))\s+")
-_CUT_OFF_END = re.compile(r"\w\Z")
+# A sentence ends at punctuation (optionally closed by a quote or bracket) before whitespace.
+# The break normalises to a word separator, so the normalised sentences joined by spaces are
+# exactly the normalised paragraph.
+_SENTENCE_BREAK = re.compile(r"[.!?…][\"'”’)\]]?\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,29 +54,26 @@ def extract_features(texts: Sequence[str], min_sentence_words: int) -> Features:
     sentence_counts: list[int] = []
     cut_off: list[bool] = []
     for text in texts:
-        norm = normalize_for_match(text)
+        pieces = [p for p in map(normalize_for_match, _SENTENCE_BREAK.split(text)) if p]
+        norm = " ".join(pieces)  # == normalize_for_match(text): breaks normalise to a space
         normalised.append(norm)
-        fingerprint = _signed64(xxhash.xxh64_intdigest(norm.encode()))
-        fingerprints.append(fingerprint)
-        pieces = _SENTENCE_BREAK.split(text)
-        if len(pieces) == 1:  # one sentence: its key is the paragraph's fingerprint
-            keys = [fingerprint] if norm.count(" ") + 1 >= min_sentence_words else []
-        else:
-            keys = [
-                _signed64(xxhash.xxh64_intdigest(p.encode()))
-                for p in map(normalize_for_match, pieces)
-                if p.count(" ") + 1 >= min_sentence_words
-            ]
+        fingerprints.append(_signed64(xxhash.xxh64_intdigest(norm.encode())))
+        keys = [
+            fingerprints[-1] if len(pieces) == 1 else _signed64(xxhash.xxh64_intdigest(p.encode()))
+            for p in pieces
+            if p.count(" ") + 1 >= min_sentence_words
+        ]
         sentence_keys.extend(keys)
         sentence_counts.append(len(keys))
-        cut_off.append(_CUT_OFF_END.search(text.rstrip()) is not None)
+        last = text.rstrip()[-1:]
+        cut_off.append(last.isalnum() or last == "_")
     word_hash, word_offsets = _hash_words(normalised)
     return Features(
         fingerprint=np.array(fingerprints, dtype=np.int64),
         word_hash=word_hash,
         word_offsets=word_offsets,
         sentence_key=np.array(sentence_keys, dtype=np.int64),
-        sentence_offsets=_offsets(np.array(sentence_counts, dtype=np.int64)),
+        sentence_offsets=offsets_of(np.array(sentence_counts, dtype=np.int64)),
         ends_mid_sentence=np.array(cut_off, dtype=bool),
         n_words=np.diff(word_offsets),
     )
@@ -87,12 +84,12 @@ def take_ragged(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The slices ``values[offsets[r]:offsets[r + 1]]`` of ``rows``, flat, with new offsets."""
     counts = offsets[rows + 1] - offsets[rows]
-    new_offsets = _offsets(counts)
+    new_offsets = offsets_of(counts)
     starts = np.repeat(offsets[rows] - new_offsets[:-1], counts)
     return values[starts + np.arange(new_offsets[-1])], new_offsets
 
 
-def _offsets(counts: np.ndarray) -> np.ndarray:
+def offsets_of(counts: np.ndarray) -> np.ndarray:
     out = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=out[1:])
     return out

@@ -139,3 +139,10 @@ class StoredIndex:
             """,
             keys=keys,
         )
+
+
+def id_table(keys: Sequence[tuple[str, int]]) -> pa.Table:
+    """An (article_id, idx) table to semi-join the index with."""
+    return pa.table(
+        {"article_id": [k[0] for k in keys], "idx": pa.array([k[1] for k in keys], pa.int32())}
+    )

@@ -19,11 +19,12 @@ import pyarrow as pa
 
 from pipeline.dedup.candidates import bucket_pairs, unique_pairs
 from pipeline.dedup.cluster import Assignment, NodeInfo, assign
-from pipeline.dedup.features import Features, extract_features, take_ragged
-from pipeline.dedup.index import StoredIndex, band_column, index_schema
+from pipeline.dedup.features import extract_features, take_ragged
+from pipeline.dedup.index import StoredIndex, band_column, id_table, index_schema
 from pipeline.dedup.minhash import band_keys, shingle_hashes, signatures
+from pipeline.dedup.nodes import Key, Nodes
 from pipeline.dedup.params import DedupParams
-from pipeline.dedup.verify import Match, bigram_set, containment, jaccard, verify_pairs
+from pipeline.dedup.verify import Match, verify_pairs
 
 PARAGRAPH_INPUT = pa.schema(
     [
@@ -48,12 +49,7 @@ LINK_SCHEMA = pa.schema(
     ]
 )
 
-Key = tuple[str, int]
 DEFAULT_PARAMS = DedupParams()
-_STORED_COLUMNS = (
-    "article_id, idx, fingerprint, published, ingest_order, is_truncated, n_words, "
-    "canonical_article, canonical_idx, words"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +103,7 @@ class _Group:
     rows: list[int]
     rep: int
     attached: Link | None = None  # set when the fingerprint is already stored
-    node: int | None = None
+    node: int = -1
 
 
 class _Run:
@@ -119,59 +115,76 @@ class _Run:
         self.published: list[str | None] = cols["published"]
         self.ingest: list[int] = cols["ingest_order"]
         self.truncated_given: list[bool | None] = cols["is_truncated"]
-        self.feats: Features = extract_features(
-            [t or "" for t in cols["text"]], params.min_sentence_words
-        )
-        self.stats: dict[str, int] = {"paragraphs": len(self.article)}
         self.truncated = [bool(t) for t in self.truncated_given]
-        self.stored_rows: dict[int, dict] = {}  # stored node -> its stored columns
-        self.node_keys: list[Key] = []
-        self.group_of_node: list[_Group | None] = []
+        self.feats = extract_features([t or "" for t in cols["text"]], params.min_sentence_words)
+        self.nodes = Nodes(self.feats)
+        self.group_of_node: dict[int, _Group] = {}
+        self.bands = np.zeros((0, params.bands), np.int64)
+        self.stats: dict[str, int] = {"paragraphs": len(self.article)}
+        self.rank_rows()
 
-    # -- priority and identity -------------------------------------------------------------
     def key(self, row: int) -> Key:
         return (self.article[row], self.idx[row])
 
-    def row_priority(self, row: int) -> tuple:
-        pub = self.published[row]
-        return (self.truncated[row], pub is None, pub or "", self.ingest[row], *self.key(row))
+    def rank_rows(self) -> None:
+        """Each row's position in canonical order: not cut off, earliest published (unknown
+        last), first ingested, smallest id. Lower ranks win."""
+        pub = self.published
+        priority = list(
+            zip(
+                self.truncated,
+                [p is None for p in pub],
+                [p or "" for p in pub],
+                self.ingest,
+                self.article,
+                self.idx,
+                strict=True,
+            )
+        )
+        self.rank = [0] * len(priority)
+        for position, row in enumerate(sorted(range(len(priority)), key=priority.__getitem__)):
+            self.rank[row] = position
 
-    # -- stages ----------------------------------------------------------------------------
     def result(self) -> DedupResult:
         first_of_key, known = self.dedupe_ids()
         live = [r for r, first in enumerate(first_of_key) if first == r and r not in known]
         groups = self.group_exact(live)
-        self.attach_stored_fingerprints(groups)
+        furniture = self.attach_stored_fingerprints(groups)
         free = [g for g in groups if g.attached is None]
         for g in free:
-            g.node = self.add_node(self.key(g.rep), g)
-        reps = self.near_candidates(free)
+            g.node = self.nodes.add_new(self.key(g.rep), g.rep)
+            self.group_of_node[g.node] = g
+        reps = [
+            g
+            for g in free
+            if g.fingerprint not in furniture and self.feats.n_words[g.rep] >= self.params.min_words
+        ]
+        self.stats["near_stage_texts"] = len(reps)
         matches = self.match(reps)
         self.detect_truncation(matches)
-        assignments = assign(self.node_infos(), matches)
-        links = self.describe(groups, assignments)
-        links.update({r: known[r] for r in known})
+        links = self.describe(groups, assign(self.node_infos(), matches))
+        links.update(known)
         per_row = [links[first_of_key[r]] for r in range(len(self.article))]
         return DedupResult(
             self.links_table(per_row), self.index_table(live, links, reps), self.stats
         )
 
+    # -- exact stage -----------------------------------------------------------------------
     def dedupe_ids(self) -> tuple[list[int], dict[int, Link]]:
         """The first row of each (article_id, idx) (a repeated id is one paragraph), and the
         stored link of rows already in the index (a re-run never links a row to itself)."""
-        order = sorted(range(len(self.article)), key=self.row_priority)
         first: dict[Key, int] = {}
-        for r in order:
+        for r in sorted(range(len(self.article)), key=self.rank.__getitem__):
             first.setdefault(self.key(r), r)
         first_of_key = [first[self.key(r)] for r in range(len(self.article))]
         known: dict[int, Link] = {}
         if self.stored and first:
-            ids = _id_table(list(first))
             cols = "article_id, idx, canonical_article, canonical_idx, similarity, dup_kind"
-            for row in self.stored.rows_by_id(ids, cols).to_pylist():
+            for row in self.stored.rows_by_id(id_table(list(first)), cols).to_pylist():
+                key = (row["article_id"], row["idx"])
                 canon = (row["canonical_article"], row["canonical_idx"])
-                own = canon == (row["article_id"], row["idx"])
-                known[first[(row["article_id"], row["idx"])]] = (
+                own = canon == key
+                known[first[key]] = (
                     Link(None) if own else Link(canon, row["similarity"], row["dup_kind"])
                 )
         self.stats["already_indexed"] = len(known)
@@ -183,13 +196,15 @@ class _Run:
         for r in live:
             by_fp.setdefault(fps[r], []).append(r)
         groups = [
-            _Group(fp, rows, min(rows, key=self.row_priority)) for fp, rows in sorted(by_fp.items())
+            _Group(fp, rows, min(rows, key=self.rank.__getitem__))
+            for fp, rows in sorted(by_fp.items())
         ]
         self.stats["distinct_texts"] = len(groups)
         return groups
 
-    def attach_stored_fingerprints(self, groups: list[_Group]) -> None:
-        """Exact stage against the index; also flags furniture (texts in too many articles)."""
+    def attach_stored_fingerprints(self, groups: list[_Group]) -> set[int]:
+        """Exact stage against the index. Returns the furniture fingerprints: texts found in
+        more than ``furniture_max_articles`` articles, kept out of the near stage."""
         stored_articles: dict[int, int] = {}
         if self.stored and groups:
             fps = pa.table({"fingerprint": pa.array([g.fingerprint for g in groups], pa.int64())})
@@ -203,28 +218,14 @@ class _Run:
                     else Link(canon, row["similarity"], row["dup_kind"])
                 )
                 stored_articles[row["fingerprint"]] = row["n_articles"]
-        self.furniture = {
+        furniture = {
             g.fingerprint
             for g in groups
             if len({self.article[r] for r in g.rows}) + stored_articles.get(g.fingerprint, 0)
             > self.params.furniture_max_articles
         }
-        self.stats["furniture_texts"] = len(self.furniture)
-
-    def near_candidates(self, free: list[_Group]) -> list[_Group]:
-        n_words = self.feats.n_words
-        reps = [
-            g
-            for g in free
-            if g.fingerprint not in self.furniture and n_words[g.rep] >= self.params.min_words
-        ]
-        self.stats["near_stage_texts"] = len(reps)
-        return reps
-
-    def add_node(self, key: Key, group: _Group | None) -> int:
-        self.node_keys.append(key)
-        self.group_of_node.append(group)
-        return len(self.node_keys) - 1
+        self.stats["furniture_texts"] = len(furniture)
+        return furniture
 
     # -- near stage --------------------------------------------------------------------------
     def signatures_of(self, reps: list[_Group]) -> np.ndarray:
@@ -235,47 +236,38 @@ class _Run:
         sig = signatures(shingles, sh_offsets, p.num_perm, p.seed, self.workers)
         return band_keys(sig, p.bands, p.rows)
 
-    def match(self, reps: list[_Group]) -> list[Match]:
-        if not reps:
-            self.bands = np.zeros((0, self.params.bands), np.int64)
-            return []
-        self.bands = self.signatures_of(reps)
+    def key_columns(self, reps: list[_Group]) -> list[tuple]:
+        """(column name, keys, nodes, rank) per LSH band, and one for sentence keys."""
         rep_nodes = np.array([g.node for g in reps], np.int64)
-        rank = np.empty(len(reps), np.int64)
-        by_priority = sorted(range(len(reps)), key=lambda i: self.row_priority(reps[i].rep))
-        rank[by_priority] = np.arange(len(reps))
-        sent_counts = [len(self.feats.sentences(g.rep)) for g in reps]
+        rank = np.array([self.rank[g.rep] for g in reps], np.int64)
         columns = [
             (band_column(b), self.bands[:, b], rep_nodes, rank) for b in range(self.params.bands)
         ]
+        rows = np.array([g.rep for g in reps], np.int64)
+        f = self.feats
+        sentence_keys, offsets = take_ragged(f.sentence_key, f.sentence_offsets, rows)
+        counts = np.diff(offsets)
         columns.append(
-            (
-                "sentence_keys",
-                np.concatenate([self.feats.sentences(g.rep) for g in reps]),
-                np.repeat(rep_nodes, sent_counts),
-                np.repeat(rank, sent_counts),
-            )
+            ("sentence_keys", sentence_keys, np.repeat(rep_nodes, counts), np.repeat(rank, counts))
         )
+        return columns
+
+    def match(self, reps: list[_Group]) -> list[Match]:
+        if not reps:
+            return []
+        self.bands = self.signatures_of(reps)
+        columns = self.key_columns(reps)
         with ThreadPoolExecutor(self.workers) as pool:
             stored_members = list(pool.map(self.stored_bucket_members, columns))
-        pairs = [
-            self.column_pairs(col, members)
-            for col, members in zip(columns, stored_members, strict=True)
-        ]
-        candidates = unique_pairs(pairs)
-        self.stats["candidate_pairs"] = len(candidates)
-        self.load_stored_nodes()
-        bigrams: dict[int, frozenset[int]] = {}
-
-        def node_bigrams(n: int) -> frozenset[int]:
-            if n not in bigrams:
-                bigrams[n] = bigram_set(self.node_words(n))
-            return bigrams[n]
-
-        matches = verify_pairs(
-            candidates, node_bigrams, self.node_n_words, self.node_cut_off, self.params
+        candidates = unique_pairs(
+            [self.column_pairs(c, m) for c, m in zip(columns, stored_members, strict=True)]
         )
-        self.node_bigrams = node_bigrams
+        self.stats["candidate_pairs"] = len(candidates)
+        self.nodes.load(self.stored)
+        arrays = self.nodes.arrays()
+        matches = verify_pairs(
+            candidates, arrays.bigrams, arrays.n_words, arrays.cut_off, self.params
+        )
         self.stats["verified_links"] = len(matches)
         return matches
 
@@ -293,7 +285,7 @@ class _Run:
         if stored is not None and stored.num_rows:
             stored = stored.sort_by([("key", "ascending"), ("rank", "ascending")])
             ids = zip(stored["article_id"].to_pylist(), stored["idx"].to_pylist(), strict=True)
-            s_nodes = np.array([self.stored_node(k) for k in ids], np.int64)
+            s_nodes = np.array([self.nodes.stored(k) for k in ids], np.int64)
             keys = np.concatenate([stored["key"].to_numpy(), keys])
             nodes = np.concatenate([s_nodes, nodes])
             s_rank = stored["rank"].to_numpy().astype(np.int64) - self.params.hot_bucket_cap - 1
@@ -301,72 +293,34 @@ class _Run:
             is_new = np.r_[np.zeros(len(s_nodes), bool), is_new]
         return bucket_pairs(keys, nodes, rank, is_new, self.params.hot_bucket_cap)
 
-    def stored_node(self, key: Key) -> int:
-        if not hasattr(self, "_stored_ids"):
-            self._stored_ids: dict[Key, int] = {}
-        if key not in self._stored_ids:
-            self._stored_ids[key] = self.add_node(key, None)
-        return self._stored_ids[key]
-
-    def load_stored_nodes(self) -> None:
-        """Fetch the stored columns of stored nodes not loaded yet, in one semi-join."""
-        ids = getattr(self, "_stored_ids", {})
-        missing = [k for k, n in ids.items() if n not in self.stored_rows]
-        if not missing:
-            return
-        for row in self.stored.rows_by_id(_id_table(missing), _STORED_COLUMNS).to_pylist():
-            self.stored_rows[ids[(row["article_id"], row["idx"])]] = row
-
-    def node_words(self, n: int) -> np.ndarray:
-        group = self.group_of_node[n]
-        if group is not None:
-            return self.feats.words(group.rep)
-        return np.array(self.stored_rows[n]["words"] or [], np.uint32)
-
-    def node_cut_off(self, n: int) -> bool:
-        """Ends mid-sentence (new) or was found truncated (stored)."""
-        group = self.group_of_node[n]
-        if group is not None:
-            return bool(self.feats.ends_mid_sentence[group.rep])
-        return bool(self.stored_rows[n]["is_truncated"])
-
-    def node_n_words(self, n: int) -> int:
-        group = self.group_of_node[n]
-        if group is not None:
-            return int(self.feats.n_words[group.rep])
-        return int(self.stored_rows[n]["n_words"])
-
     # -- clusters and output -------------------------------------------------------------------
     def detect_truncation(self, matches: list[Match]) -> None:
         """A paragraph of unknown truncation that ends mid-sentence and is verified against a
         complete paragraph is a cut-off teaser: it must not be a cluster's canonical."""
+        arrays = self.nodes.arrays()
+        changed = False
         for m in matches:
             for node, partner in ((m.small, m.large), (m.large, m.small)):
-                group = self.group_of_node[node]
-                if group is None or not self.feats.ends_mid_sentence[group.rep]:
+                group = self.group_of_node.get(node)
+                if group is None or not arrays.cut_off[node]:
                     continue
-                if self.is_complete(partner, longer_than=self.node_n_words(node)):
-                    for r in group.rows:
-                        if self.truncated_given[r] is None:
-                            self.truncated[r] = True
-
-    def is_complete(self, node: int, longer_than: int) -> bool:
-        """Whether a node is a paragraph that is not cut off (a stored row does not record how
-        it ends: it counts as complete when it is longer and not marked truncated)."""
-        group = self.group_of_node[node]
-        if group is not None:
-            return not self.feats.ends_mid_sentence[group.rep]
-        row = self.stored_rows[node]
-        return not row["is_truncated"] and row["n_words"] > longer_than
+                complete = not arrays.cut_off[partner] and (
+                    self.nodes.is_new(partner) or arrays.n_words[partner] > arrays.n_words[node]
+                )
+                for r in group.rows if complete else ():
+                    if self.truncated_given[r] is None and not self.truncated[r]:
+                        self.truncated[r] = changed = True
+        if changed:
+            self.rank_rows()
 
     def node_infos(self) -> list[NodeInfo]:
         infos = []
-        for n, key in enumerate(self.node_keys):
-            group = self.group_of_node[n]
+        for n, key in enumerate(self.nodes.keys):
+            group = self.group_of_node.get(n)
             if group is not None:
-                infos.append(NodeInfo(key, self.row_priority(group.rep), None))
+                infos.append(NodeInfo(key, (self.rank[group.rep],), None))
                 continue
-            row = self.stored_rows[n]
+            row = self.nodes.stored_rows[n]
             pub = row["published"]
             truncated = bool(row["is_truncated"])
             priority = (truncated, pub is None, pub or "", row["ingest_order"], *key)
@@ -375,37 +329,59 @@ class _Run:
 
     def describe(self, groups: list[_Group], assignments: list[Assignment]) -> dict[int, Link]:
         """Each row's link to its canonical, with the exact similarity to that canonical."""
-        node_of_key = {k: n for n, k in enumerate(self.node_keys)}
-        for a in assignments:
-            if a.canonical not in node_of_key and self.stored:
-                node_of_key[a.canonical] = self.stored_node(a.canonical)
-        self.load_stored_nodes()
         links: dict[int, Link] = {}
+        elsewhere: list[_Group] = []  # groups whose canonical has another text
         for g in groups:
             if g.attached is not None:
                 links.update(dict.fromkeys(g.rows, g.attached))
                 continue
-            assert g.node is not None
-            a = assignments[g.node]
-            for r in g.rows:
-                links[r] = self.link_to(r, g, a, node_of_key)
+            canonical = assignments[g.node].canonical
+            keys = {self.key(r): r for r in g.rows}
+            if canonical in keys:
+                links.update(dict.fromkeys(g.rows, Link(canonical, 1.0, "exact")))
+                links[keys[canonical]] = Link(None)
+            else:
+                elsewhere.append(g)
+        for g, link in zip(elsewhere, self.links_elsewhere(elsewhere, assignments), strict=True):
+            links.update(dict.fromkeys(g.rows, link))
         return links
 
-    def link_to(self, row: int, group: _Group, a: Assignment, node_of_key: dict) -> Link:
-        if self.key(row) == a.canonical:
-            return Link(None)
-        if any(self.key(r) == a.canonical for r in group.rows):
-            return Link(a.canonical, 1.0, "exact")
-        mine, theirs = self.node_bigrams(group.node), self.node_bigrams(node_of_key[a.canonical])
-        if a.container is None:
-            return Link(a.canonical, jaccard(mine, theirs), "near")
-        share = containment(mine, theirs)
-        if share >= self.params.contain_threshold:
-            return Link(a.canonical, share, "contained")
-        # The container's canonical is a shorter variant that lacks this paragraph's text:
-        # point at the container itself, which holds it.
-        share = containment(mine, self.node_bigrams(a.container))
-        return Link(self.node_keys[a.container], share, "contained")
+    def links_elsewhere(self, groups: list[_Group], assignments: list[Assignment]) -> list[Link]:
+        """Links of texts whose canonical has another text: "near" with the bigram Jaccard,
+        or "contained" with the share of the text found in the canonical; when a container's
+        canonical is a shorter variant that lacks the text, the link points at the container."""
+        if not groups:
+            return []
+        canon_nodes = [self.canonical_node(assignments[g.node].canonical) for g in groups]
+        self.nodes.load(self.stored)
+        sets = self.nodes.arrays().bigrams
+        nodes = np.array([g.node for g in groups], np.int64)
+        canon = np.array(canon_nodes, np.int64)
+        container = np.array(
+            [-1 if (c := assignments[g.node].container) is None else c for g in groups], np.int64
+        )
+        jac = sets.jaccard(nodes, canon)
+        share = sets.containment(nodes, canon)
+        share_container = sets.containment(nodes, np.maximum(container, 0))
+        out = []
+        for i, g in enumerate(groups):
+            target = assignments[g.node].canonical
+            if container[i] < 0:
+                out.append(Link(target, float(jac[i]), "near"))
+            elif share[i] >= self.params.contain_threshold:
+                out.append(Link(target, float(share[i]), "contained"))
+            else:
+                key = self.nodes.keys[container[i]]
+                out.append(Link(key, float(share_container[i]), "contained"))
+        return out
+
+    def canonical_node(self, canonical: Key) -> int:
+        """The node of a canonical: a new text's representative or a stored row."""
+        if not hasattr(self, "_node_of_key"):
+            self._node_of_key = {k: n for n, k in enumerate(self.nodes.keys)}
+        if canonical not in self._node_of_key:
+            self._node_of_key[canonical] = self.nodes.stored(canonical)
+        return self._node_of_key[canonical]
 
     def links_table(self, per_row: list[Link]) -> pa.Table:
         return pa.table(
@@ -413,10 +389,8 @@ class _Run:
                 "article_id": self.article,
                 "idx": self.idx,
                 "fingerprint": self.feats.fingerprint,
-                "duplicate_of_article": [
-                    lk.canonical[0] if lk.canonical else None for lk in per_row
-                ],
-                "duplicate_of_idx": [lk.canonical[1] if lk.canonical else None for lk in per_row],
+                "duplicate_of_article": [lk.canonical and lk.canonical[0] for lk in per_row],
+                "duplicate_of_idx": [lk.canonical and lk.canonical[1] for lk in per_row],
                 "similarity": [lk.similarity for lk in per_row],
                 "dup_kind": [lk.kind for lk in per_row],
             },
@@ -432,22 +406,21 @@ class _Run:
         pos = rep_pos[rows]
         is_rep = pos >= 0
         canon = [links[r].canonical or self.key(r) for r in live]
-        cols: dict[str, pa.Array | list] = {
+        f = self.feats
+        cols: dict[str, pa.Array | list | np.ndarray] = {
             "article_id": [self.article[r] for r in live],
             "idx": [self.idx[r] for r in live],
-            "fingerprint": self.feats.fingerprint[rows],
+            "fingerprint": f.fingerprint[rows],
             "published": [self.published[r] for r in live],
             "ingest_order": [self.ingest[r] for r in live],
             "is_truncated": [self.truncated[r] for r in live],
-            "n_words": self.feats.n_words[rows].astype(np.int32),
+            "n_words": f.n_words[rows].astype(np.int32),
             "canonical_article": [c[0] for c in canon],
             "canonical_idx": [c[1] for c in canon],
             "similarity": [links[r].similarity for r in live],
             "dup_kind": [links[r].kind for r in live],
-            "words": _list_column(self.feats.word_hash, self.feats.word_offsets, rows, is_rep),
-            "sentence_keys": _list_column(
-                self.feats.sentence_key, self.feats.sentence_offsets, rows, is_rep
-            ),
+            "words": _list_column(f.word_hash, f.word_offsets, rows, is_rep),
+            "sentence_keys": _list_column(f.sentence_key, f.sentence_offsets, rows, is_rep),
         }
         bands = np.zeros((len(rows), self.params.bands), np.int64)
         bands[is_rep] = self.bands[pos[is_rep]]
@@ -460,15 +433,9 @@ def _list_column(
     values: np.ndarray, offsets: np.ndarray, rows: np.ndarray, present: np.ndarray
 ) -> pa.Array:
     """A list array of the ``rows``' slices where ``present``, null elsewhere."""
-    flat, new_offsets = take_ragged(values, offsets, rows[present])
+    flat, kept_offsets = take_ragged(values, offsets, rows[present])
     counts = np.zeros(len(rows), np.int64)
-    counts[present] = np.diff(new_offsets)
+    counts[present] = np.diff(kept_offsets)
     full = np.zeros(len(rows) + 1, np.int32)
     np.cumsum(counts, out=full[1:])
     return pa.ListArray.from_arrays(pa.array(full), pa.array(flat), mask=pa.array(~present))
-
-
-def _id_table(keys: list[Key]) -> pa.Table:
-    return pa.table(
-        {"article_id": [k[0] for k in keys], "idx": pa.array([k[1] for k in keys], pa.int32())}
-    )

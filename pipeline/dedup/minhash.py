@@ -16,7 +16,7 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 #: Shingles per chunk of the signature computation (x permutations x 8 bytes of memory).
-_CHUNK_SHINGLES = 16_384
+_CHUNK_SHINGLES = 2048
 
 
 def mix64(x: np.ndarray) -> np.ndarray:
@@ -74,8 +74,9 @@ def signatures(
     def run(chunk: tuple[int, int]) -> None:
         lo, hi = chunk
         s0 = offsets[lo]
-        values = (shingles[s0 : offsets[hi], None] * a[None, :] + b[None, :]) >> np.uint64(32)
-        out[lo:hi] = np.minimum.reduceat(values.astype(np.uint32), offsets[lo:hi] - s0, axis=0)
+        values = shingles[s0 : offsets[hi], None] * a[None, :] + b[None, :]
+        lowest = np.minimum.reduceat(values, offsets[lo:hi] - s0, axis=0)
+        out[lo:hi] = lowest >> np.uint64(32)  # the shift is monotonic: min, then shift
 
     with ThreadPoolExecutor(max(1, workers)) as pool:
         list(pool.map(run, chunks))

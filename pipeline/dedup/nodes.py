@@ -1,0 +1,90 @@
+"""The vertices of the link graph: one per distinct new text and one per stored index row a
+bucket (or a canonical) brought in, with the per-node arrays verification needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.dedup.features import Features, offsets_of, take_ragged
+from pipeline.dedup.index import StoredIndex, id_table
+from pipeline.dedup.verify import BigramSets
+
+Key = tuple[str, int]
+
+_STORED_COLUMNS = (
+    "article_id, idx, fingerprint, published, ingest_order, is_truncated, n_words, "
+    "canonical_article, canonical_idx, words"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeArrays:
+    n_words: np.ndarray  # int64 per node
+    cut_off: np.ndarray  # bool per node: ends mid-sentence (new) or truncated (stored)
+    bigrams: BigramSets
+
+
+class Nodes:
+    def __init__(self, feats: Features) -> None:
+        self.feats = feats
+        self.keys: list[Key] = []
+        self.rep_row: list[int] = []  # the representative row of a new text; -1 if stored
+        self.stored_rows: dict[int, dict] = {}  # stored node -> its index columns
+        self._stored_ids: dict[Key, int] = {}
+        self._arrays: NodeArrays | None = None
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def add_new(self, key: Key, rep_row: int) -> int:
+        self.keys.append(key)
+        self.rep_row.append(rep_row)
+        return len(self.keys) - 1
+
+    def stored(self, key: Key) -> int:
+        """The node of a stored row, registered on first sight (load() fetches its columns)."""
+        if key not in self._stored_ids:
+            self._stored_ids[key] = self.add_new(key, -1)
+        return self._stored_ids[key]
+
+    def is_new(self, node: int) -> bool:
+        return self.rep_row[node] >= 0
+
+    def load(self, index: StoredIndex) -> None:
+        """Fetch the index columns of stored nodes not loaded yet, in one semi-join."""
+        missing = [k for k, n in self._stored_ids.items() if n not in self.stored_rows]
+        if missing:
+            for row in index.rows_by_id(id_table(missing), _STORED_COLUMNS).to_pylist():
+                self.stored_rows[self._stored_ids[(row["article_id"], row["idx"])]] = row
+
+    def arrays(self) -> NodeArrays:
+        """Word counts, cut-off flags and bigram sets of all nodes (rebuilt when nodes grew)."""
+        if self._arrays is None or len(self._arrays.n_words) != len(self):
+            self._arrays = self._build_arrays()
+        return self._arrays
+
+    def _build_arrays(self) -> NodeArrays:
+        rep = np.array(self.rep_row, np.int64)
+        new_ids, stored_ids = np.flatnonzero(rep >= 0), np.flatnonzero(rep < 0)
+        f = self.feats
+        new_words, new_offsets = take_ragged(f.word_hash, f.word_offsets, rep[new_ids])
+        stored = [self.stored_rows[n] for n in stored_ids.tolist()]
+        lists = [row["words"] or [] for row in stored]
+        stored_words = np.fromiter((w for ws in lists for w in ws), np.uint32)
+        block_offsets = np.r_[
+            new_offsets, new_offsets[-1] + offsets_of([len(w) for w in lists])[1:]
+        ]
+        position = np.empty(len(rep), np.int64)
+        position[np.r_[new_ids, stored_ids]] = np.arange(len(rep))
+        words, offsets = take_ragged(
+            np.concatenate([new_words, stored_words]), block_offsets, position
+        )
+        n_words = np.empty(len(rep), np.int64)
+        n_words[new_ids] = f.n_words[rep[new_ids]]
+        n_words[stored_ids] = [row["n_words"] for row in stored]
+        cut_off = np.empty(len(rep), bool)
+        cut_off[new_ids] = f.ends_mid_sentence[rep[new_ids]]
+        cut_off[stored_ids] = [bool(row["is_truncated"]) for row in stored]
+        return NodeArrays(n_words, cut_off, BigramSets(words, offsets))
