@@ -10,7 +10,7 @@ import gzip
 import io
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
@@ -34,36 +34,45 @@ def read_warc(
         yield from _read_whole_file_gzip(path, sha256, data, limits)
         return
     boundary = _GZIP_START if data.startswith(GZIP_MAGIC) else _PLAIN_START
-    position = 0
-    while position < len(data):
-        stream = io.BytesIO(data)
-        stream.seek(position)
-        records = ArchiveIterator(stream, check_digests=False)
-        last_start: int | None = None
-        try:
-            for record in records:
-                item = _record_item(path, sha256, record, limits)
-                # Only known once the record is read to its end (warcio reads it here).
-                last_start = position + records.get_record_offset()
-                if not (record.rec_type and record.rec_headers.get_header("WARC-Record-ID")):
-                    item = Rejection(
-                        f"byte {last_start}", "read", "corrupt_record",
-                        "record header has no WARC-Type or WARC-Record-ID",
-                    )
-                if item is not None:
-                    yield item
-            return
-        # warcio raises many unrelated types (ArchiveLoadFailed, zlib.error, EOFError,
-        # ValueError, ...) on damaged input; any of them means "this record is unreadable".
-        except Exception as exc:
-            if last_start is None:
-                # The pass failed on its first record: that record is the damaged one.
-                yield Rejection(f"byte {position}", "read", "corrupt_record", _short(exc))
-                resume = _next_start(boundary, data, position)
-            else:
-                # Resume right after the last good record; a damaged one fails the next pass.
-                resume = _next_start(boundary, data, last_start)
-            position = len(data) if resume is None else resume
+    position: int | None = 0
+    while position is not None and position < len(data):
+        position = yield from _read_from(path, sha256, data, position, boundary, limits)
+
+
+def _read_from(
+    path: str, sha256: str, data: bytes, position: int, boundary: re.Pattern[bytes],
+    limits: Limits,
+) -> Generator[Document | Rejection, None, int | None]:
+    """Read records from ``position`` until the end (return None) or until damage (return
+    the next record boundary after it, where reading resumes)."""
+    stream = io.BytesIO(data)
+    stream.seek(position)
+    records = ArchiveIterator(stream, check_digests=False)
+    last_start: int | None = None
+    try:
+        for record in records:
+            item = _record_item(path, sha256, record, limits)
+            # Known once the record is read to its end; an offset into data (warcio uses tell).
+            last_start = records.get_record_offset()
+            if not (record.rec_type and record.rec_headers.get_header("WARC-Record-ID")):
+                yield Rejection(
+                    f"byte {last_start}", "read", "corrupt_record",
+                    "record header has no WARC-Type or WARC-Record-ID",
+                )
+                # warcio's idea of where this record ends cannot be trusted either.
+                return _next_start(boundary, data, last_start)
+            if item is not None:
+                yield item
+    # warcio raises many unrelated types (ArchiveLoadFailed, zlib.error, EOFError,
+    # ValueError, ...) on damaged input; any of them means "this record is unreadable".
+    except Exception as exc:
+        if last_start is None:
+            # Failed on the first record read from here: that record is the damaged one.
+            yield Rejection(f"byte {position}", "read", "corrupt_record", _short(exc))
+            return _next_start(boundary, data, position)
+        # Resume right after the last good record; a damaged one fails the next pass.
+        return _next_start(boundary, data, last_start)
+    return None
 
 
 def _read_whole_file_gzip(
