@@ -143,3 +143,8 @@ def test_names_that_are_not_plain_utf8_are_kept_as_given(name: str) -> None:
     assert isinstance(doc, Document)
     assert doc.source_path == name
     assert [line.text for line in extract(doc).lines] == ["Line one", "Line two"]
+
+
+def test_read_source_honours_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIPELINE_MAX_DOCUMENT_BYTES", "100")
+    assert rejection("a.txt", b"word " * 40).error_kind == "too_large"

@@ -36,7 +36,7 @@ def read_source(
     data: bytes,
     *,
     sidecar: bytes | None = None,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits | None = None,
 ) -> Iterator[Document | Rejection]:
     """Yield the articles in one source file, and a Rejection for each bad record in it.
 
@@ -44,8 +44,10 @@ def read_source(
     included); ``data`` is the file's raw (possibly gzip-compressed) content; ``sidecar`` the
     bytes of the ``NAME.meta.json`` next to a text file (see :func:`sidecar_path`), if any.
     Raises RejectedInput when the file as a whole is no article source. Container formats
-    (WARC, JSONL) never raise once they have started yielding.
+    (WARC, JSONL) never raise once they have started yielding. ``limits`` default to
+    :meth:`Limits.from_env`.
     """
+    limits = limits or Limits.from_env()
     if not data or data.isspace():
         raise RejectedInput("read", "empty", "the file is empty")
     kind = detect_format(path, data)
