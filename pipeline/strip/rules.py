@@ -19,10 +19,15 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipeline.model import REMOVAL_KINDS
+from pipeline.strip.triggers import KEY_LENGTH, required_literals, trigger_keys
 
 PACKAGE_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 ANY_LANGUAGE = "any"
 ANCHORS = ("full", "start", "end", "any")
+#: ``end`` rules look at this many final characters of a line.
+END_WINDOW = 160
+#: ``full`` rules apply to lines of at most this many words unless they set ``max_words``.
+SHORT_LINE = 40
 _RULE_KEYS = {
     "id",
     "kind",
@@ -37,6 +42,7 @@ _RULE_KEYS = {
     "guard",
     "note",
 }
+_WORD = re.compile(r"\w+")
 _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?P<")
 
 
@@ -81,52 +87,101 @@ class RuleHit:
 
 @dataclass(slots=True)
 class CompiledRules:
-    """The rules for one language (plus language-independent ones), one regex per anchor."""
+    """The rules for one language (plus language-independent ones).
+
+    ``full`` and ``start`` rules are one alternation each (a failed match costs little at a
+    fixed position). ``end`` and ``any`` rules search the line, so each is compiled alone
+    and tried only when the line has a word the rule requires (see
+    :mod:`pipeline.strip.triggers`).
+    """
 
     rules: tuple[Rule, ...]
     by_group: dict[str, Rule] = field(default_factory=dict)
-    regexes: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    anchored: dict[tuple[str, bool], re.Pattern[str]] = field(default_factory=dict)
+    searched: list[tuple[Rule, re.Pattern[str]]] = field(default_factory=list)
+    by_trigger: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)
+    by_literal: list[tuple[int, frozenset[str]]] = field(default_factory=list)
+    always: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
-        for anchor in ANCHORS:
+        for anchor in ("full", "start"):
             members = sorted((r for r in self.rules if r.anchor == anchor), key=lambda r: -r.weight)
-            if not members:
+            for long_lines in (False, True):
+                branches = []
+                for rule in members:
+                    if long_lines and rule.max_words is not None and rule.max_words <= SHORT_LINE:
+                        continue
+                    group = f"r{len(self.by_group)}"
+                    self.by_group[group] = rule
+                    branches.append(f"(?P<{group}>{_body(rule)})")
+                if branches:
+                    regex = re.compile("|".join(branches), re.IGNORECASE)
+                    self.anchored[(anchor, long_lines)] = regex
+        index: dict[str, dict[str, list[int]]] = {"end": {}, "any": {}}
+        always = []
+        for rule in self.rules:
+            if rule.anchor not in ("end", "any"):
                 continue
-            branches = []
-            for rule in members:
-                group = f"r{len(self.by_group)}"
-                self.by_group[group] = rule
-                body = f"(?-i:{rule.pattern})" if rule.case_sensitive else rule.pattern
-                branches.append(f"(?P<{group}>{body})")
-            alternation = "|".join(branches)
-            if anchor == "end":
-                alternation = f"(?:{alternation})\\s*\\Z"
-            self.regexes[anchor] = re.compile(alternation, re.IGNORECASE)
+            body = _body(rule)
+            regex = f"(?:{body})\\s*\\Z" if rule.anchor == "end" else body
+            position = len(self.searched)
+            self.searched.append((rule, re.compile(regex, re.IGNORECASE)))
+            keys = trigger_keys(rule.pattern)
+            if keys is not None:
+                for key in keys:
+                    index[rule.anchor].setdefault(key, []).append(position)
+            elif literals := required_literals(rule.pattern):
+                self.by_literal.append((position, literals))
+            else:
+                always.append(position)
+        self.by_trigger = {a: {k: tuple(v) for k, v in d.items()} for a, d in index.items()}
+        self.always = tuple(always)
 
-    def match(self, text: str, n_words: int) -> list[RuleHit]:
-        """Every rule hit on ``text`` (already stripped), at most one per anchor except
-        ``any``, which reports each distinct rule that occurs."""
+    def match(self, text: str, tokens: list[str]) -> list[RuleHit]:
+        """Every rule hit on ``text`` (already stripped; ``tokens`` its lower-cased words):
+        the first full and start rule that matches, and each end and any rule."""
+        n_words = len(tokens)
+        long_line = n_words > SHORT_LINE
         hits: list[RuleHit] = []
-        regexes = self.regexes
-        if (rx := regexes.get("full")) and (m := rx.fullmatch(text)):
+        if (rx := self.anchored.get(("full", long_line))) and (m := rx.fullmatch(text)):
             hits.append(self._hit(m))
-        if (rx := regexes.get("start")) and (m := rx.match(text)):
+        if (rx := self.anchored.get(("start", long_line))) and (m := rx.match(text)):
             hits.append(self._hit(m))
-        if rx := regexes.get("end"):
-            offset = max(0, len(text) - 240)
-            if m := rx.search(text, offset):
-                hits.append(self._hit(m))
-        if rx := regexes.get("any"):
-            seen: set[str] = set()
-            for m in rx.finditer(text):
-                if m.lastgroup not in seen:
-                    seen.add(m.lastgroup or "")
-                    hits.append(self._hit(m))
-        return [h for h in hits if h.rule.max_words is None or n_words <= h.rule.max_words]
+        hits = [h for h in hits if h.rule.max_words is None or n_words <= h.rule.max_words]
+        candidates = set(self.always)
+        offset = max(0, len(text) - END_WINDOW)
+        for anchor, words in (("any", tokens), ("end", _WORD.findall(text[offset:].lower()))):
+            index = self.by_trigger[anchor]
+            for key in _prefixes(words).intersection(index):
+                candidates.update(index[key])
+        if self.by_literal:
+            lowered = text.lower()
+            for position, literals in self.by_literal:
+                if any(literal in lowered for literal in literals):
+                    candidates.add(position)
+        for position in sorted(candidates):
+            rule, rx = self.searched[position]
+            if rule.max_words is not None and n_words > rule.max_words:
+                continue
+            m = rx.search(text, offset) if rule.anchor == "end" else rx.search(text)
+            if m:
+                hits.append(RuleHit(rule, m.start(), m.end()))
+        return hits
 
     def _hit(self, m: re.Match[str]) -> RuleHit:
         group = m.lastgroup or ""
         return RuleHit(self.by_group[group], m.start(group), m.end(group))
+
+
+def _prefixes(tokens: list[str]) -> set[str]:
+    """Every token's first 2, 3 and ``KEY_LENGTH`` characters (trigger keys' lengths)."""
+    prefixes = {t[:KEY_LENGTH] for t in tokens}
+    prefixes.update([t[:3] for t in tokens], [t[:2] for t in tokens])
+    return prefixes
+
+
+def _body(rule: Rule) -> str:
+    return f"(?-i:{rule.pattern})" if rule.case_sensitive else f"(?:{rule.pattern})"
 
 
 @dataclass(slots=True)
@@ -253,6 +308,8 @@ def _parse_rule(path: Path, language: str, index: int, raw: object) -> Rule:
     for flag in ("fragment", "case_sensitive", "opens_list"):
         if not isinstance(raw.get(flag, False), bool):
             raise fail(f"'{flag}' must be true or false")
+    if anchor == "full" and max_words is None:
+        max_words = SHORT_LINE
     return Rule(
         id=rule_id,
         kind=kind,

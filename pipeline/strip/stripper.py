@@ -133,7 +133,7 @@ def _item(line: Line, stopwords: frozenset[str]) -> _Item:
 
 
 def _match_patterns(item: _Item, compiled: CompiledRules) -> None:
-    for hit in compiled.match(item.text, item.n_words):
+    for hit in compiled.match(item.text, item.tokens):
         rule = hit.rule
         if rule.anchor != "full" and inside_quotes(item.text, hit.start):
             continue

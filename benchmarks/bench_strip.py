@@ -1,0 +1,108 @@
+"""Throughput of the stripper against datatrove's C4QualityFilter on the same articles.
+
+    python benchmarks/bench_strip.py [--articles N] [--reps R]
+
+Articles are ~4 KB, built from the shared development texts and the stripper's own test
+articles (lines appended until 4,000 characters). Both tools run single-process in this
+run; the table prints the median of R repetitions, in articles per second on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pipeline.model import Line
+from pipeline.strip import LineStats, Stripper, count_lines
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = [Path("/work/shared/dev-text/docs"), Path("/work/shared/seeds"), ROOT / "tests/data/strip"]
+TARGET_CHARS = 4000
+
+
+def source_lines() -> list[list[str]]:
+    docs = []
+    for folder in SOURCES:
+        for path in sorted(folder.glob("*.txt")):
+            lines = path.read_text(encoding="utf-8").split("\n")
+            docs.append([_unlabel(line) for line in lines if not line.startswith("# ")])
+    return docs
+
+
+def _unlabel(line: str) -> str:
+    """Drop the label of a tests/data/strip line ("+ ", "- kind ", "? ")."""
+    if line.startswith(("+ ", "? ")):
+        return line[2:]
+    if line.startswith("- "):
+        return line[2:].partition(" ")[2]
+    return line
+
+
+def build_articles(n: int) -> list[list[str]]:
+    docs = source_lines()
+    flat = [line for doc in docs for line in doc]
+    articles, pos = [], 0
+    for i in range(n):
+        article = list(docs[i % len(docs)])
+        while sum(len(x) + 1 for x in article) < TARGET_CHARS:
+            article.append(flat[pos % len(flat)])
+            pos += 1
+        while sum(len(x) + 1 for x in article) > TARGET_CHARS * 1.25 and len(article) > 1:
+            article.pop()
+        articles.append(article)
+    return articles
+
+
+def rate(run: Callable[[], None], count: int, reps: int) -> float:
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return count / statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+    articles = build_articles(args.articles)
+    as_lines = [[Line(i, t) for i, t in enumerate(a)] for a in articles]
+    mean_kb = sum(len("\n".join(a)) for a in articles) / len(articles) / 1024
+
+    stripper = Stripper()
+    stats = LineStats.from_table(count_lines(("outlet", lines) for lines in as_lines))
+    with_stats = Stripper(stats=stats)
+    rows = [
+        ("pipeline.strip Stripper", rate(lambda: [stripper.strip(a) for a in as_lines],
+                                         len(articles), args.reps)),
+        ("pipeline.strip Stripper + line stats",
+         rate(lambda: [with_stats.strip(a, outlet="outlet") for a in as_lines],
+              len(articles), args.reps)),
+    ]
+    try:
+        from datatrove.data import Document
+        from datatrove.pipeline.filters import C4QualityFilter
+    except ImportError:
+        pass
+    else:
+        c4 = C4QualityFilter(filter_no_terminal_punct=True)
+        texts = ["\n".join(a) for a in articles]
+
+        def run_c4() -> None:
+            for i, text in enumerate(texts):
+                c4.filter(Document(text=text, id=str(i)))
+
+        rows.append(("datatrove C4QualityFilter", rate(run_c4, len(articles), args.reps)))
+    print(f"{len(articles)} articles, mean {mean_kb:.1f} KB, median of {args.reps} runs, 1 core")
+    print(f"{'tool':40s} {'articles/s':>12s}")
+    for name, value in rows:
+        print(f"{name:40s} {value:12,.0f}")
+
+
+if __name__ == "__main__":
+    main()
