@@ -1,0 +1,1 @@
+"""Prefect flows that wire the library's batch stages into tasks."""

@@ -1,0 +1,153 @@
+"""Command line: ``python -m pipeline {ingest,explain,verify}`` (also ``article-pipeline``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.discover import DEFAULT_MAX_FILE_BYTES
+
+console = Console(stderr=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return args.command(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="article-pipeline", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="ingest RAW_DIR into CLEAN_DIR (Prefect flow)")
+    ingest.add_argument("raw_dir", metavar="RAW_DIR")
+    ingest.add_argument("clean_dir", metavar="CLEAN_DIR")
+    ingest.add_argument(
+        "--batch-size", type=int, default=500, help="source files per batch task (default 500)"
+    )
+    ingest.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="processes for CPU-bound stages (default: one per core)",
+    )
+    ingest.add_argument(
+        "--rules-dir",
+        action="append",
+        default=[],
+        dest="rules_dirs",
+        help="extra directory of boilerplate rule files (repeatable)",
+    )
+    ingest.add_argument(
+        "--max-file-bytes",
+        type=int,
+        default=DEFAULT_MAX_FILE_BYTES,
+        help=f"reject larger source files (default {DEFAULT_MAX_FILE_BYTES})",
+    )
+    ingest.set_defaults(command=_ingest)
+
+    explain = commands.add_parser("explain", help="show what the stripper removes from FILE")
+    explain.add_argument("file", metavar="FILE")
+    explain.add_argument("--rules-dir", action="append", default=[], dest="rules_dirs")
+    explain.add_argument("--clean-dir", help="use the line statistics stored in CLEAN_DIR")
+    explain.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    explain.set_defaults(command=_explain)
+
+    verify = commands.add_parser("verify", help="check a CLEAN_DIR for consistency")
+    verify.add_argument("clean_dir", metavar="CLEAN_DIR")
+    verify.add_argument("--raw-dir", help="also check that every file of RAW_DIR is accounted for")
+    verify.set_defaults(command=_verify)
+    return parser
+
+
+def configure_prefect_environment() -> None:
+    """Local, quiet, offline Prefect unless the user configured otherwise."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    home = Path(os.environ.setdefault("PREFECT_HOME", str(cache / "article-pipeline" / "prefect")))
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    raw = Path(args.raw_dir)
+    if "://" not in args.raw_dir and not (raw.is_dir() and os.access(raw, os.R_OK | os.X_OK)):
+        console.print(
+            f"[red]error:[/] RAW_DIR {args.raw_dir!r} is missing or not a readable directory"
+        )
+        return 2
+    configure_prefect_environment()
+    if not os.environ.get("PREFECT_API_URL"):
+        console.print(
+            "[dim]Starting Prefect's temporary local API (no server to set up; about "
+            "10 s, longer on the first run)...[/]"
+        )
+    from flows.ingest import ingest
+
+    summary = ingest(
+        raw_dir=args.raw_dir,
+        clean_dir=args.clean_dir,
+        batch_size=args.batch_size,
+        workers=args.workers,
+        rules_dirs=args.rules_dirs,
+        max_file_bytes=args.max_file_bytes,
+    )
+    print_summary(summary)
+    return 0
+
+
+def print_summary(summary) -> None:
+    out = Console()
+    table = Table(title=f"ingest {summary.raw_dir} → {summary.clean_dir}", show_header=False)
+    for name, value in summary.headline_rows():
+        table.add_row(name, value)
+    out.print(table)
+    for title, prefix in (
+        ("lines stripped by kind", "kind:"),
+        ("rejects", "rejected:"),
+        ("duplicate paragraphs", "dup:"),
+    ):
+        rows = summary.by_prefix(prefix)
+        if rows:
+            kinds = Table(title=title, show_header=False)
+            for name, value in rows:
+                kinds.add_row(name, str(value))
+            out.print(kinds)
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from pipeline.explain import explain_file
+
+    color = {"auto": None, "always": True, "never": False}[args.color]
+    try:
+        text = explain_file(
+            args.file,
+            rules_dirs=args.rules_dirs,
+            clean_dir=args.clean_dir,
+            color=color if color is not None else sys.stdout.isatty(),
+        )
+    except (OSError, ValueError) as error:
+        console.print(f"[red]error:[/] {args.file}: {error}")
+        return 2
+    sys.stdout.write(text)
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from pipeline.verify import verify
+
+    problems = verify(args.clean_dir, raw_dir=args.raw_dir)
+    for problem in problems:
+        print(problem)
+    if problems:
+        console.print(f"[red]{len(problems)} problem(s) found[/]")
+        return 1
+    console.print("[green]ok[/]: no problems found")
+    return 0

@@ -1,0 +1,98 @@
+"""Arrow tables of the work files that pass between batch stages, and their conversions."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+
+import pyarrow as pa
+
+from pipeline.model import Document, Extracted, Line, Removal, Stripped
+
+LINE_TYPE = pa.struct([("source_line", pa.int32()), ("text", pa.string())])
+
+#: One row per extracted document (stage ``read`` -> stage ``strip``).
+EXTRACTED = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("source_path", pa.string()),
+        ("source_sha256", pa.string()),
+        ("source_format", pa.string()),
+        ("record_locator", pa.string()),
+        ("url", pa.string()),
+        ("outlet", pa.string()),
+        ("title", pa.string()),
+        ("author", pa.string()),
+        ("published", pa.string()),
+        ("fetched_at", pa.string()),
+        ("language", pa.string()),
+        ("lines", pa.list_(LINE_TYPE)),
+    ]
+)
+
+
+def article_id(source_sha256: str, record_locator: str | None) -> str:
+    """Stable id: a hash of the source bytes' hash and the record's place in the source."""
+    key = f"{source_sha256}\x00{record_locator or ''}".encode()
+    return hashlib.sha256(key).hexdigest()[:32]
+
+
+def extracted_row(extracted: Extracted, language: str | None) -> dict:
+    doc: Document = extracted.document
+    return {
+        "article_id": article_id(doc.source_sha256, doc.record_locator),
+        "source_path": doc.source_path,
+        "source_sha256": doc.source_sha256,
+        "source_format": doc.source_format,
+        "record_locator": doc.record_locator,
+        "url": extracted.url or doc.url,
+        "outlet": extracted.outlet or doc.outlet,
+        "title": extracted.title,
+        "author": extracted.author,
+        "published": extracted.published or doc.published,
+        "fetched_at": doc.fetched_at,
+        "language": language,
+        "lines": [{"source_line": ln.source_line, "text": ln.text} for ln in extracted.lines],
+    }
+
+
+def lines_of(row: dict) -> list[Line]:
+    return [Line(item["source_line"], item["text"]) for item in row["lines"]]
+
+
+def removal_rows(removed: Sequence[Removal]) -> list[dict]:
+    return [
+        {"source_line": r.source_line, "text": r.text, "kind": r.kind, "rule": r.rule}
+        for r in removed
+    ]
+
+
+def join_paragraphs(kept: Sequence[Line]) -> tuple[str, list[tuple[int, int]]]:
+    """The article text (paragraphs joined by ``\\n``) and each paragraph's character span."""
+    spans, position = [], 0
+    for line in kept:
+        spans.append((position, position + len(line.text)))
+        position += len(line.text) + 1
+    return "\n".join(line.text for line in kept), spans
+
+
+def paragraph_rows(article: str, kept: Sequence[Line]) -> Iterable[dict]:
+    _, spans = join_paragraphs(kept)
+    for idx, (line, (start, end)) in enumerate(zip(kept, spans, strict=True)):
+        yield {
+            "article_id": article,
+            "idx": idx,
+            "source_line": line.source_line,
+            "text": line.text,
+            "char_start": start,
+            "char_end": end,
+        }
+
+
+def merge_metadata(row: dict, stripped: Stripped) -> dict:
+    """Explicit metadata (HTML meta tags, sidecars) wins over what the stripper lifted."""
+    return {
+        "title": row["title"] or stripped.title,
+        "author": row["author"] or stripped.author,
+        "published": row["published"] or stripped.published,
+    }

@@ -1,0 +1,377 @@
+"""The pipeline's batch stages as plain functions: paths and small counters in and out.
+
+The Prefect flow in ``flows/`` wires these into tasks; a plain loop can call them as well
+(the orchestration benchmark does). Every stage reads and writes through fsspec roots, so a
+stage may run on another machine than the driver.
+
+    read_batch     source files -> extracted documents, line counts, rejects, ledger rows
+    merge_stats    line counts of this run + stored statistics -> new statistics snapshot
+    strip_batch    extracted documents -> articles and paragraphs (not yet linked)
+    link_run       every paragraph of the run + stored index -> duplicate links, index rows
+    finalize_batch articles and paragraphs + links -> final staged Parquet parts
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from pipeline import __version__
+from pipeline.dedup import link_paragraphs
+from pipeline.discover import SourceFile
+from pipeline.extract import extract
+from pipeline.language import detect_language
+from pipeline.readers import RejectedInput, Rejection, read_source
+from pipeline.records import (
+    EXTRACTED,
+    extracted_row,
+    join_paragraphs,
+    lines_of,
+    merge_metadata,
+    paragraph_rows,
+    removal_rows,
+)
+from pipeline.store import PARTITION_COLUMN, Root, read_parts, staged_path, work_dir, write_part
+from pipeline.store.schema import ARTICLES, PARAGRAPHS, REJECTED, SOURCES
+from pipeline.strip import LineStats, Stripper, load_rules
+from pipeline.strip.stats import LINE_STATS_SCHEMA, count_lines, merge_counts
+
+LINE_STATS_DIR = "line_stats"
+DEDUP_INDEX_DIR = "dedup_index"
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Everything a stage needs to know about the run; small and picklable."""
+
+    raw_url: str
+    clean_url: str
+    run_id: str
+    ingested_at: datetime
+    rules_dirs: tuple[str, ...] = ()
+
+    @property
+    def ingest_date(self) -> str:
+        return self.ingested_at.date().isoformat()
+
+    def final_part(self, dataset: str, name: str) -> str:
+        return posixpath.join(dataset, f"{PARTITION_COLUMN}={self.ingest_date}", name)
+
+    def staged_part(self, dataset: str, name: str) -> str:
+        return staged_path(self.run_id, self.final_part(dataset, name))
+
+    def work_file(self, name: str) -> str:
+        return posixpath.join(work_dir(self.run_id), name)
+
+
+@dataclass
+class StageResult:
+    """Paths a stage wrote (relative to CLEAN_DIR) and counters for the run report."""
+
+    work: dict[str, str] = field(default_factory=dict)
+    staged: list[str] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+
+
+# -- read --------------------------------------------------------------------------------
+
+
+def read_batch(ctx: RunContext, batch: int, files: Sequence[SourceFile]) -> StageResult:
+    raw, clean = Root.open(ctx.raw_url), Root.open(ctx.clean_url)
+    rows, rejects, ledger = [], [], []
+    for source in files:
+        documents, problems = _read_one(raw, source)
+        rejects += [_reject_row(ctx, source, problem) for problem in problems]
+        rows += documents
+        whole_file_rejected = not documents and problems
+        ledger.append(
+            _source_row(
+                ctx,
+                source,
+                outcome="rejected" if whole_file_rejected else "ingested",
+                articles=len(documents),
+                rejected_records=len(problems),
+            )
+        )
+    result = StageResult()
+    extracted = pa.Table.from_pylist(rows, schema=EXTRACTED)
+    result.work["extracted"] = write_part(
+        clean, ctx.work_file(f"extracted-{batch:05d}.parquet"), extracted
+    )
+    counts = count_lines((row["outlet"], lines_of(row)) for row in rows)
+    result.work["line_counts"] = write_part(
+        clean, ctx.work_file(f"line-counts-{batch:05d}.parquet"), counts
+    )
+    name = f"part-{ctx.run_id}-{batch:05d}.parquet"
+    result.staged.append(
+        write_part(clean, ctx.staged_part("sources", name), pa.Table.from_pylist(ledger, SOURCES))
+    )
+    if rejects:
+        result.staged.append(
+            write_part(
+                clean, ctx.staged_part("rejected", name), pa.Table.from_pylist(rejects, REJECTED)
+            )
+        )
+    result.counts.update(
+        files_read=len(files),
+        documents=len(rows),
+        files_rejected=sum(r["outcome"] == "rejected" for r in ledger),
+        records_rejected=len(rejects),
+    )
+    for reject in rejects:
+        result.counts[f"rejected:{reject['error_kind']}"] += 1
+    return result
+
+
+def _read_one(raw: Root, source: SourceFile) -> tuple[list[dict], list[Rejection]]:
+    try:
+        data = raw.read_bytes(source.rel_path)
+    except OSError as error:
+        return [], [Rejection(None, "read", "unreadable", str(error))]
+    if _sha256(data) != source.sha256:
+        return [], [
+            Rejection(
+                None,
+                "read",
+                "changed_while_reading",
+                "the file changed between discovery and reading; the next run "
+                "ingests its new content",
+            )
+        ]
+    rows, problems = [], []
+    try:
+        for item in read_source(source.path, source.sha256, data):
+            if isinstance(item, Rejection):
+                problems.append(item)
+                continue
+            try:
+                extracted = extract(item)
+            except RejectedInput as error:
+                problems.append(
+                    Rejection(item.record_locator, error.stage, error.error_kind, error.message)
+                )
+                continue
+            rows.append(extracted_row(extracted, detect_language(extracted.lines)))
+    except RejectedInput as error:
+        return [], [Rejection(None, error.stage, error.error_kind, error.message)]
+    return rows, problems
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _reject_row(ctx: RunContext, source: SourceFile, problem: Rejection) -> dict:
+    return {
+        "source_path": source.path,
+        "source_sha256": source.sha256,
+        "record_locator": problem.record_locator,
+        "stage": problem.stage,
+        "error_kind": problem.error_kind,
+        "message": problem.message,
+        "ingested_at": ctx.ingested_at,
+        "flow_run_id": ctx.run_id,
+    }
+
+
+def _source_row(ctx: RunContext, source: SourceFile, **values) -> dict:
+    return {
+        "source_path": source.path,
+        "source_sha256": source.sha256,
+        "size_bytes": source.size,
+        "duplicate_of_path": None,
+        "ingested_at": ctx.ingested_at,
+        "flow_run_id": ctx.run_id,
+        **values,
+    }
+
+
+# -- line statistics -----------------------------------------------------------------------
+
+
+def merge_stats(ctx: RunContext, line_count_parts: Sequence[str]) -> StageResult:
+    """Fold this run's line counts into the stored statistics; stage the new snapshot.
+
+    The stored snapshot is replaced, not appended to, when the run commits, so the table
+    stays one file however many runs there have been.
+    """
+    clean = Root.open(ctx.clean_url)
+    stored = clean.list_files(LINE_STATS_DIR, ".parquet")
+    merged = merge_counts(
+        [
+            read_parts(clean, stored, LINE_STATS_SCHEMA),
+            read_parts(clean, list(line_count_parts), LINE_STATS_SCHEMA),
+        ]
+    )
+    final = posixpath.join(LINE_STATS_DIR, f"line-stats-{ctx.run_id}.parquet")
+    result = StageResult()
+    result.staged.append(write_part(clean, staged_path(ctx.run_id, final), merged))
+    result.work["line_stats"] = result.staged[0]
+    result.work["replaces"] = "\n".join(stored)
+    return result
+
+
+# -- strip ----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _stripper(rules_dirs: tuple[str, ...], clean_url: str, stats_rel: str) -> Stripper:
+    """One Stripper per process and run: rules compiled and statistics loaded once."""
+    clean = Root.open(clean_url)
+    stats = LineStats.from_table(pq.read_table(clean.join(stats_rel), filesystem=clean.fs))
+    return Stripper(load_rules(rules_dirs), stats)
+
+
+def strip_batch(ctx: RunContext, batch: int, extracted_rel: str, stats_rel: str) -> StageResult:
+    clean = Root.open(ctx.clean_url)
+    stripper = _stripper(ctx.rules_dirs, ctx.clean_url, stats_rel)
+    articles, paragraphs = [], []
+    result = StageResult()
+    for row in pq.read_table(clean.join(extracted_rel), filesystem=clean.fs).to_pylist():
+        lines = lines_of(row)
+        stripped = stripper.strip(
+            lines, outlet=row["outlet"], language=row["language"], title=row["title"]
+        )
+        text, _ = join_paragraphs(stripped.kept)
+        articles.append(
+            {
+                **{
+                    k: row[k]
+                    for k in (
+                        "article_id",
+                        "source_path",
+                        "source_sha256",
+                        "source_format",
+                        "record_locator",
+                        "url",
+                        "outlet",
+                        "language",
+                        "fetched_at",
+                    )
+                },
+                **merge_metadata(row, stripped),
+                "text": text,
+                "text_unique": None,
+                "removed": removal_rows(stripped.removed),
+                "credits": stripped.credits,
+                "ingested_at": ctx.ingested_at,
+                "flow_run_id": ctx.run_id,
+                "pipeline_version": __version__,
+            }
+        )
+        paragraphs.extend(paragraph_rows(row["article_id"], stripped.kept))
+        result.counts["lines_in"] += len(lines)
+        result.counts["articles_empty"] += not stripped.kept
+        for removal in stripped.removed:
+            result.counts[f"kind:{removal.kind}"] += 1
+            result.counts[f"rule:{removal.rule}"] += 1
+    result.work["articles"] = write_part(
+        clean,
+        ctx.work_file(f"articles-{batch:05d}.parquet"),
+        pa.Table.from_pylist(articles, ARTICLES),
+    )
+    result.work["paragraphs"] = write_part(
+        clean,
+        ctx.work_file(f"paragraphs-{batch:05d}.parquet"),
+        pa.Table.from_pylist(paragraphs, PARAGRAPHS),
+    )
+    result.counts["articles"] = len(articles)
+    result.counts["paragraphs"] = len(paragraphs)
+    return result
+
+
+# -- dedup ----------------------------------------------------------------------------------
+
+
+def link_run(
+    ctx: RunContext, article_parts: Sequence[str], paragraph_parts: Sequence[str], run_seq: int
+) -> StageResult:
+    """Link every paragraph of the run to earlier near-duplicates (this run's and stored)."""
+    clean = Root.open(ctx.clean_url)
+    articles = read_parts(clean, list(article_parts), ARTICLES).select(["article_id", "published"])
+    paragraphs = read_parts(clean, list(paragraph_parts), PARAGRAPHS).select(
+        ["article_id", "idx", "text"]
+    )
+    order = pc.rank(articles["article_id"], sort_keys="ascending", tiebreaker="first")
+    articles = articles.append_column(
+        "ingest_order", pc.add(pc.cast(order, pa.int64()), pa.scalar(run_seq << 32, pa.int64()))
+    )
+    dedup_input = paragraphs.join(articles, "article_id", join_type="left outer")
+    dedup_input = dedup_input.append_column(
+        "is_truncated", pa.nulls(len(dedup_input), pa.bool_())
+    ).sort_by([("article_id", "ascending"), ("idx", "ascending")])
+    index_paths = [clean.join(p) for p in clean.list_files(DEDUP_INDEX_DIR, ".parquet")]
+    linked = link_paragraphs(dedup_input, index_paths)
+    result = StageResult()
+    result.work["links"] = write_part(clean, ctx.work_file("links.parquet"), linked.links)
+    if len(linked.index_rows):
+        final = posixpath.join(DEDUP_INDEX_DIR, f"part-{ctx.run_id}.parquet")
+        result.staged.append(
+            write_part(
+                clean, staged_path(ctx.run_id, final), linked.index_rows, linked.index_metadata
+            )
+        )
+    result.counts["duplicate_paragraphs"] = int(
+        pc.sum(pc.is_valid(linked.links["duplicate_of_article"])).as_py() or 0
+    )
+    for kind, n in Counter(linked.links["dup_kind"].drop_null().to_pylist()).items():
+        result.counts[f"dup:{kind}"] = n
+    return result
+
+
+# -- finalize -------------------------------------------------------------------------------
+
+
+def finalize_batch(
+    ctx: RunContext, batch: int, articles_rel: str, paragraphs_rel: str, links_rel: str
+) -> StageResult:
+    """Fill the dedup columns and ``text_unique``; stage the batch's final Parquet parts."""
+    clean = Root.open(ctx.clean_url)
+    articles = pq.read_table(clean.join(articles_rel), filesystem=clean.fs)
+    paragraphs = pq.read_table(clean.join(paragraphs_rel), filesystem=clean.fs)
+    links = pq.read_table(clean.join(links_rel), filesystem=clean.fs)
+    batch_links = links.filter(pc.is_in(links["article_id"], value_set=articles["article_id"]))
+    linked = (
+        paragraphs.drop_columns(
+            ["fingerprint", "duplicate_of_article", "duplicate_of_idx", "similarity", "dup_kind"]
+        )
+        .join(batch_links, ["article_id", "idx"], join_type="left outer")
+        .select(PARAGRAPHS.names)
+        .cast(PARAGRAPHS)
+        .sort_by([("article_id", "ascending"), ("idx", "ascending")])
+    )
+    unique = _text_unique_by_article(linked)
+    articles = articles.set_column(
+        ARTICLES.get_field_index("text_unique"),
+        "text_unique",
+        pa.array([unique.get(a, "") for a in articles["article_id"].to_pylist()], pa.string()),
+    )
+    name = f"part-{ctx.run_id}-{batch:05d}.parquet"
+    result = StageResult()
+    result.staged.append(write_part(clean, ctx.staged_part("articles", name), articles))
+    result.staged.append(write_part(clean, ctx.staged_part("paragraphs", name), linked))
+    return result
+
+
+def _text_unique_by_article(paragraphs: pa.Table) -> dict[str, str]:
+    """Each article's paragraphs less those whose canonical lies in another article."""
+    kept: dict[str, list[str]] = {}
+    for article, text, canonical in zip(
+        paragraphs["article_id"].to_pylist(),
+        paragraphs["text"].to_pylist(),
+        paragraphs["duplicate_of_article"].to_pylist(),
+        strict=True,
+    ):
+        paragraphs_of_article = kept.setdefault(article, [])
+        if canonical is None or canonical == article:
+            paragraphs_of_article.append(text)
+    return {article: "\n".join(texts) for article, texts in kept.items()}

@@ -1,0 +1,24 @@
+"""The Parquet store under CLEAN_DIR: schemas, atomic commits, the ledger and the lock."""
+
+from pipeline.store.commit import CommitPlan, commit, recover, staged_path, work_dir
+from pipeline.store.fs import Root
+from pipeline.store.ledger import Ledger
+from pipeline.store.lock import writer_lock
+from pipeline.store.parquet import read_parts, write_part
+from pipeline.store.schema import DATASETS, PARTITION_COLUMN, SCHEMA_VERSION
+
+__all__ = [
+    "DATASETS",
+    "PARTITION_COLUMN",
+    "SCHEMA_VERSION",
+    "CommitPlan",
+    "Ledger",
+    "Root",
+    "commit",
+    "read_parts",
+    "recover",
+    "staged_path",
+    "work_dir",
+    "write_part",
+    "writer_lock",
+]

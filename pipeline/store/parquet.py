@@ -1,0 +1,47 @@
+"""Reading and writing Parquet parts with the project's metadata and compression."""
+
+from __future__ import annotations
+
+import posixpath
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline import __version__
+from pipeline.store.fs import Root
+from pipeline.store.schema import SCHEMA_VERSION
+
+
+def with_version_metadata(schema: pa.Schema, extra: dict[str, str] | None = None) -> pa.Schema:
+    metadata = dict(schema.metadata or {})
+    metadata.update(
+        {b"schema_version": str(SCHEMA_VERSION).encode(), b"pipeline_version": __version__.encode()}
+    )
+    for key, value in (extra or {}).items():
+        metadata[key.encode()] = value.encode()
+    return schema.with_metadata(metadata)
+
+
+def write_part(
+    root: Root, rel: str, table: pa.Table, extra_metadata: dict[str, str] | None = None
+) -> str:
+    """Write ``table`` zstd-compressed to ``rel`` under ``root`` and return ``rel``."""
+    path = root.join(rel)
+    root.fs.makedirs(posixpath.dirname(path), exist_ok=True)
+    table = table.replace_schema_metadata(
+        with_version_metadata(table.schema, extra_metadata).metadata
+    )
+    pq.write_table(table, path, filesystem=root.fs, compression="zstd")
+    return rel
+
+
+def read_parts(root: Root, rels: list[str], schema: pa.Schema | None = None) -> pa.Table:
+    """Concatenate Parquet parts (an empty table of ``schema`` when there are none)."""
+    tables = [pq.read_table(root.join(rel), filesystem=root.fs) for rel in rels]
+    if not tables:
+        if schema is None:
+            raise ValueError("no parts to read and no schema to build an empty table from")
+        return schema.empty_table()
+    if schema is not None:
+        tables = [t.select(schema.names).cast(schema) for t in tables]
+    return pa.concat_tables(tables)
