@@ -153,3 +153,20 @@ def test_undeclared_legacy_encoding_is_guessed_or_falls_back_without_error() -> 
     decoded = decode(text.encode("iso-8859-2"))
     assert decoded.method in ("guessed", "fallback")
     assert "Pchn" in decoded.text and "\ufffd" not in decoded.text
+
+
+@pytest.mark.parametrize(
+    ("encoding", "meta"),
+    [("utf-16", ""), ("shift_jis", '<meta charset="shift_jis">'), ("cp1252", "")],
+)
+def test_legacy_and_utf16_pages_extract_the_right_text(encoding: str, meta: str) -> None:
+    from pipeline.extract import extract
+
+    paragraph = {
+        "utf-16": "Straße, café, “quoted” — and 東京 in one UTF-16 page with a byte-order mark.",
+        "shift_jis": "東京都は新しい図書館を開館し、多くの市民が初日に訪れたと発表した。",
+        "cp1252": "Le café « Chez Zoë » a rouvert ses portes après trois mois de travaux.",
+    }[encoding]
+    page = f"<html><head>{meta}</head><body><article><p>{paragraph}</p></article></body></html>"
+    doc = read_one("page.html", page.encode(encoding))
+    assert [line.text for line in extract(doc).lines] == [paragraph]
