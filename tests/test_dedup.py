@@ -200,7 +200,7 @@ def test_index_from_other_parameters_is_refused(tmp_path: Path) -> None:
 def test_hot_bucket_pairs_only_with_its_first_members() -> None:
     n, cap = 1000, 5
     keys = np.zeros(n, np.int64)
-    pairs = bucket_pairs(keys, np.arange(n), np.arange(n), np.ones(n, bool), cap)
+    pairs = bucket_pairs(keys, np.arange(n), np.ones(n, bool), cap)
     assert len(pairs) == cap * (cap - 1) // 2 + (n - cap) * cap
     assert set(pairs[:, 0].tolist()) == set(range(cap))
 
@@ -229,3 +229,20 @@ def test_text_unique_drops_only_paragraphs_canonical_elsewhere() -> None:
     links = link_paragraphs(rows, []).links.to_pylist()
     for_b = [r for r in links if r["article_id"] == "b"]
     assert text_unique([OTHER, WIRE, OTHER], for_b, "b") == f"{OTHER}\n{OTHER}"
+
+
+def test_contained_text_points_at_its_container_when_the_canonical_lacks_it() -> None:
+    short = "Officials expect the first contracts to be signed."
+    rows = batch(("p", 0, WIRE), ("m", 0, f"{WIRE} {short}"), ("q", 0, short))
+    links = links_of(link_paragraphs(rows, []))
+    assert target(links["m", 0]) == ("p", 0) and links["m", 0]["dup_kind"] == "near"
+    assert target(links["q", 0]) == ("m", 0)
+    assert links["q", 0]["dup_kind"] == "contained" and links["q", 0]["similarity"] == 1.0
+
+
+def test_a_later_run_never_rewrites_the_stored_canonical(tmp_path: Path) -> None:
+    first = link_paragraphs(batch(("late", 0, WIRE), published={"late": "2024-05-01"}), [])
+    parts = [write_index(first, tmp_path / "part-1.parquet")]
+    early = batch(("early", 0, WIRE_EDITED), published={"early": "2024-01-01"})
+    links = links_of(link_paragraphs(early, parts))
+    assert target(links["early", 0]) == ("late", 0)
