@@ -24,10 +24,14 @@ from pipeline.strip.triggers import KEY_LENGTH, required_literals, trigger_keys
 PACKAGE_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 ANY_LANGUAGE = "any"
 ANCHORS = ("full", "start", "end", "any")
-#: ``end`` rules look at this many final characters of a line.
+#: ``end`` rules look at this many final characters of a line (on lines too long for
+#: ``any`` rules, they are triggered by words among the last ``END_TOKENS`` only).
 END_WINDOW = 160
+END_TOKENS = 24
+#: ``any`` rules apply to lines of at most this many words, or their own ``max_words``.
+ANY_MAX_WORDS = 90
 #: ``full`` rules apply to lines of at most this many words unless they set ``max_words``.
-SHORT_LINE = 40
+SHORT_LINE = 25
 _RULE_KEYS = {
     "id",
     "kind",
@@ -42,7 +46,6 @@ _RULE_KEYS = {
     "guard",
     "note",
 }
-_WORD = re.compile(r"\w+")
 _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?P<")
 
 
@@ -100,7 +103,7 @@ class CompiledRules:
     anchored: dict[tuple[str, bool], re.Pattern[str]] = field(default_factory=dict)
     searched: list[tuple[Rule, re.Pattern[str]]] = field(default_factory=list)
     by_trigger: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)
-    by_literal: list[tuple[int, frozenset[str]]] = field(default_factory=list)
+    by_literal: list[tuple[int, re.Pattern[str]]] = field(default_factory=list)
     always: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
@@ -131,7 +134,8 @@ class CompiledRules:
                 for key in keys:
                     index[rule.anchor].setdefault(key, []).append(position)
             elif literals := required_literals(rule.pattern):
-                self.by_literal.append((position, literals))
+                literal_rx = re.compile("|".join(map(re.escape, sorted(literals))))
+                self.by_literal.append((position, literal_rx))
             else:
                 always.append(position)
         self.by_trigger = {a: {k: tuple(v) for k, v in d.items()} for a, d in index.items()}
@@ -149,16 +153,18 @@ class CompiledRules:
             hits.append(self._hit(m))
         hits = [h for h in hits if h.rule.max_words is None or n_words <= h.rule.max_words]
         candidates = set(self.always)
-        offset = max(0, len(text) - END_WINDOW)
-        for anchor, words in (("any", tokens), ("end", _WORD.findall(text[offset:].lower()))):
-            index = self.by_trigger[anchor]
-            for key in _prefixes(words).intersection(index):
-                candidates.update(index[key])
+        if n_words <= ANY_MAX_WORDS:
+            prefixes = _prefixes(tokens)
+            for key in prefixes.intersection(self.by_trigger["any"]):
+                candidates.update(self.by_trigger["any"][key])
+        else:  # only end rules can apply: their trigger words sit in the line's tail
+            prefixes = _prefixes(tokens[-END_TOKENS:])
+        for key in prefixes.intersection(self.by_trigger["end"]):
+            candidates.update(self.by_trigger["end"][key])
         if self.by_literal:
             lowered = text.lower()
-            for position, literals in self.by_literal:
-                if any(literal in lowered for literal in literals):
-                    candidates.add(position)
+            candidates.update(p for p, rx in self.by_literal if rx.search(lowered))
+        offset = max(0, len(text) - END_WINDOW)
         for position in sorted(candidates):
             rule, rx = self.searched[position]
             if rule.max_words is not None and n_words > rule.max_words:
@@ -308,8 +314,8 @@ def _parse_rule(path: Path, language: str, index: int, raw: object) -> Rule:
     for flag in ("fragment", "case_sensitive", "opens_list"):
         if not isinstance(raw.get(flag, False), bool):
             raise fail(f"'{flag}' must be true or false")
-    if anchor == "full" and max_words is None:
-        max_words = SHORT_LINE
+    if max_words is None and anchor in ("full", "any"):
+        max_words = SHORT_LINE if anchor == "full" else ANY_MAX_WORDS
     return Rule(
         id=rule_id,
         kind=kind,

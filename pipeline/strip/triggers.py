@@ -121,11 +121,11 @@ def _better(a: Options | None, b: Options | None) -> Options | None:
     return a if _quality(a) >= _quality(b) else b
 
 
-def _quality(options: Options) -> tuple[int, int]:
-    """Longer shortest words filter better (a common word counts as a short one), then
-    fewer alternatives."""
+def _quality(options: Options) -> tuple[int, int, int]:
+    """Longer shortest words filter better (a common word counts as one letter long), then
+    longer words, then fewer alternatives."""
     shortest = min(1 if w[:KEY_LENGTH] in _COMMON else min(len(w), KEY_LENGTH) for w in options)
-    return shortest, -len(options)
+    return shortest, min(min(len(w), KEY_LENGTH) for w in options), -len(options)
 
 
 def required_literals(pattern: str) -> Options | None:
