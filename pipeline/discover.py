@@ -14,10 +14,10 @@ import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from pipeline.readers import is_sidecar
 from pipeline.store import Ledger, Root
 
 DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
-SIDECAR_SUFFIX = ".meta.json"
 _CHUNK = 1 << 20
 
 
@@ -132,5 +132,4 @@ def _local_problem(full: str, top: str) -> tuple[str, str] | None:
 
 
 def _is_candidate(rel: str) -> bool:
-    name = posixpath.basename(rel)
-    return not name.startswith(".") and not name.endswith(SIDECAR_SUFFIX)
+    return not posixpath.basename(rel).startswith(".") and not is_sidecar(rel)

@@ -30,7 +30,7 @@ from pipeline.dedup import link_paragraphs
 from pipeline.discover import SourceFile
 from pipeline.extract import extract
 from pipeline.language import detect_language
-from pipeline.readers import RejectedInput, Rejection, read_source
+from pipeline.readers import RejectedInput, Rejection, read_source, sidecar_path
 from pipeline.records import (
     EXTRACTED,
     extracted_row,
@@ -149,7 +149,7 @@ def _read_one(raw: Root, source: SourceFile) -> tuple[list[dict], list[Rejection
         ]
     rows, problems = [], []
     try:
-        for item in read_source(source.path, source.sha256, data):
+        for item in read_source(source.path, source.sha256, data, sidecar=_sidecar(raw, source)):
             if isinstance(item, Rejection):
                 problems.append(item)
                 continue
@@ -164,6 +164,12 @@ def _read_one(raw: Root, source: SourceFile) -> tuple[list[dict], list[Rejection
     except RejectedInput as error:
         return [], [Rejection(None, error.stage, error.error_kind, error.message)]
     return rows, problems
+
+
+def _sidecar(raw: Root, source: SourceFile) -> bytes | None:
+    """The ``NAME.meta.json`` beside a text file, if there is one."""
+    side = sidecar_path(source.rel_path)
+    return raw.read_bytes(side) if side and raw.exists(side) else None
 
 
 def _sha256(data: bytes) -> str:
@@ -315,11 +321,7 @@ def link_run(
     result.work["links"] = write_part(clean, ctx.work_file("links.parquet"), linked.links)
     if len(linked.index_rows):
         final = posixpath.join(DEDUP_INDEX_DIR, f"part-{ctx.run_id}.parquet")
-        result.staged.append(
-            write_part(
-                clean, staged_path(ctx.run_id, final), linked.index_rows, linked.index_metadata
-            )
-        )
+        result.staged.append(write_part(clean, staged_path(ctx.run_id, final), linked.index_rows))
     result.counts["duplicate_paragraphs"] = int(
         pc.sum(pc.is_valid(linked.links["duplicate_of_article"])).as_py() or 0
     )
