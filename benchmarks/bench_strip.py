@@ -19,7 +19,11 @@ from pipeline.model import Line
 from pipeline.strip import LineStats, Stripper, count_lines
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [Path("/work/shared/dev-text/docs"), Path("/work/shared/seeds"), ROOT / "tests/data/strip"]
+SOURCES = [
+    Path("/work/shared/dev-text/docs"),
+    Path("/work/shared/seeds"),
+    ROOT / "tests/data/strip",
+]
 TARGET_CHARS = 4000
 
 
@@ -78,11 +82,18 @@ def main() -> None:
     stats = LineStats.from_table(count_lines(("outlet", lines) for lines in as_lines))
     with_stats = Stripper(stats=stats)
     rows = [
-        ("pipeline.strip Stripper", rate(lambda: [stripper.strip(a) for a in as_lines],
-                                         len(articles), args.reps)),
-        ("pipeline.strip Stripper + line stats",
-         rate(lambda: [with_stats.strip(a, outlet="outlet") for a in as_lines],
-              len(articles), args.reps)),
+        (
+            "pipeline.strip Stripper",
+            rate(lambda: [stripper.strip(a) for a in as_lines], len(articles), args.reps),
+        ),
+        (
+            "pipeline.strip Stripper + line stats",
+            rate(
+                lambda: [with_stats.strip(a, outlet="outlet") for a in as_lines],
+                len(articles),
+                args.reps,
+            ),
+        ),
     ]
     try:
         from datatrove.data import Document

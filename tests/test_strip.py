@@ -1,0 +1,327 @@
+"""Unit tests of the stripper: rules and their files, the decision, values lifted from
+removed lines, pickling and the explanation."""
+
+from __future__ import annotations
+
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline.model import REMOVAL_KINDS, Line
+from pipeline.strip import RuleError, Stripper, load_rules, render_explanation
+from pipeline.strip.meta import author_from, parse_date, published_from
+from pipeline.strip.rules import base_language
+
+STORY = [
+    "Water company fined over sewage spills into the river",
+    "A water company has been fined £2m after it admitted letting untreated sewage flow into "
+    "the river on dozens of occasions last year.",
+    "Magistrates heard that the spills killed thousands of fish over a six-mile stretch of the "
+    "river and forced the closure of two bathing spots.",
+    "The company said it had invested in new storm tanks and apologised to local residents.",
+]
+
+
+def lines_of(texts: list[str]) -> list[Line]:
+    return [Line(i, t) for i, t in enumerate(texts)]
+
+
+def strip(texts: list[str], **kwargs):
+    return Stripper().strip(lines_of(texts), **kwargs)
+
+
+def removed_kinds(result) -> dict[int | None, str]:
+    return {r.source_line: r.kind for r in result.removed}
+
+
+def write_rules(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+# ------------------------------------------------------------------ rule files
+
+
+def test_package_rules_load_and_use_only_known_kinds():
+    rules = load_rules()
+    assert {"en", "de", "es", "any"} <= rules.languages
+    assert all(rule.kind in REMOVAL_KINDS for rule in rules.rules)
+    assert len({rule.id for rule in rules.rules}) == len(rules.rules)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('[[rule]]\nid = "x.a"\nkind = "nonsense"\npattern = "a"', "kind 'nonsense'"),
+        ('[[rule]]\nid = "x.a"\nkind = "other"\npattern = "(unclosed"', "invalid regex"),
+        ('[[rule]]\nid = "x.a"\nkind = "other"\npattern = "a"\ncolour = 1', "unknown keys"),
+        ('[[rule]]\nid = "x.a"\nkind = "other"', "exactly one of 'pattern'"),
+        ('[[rule]]\nid = "x.a"\nkind = "other"\npattern = "a"\nanchor = "middle"', "anchor"),
+        ('[[rule]]\nid = "x.a"\nkind = "other"\npattern = "(?P<n>a)"', "named groups"),
+        ('[[rule]]\nid = "x.a"\nkind = "other"\npattern = "a"\nfragment = true', "fragment"),
+        ('[[rule]]\nkind = "other"\npattern = "a"', "'id'"),
+    ],
+)
+def test_invalid_rules_are_reported_with_file_and_rule(tmp_path: Path, body: str, message: str):
+    folder = write_rules(tmp_path / "rules", "xx.toml", f'language = "xx"\n{body}\n')
+    with pytest.raises(RuleError) as err:
+        load_rules([folder])
+    assert "xx.toml" in str(err.value)
+    assert message in str(err.value)
+    if "id = " in body:
+        assert "'x.a'" in str(err.value)
+
+
+def test_rule_file_needs_a_language(tmp_path: Path):
+    folder = write_rules(tmp_path / "r", "a.toml", '[[rule]]\nid = "a"\nkind = "other"\n')
+    with pytest.raises(RuleError, match="language"):
+        load_rules([folder])
+
+
+def test_duplicate_rule_id_names_both_files(tmp_path: Path):
+    folder = write_rules(
+        tmp_path / "r",
+        "dup.toml",
+        'language = "en"\n[[rule]]\nid = "en.ad.label"\nkind = "other"\npattern = "x"\n',
+    )
+    with pytest.raises(RuleError, match=r"dup\.toml.*already defined in .*en\.toml"):
+        load_rules([folder])
+
+
+def test_missing_rules_directory_is_an_error(tmp_path: Path):
+    with pytest.raises(RuleError, match="does not exist"):
+        load_rules([tmp_path / "nope"])
+
+
+def test_a_new_language_is_a_data_file(tmp_path: Path):
+    folder = write_rules(
+        tmp_path / "extra",
+        "fr.toml",
+        'language = "fr"\n'
+        '[[rule]]\nid = "fr.pub"\nkind = "ad_marker"\nanchor = "full"\nphrases = ["Publicité"]\n',
+    )
+    stripper = Stripper(load_rules([folder]))
+    texts = [*STORY, "Publicité"]
+    assert removed_kinds(stripper.strip(lines_of(texts), language="fr")) == {4: "ad_marker"}
+    assert removed_kinds(stripper.strip(lines_of(texts), language="fr-CA")) == {4: "ad_marker"}
+    assert "Publicité" in [
+        line.text for line in Stripper().strip(lines_of(texts), language="fr").kept
+    ]
+
+
+def test_english_rules_are_not_applied_to_other_languages():
+    texts = [*STORY, "Sign up for our daily newsletter to get the top stories in your inbox."]
+    assert 4 in removed_kinds(strip(texts, language="en"))
+    assert 4 not in removed_kinds(strip(texts, language="de"))
+    assert 4 not in removed_kinds(strip(texts, language=None))
+
+
+def test_language_independent_rules_apply_everywhere():
+    texts = [*STORY, "© 2024 Example Media GmbH"]
+    for language in ("en", "de", "pt", None):
+        assert removed_kinds(strip(texts, language=language)).get(4) == "legal_notice"
+
+
+def test_base_language():
+    assert base_language("en-GB") == "en"
+    assert base_language("pt_BR") == "pt"
+    assert base_language(None) == "any"
+
+
+def test_every_searched_rule_is_tried_whenever_its_regex_matches():
+    """The trigger-word pre-filter must never hide a match: compare with trying each rule's
+    regex directly on every line of the test articles and rule-like sample lines."""
+    texts = [
+        line[2:].partition(" ")[2] if line.startswith("- ") else line[2:]
+        for path in (Path(__file__).parent / "data" / "strip").glob("*.txt")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line[:2] in ("+ ", "- ", "? ")
+    ]
+    rules = load_rules()
+    for language in ("en", "de", "es"):
+        compiled = rules.for_language(language)
+        for text in texts:
+            tokens = re.findall(r"\w+", text.lower())
+            found = {hit.rule.id for hit in compiled.match(text, tokens)}
+            for rule, regex in compiled.searched:
+                if rule.max_words is not None and len(tokens) > rule.max_words:
+                    continue
+                start = max(0, len(text) - 160) if rule.anchor == "end" else 0
+                if regex.search(text, start):
+                    assert rule.id in found, (rule.id, text)
+
+
+# ------------------------------------------------------------------ decisions
+
+
+def test_story_lines_kept_in_order_with_source_lines_and_blank_lines_dropped():
+    texts = [STORY[0], "", STORY[1], "   ", STORY[2], "Advertisement", STORY[3]]
+    result = strip(texts)
+    assert [(line.source_line, line.text) for line in result.kept] == [
+        (0, STORY[0]),
+        (2, STORY[1]),
+        (4, STORY[2]),
+        (6, STORY[3]),
+    ]
+    assert [(r.source_line, r.kind, r.rule) for r in result.removed] == [
+        (5, "ad_marker", "en.ad.label")
+    ]
+
+
+def test_trailing_syndication_credit_is_cut_and_the_paragraph_kept():
+    texts = [*STORY[:3], STORY[3] + " (Courtesy BBC)", STORY[3] + " — Associated Press"]
+    result = strip(texts)
+    kept = {line.source_line: line.text for line in result.kept}
+    assert kept[3] == STORY[3] and kept[4] == STORY[3]
+    assert [r.text for r in result.removed] == ["(Courtesy BBC)", "— Associated Press"]
+    assert result.credits == ["BBC", "Associated Press"]
+
+
+def test_prompt_words_inside_quotes_are_story():
+    quote = (
+        '"Subscribe to our newsletter and follow us on Twitter," the fake message read, '
+        "according to police."
+    )
+    assert not strip([*STORY, quote]).removed
+
+
+def test_story_about_cookies_keeps_its_cookie_sentences():
+    story = [
+        "Regulator fines website over cookie consent banners",
+        "The regulator said the company set advertising cookies before visitors agreed to them.",
+        "Cookies are small files that websites store on a visitor's device to track them.",
+        "Under the law, websites must get consent before they place cookies that are not needed.",
+        "The company's banner said we use cookies to improve your experience, the ruling noted.",
+    ]
+    assert not strip(story).removed
+
+
+def test_cookie_banner_on_a_story_not_about_cookies_goes():
+    banner = (
+        "We use cookies to personalise content and ads and to analyse our traffic. By "
+        "continuing to use this site you agree to our use of cookies."
+    )
+    result = strip([banner, "Accept all cookies", *STORY])
+    assert removed_kinds(result) == {0: "cookie_notice", 1: "cookie_notice"}
+
+
+def test_repeated_headline_and_cut_off_teaser():
+    teaser = STORY[1][:90].rsplit(" ", 1)[0] + " unt"
+    result = strip([STORY[0], teaser, STORY[0], *STORY[1:]])
+    assert result.title == STORY[0]
+    kinds = removed_kinds(result)
+    assert kinds == {1: "truncated_teaser", 2: "duplicate_headline"}
+
+
+def test_given_title_marks_its_repeats():
+    result = strip([STORY[1], STORY[0], *STORY[2:], STORY[0]], title=STORY[0])
+    assert result.title == STORY[0]
+    assert removed_kinds(result) == {4: "duplicate_headline"}
+
+
+def test_unrelated_headlines_at_the_end_are_related_links_but_related_ones_stay():
+    texts = [
+        *STORY,
+        "Sewage fines to rise under new river rules",
+        "Your Smart Speaker Might Be Listening More Than You Think",
+        "Snow warning for part of West Sussex",
+    ]
+    kinds = removed_kinds(strip(texts))
+    assert kinds == {5: "related_link", 6: "related_link"}
+
+
+def test_short_story_lines_and_addresses_after_the_body_stay():
+    texts = [*STORY, "Donations can be sent to:", "River Fund", "12 Mill Lane", "Thank you."]
+    assert not strip(texts).removed
+
+
+def test_menu_run_at_the_top_is_navigation():
+    texts = ["Home", "World", "Politics", "Culture", "Puzzles", *STORY]
+    kinds = removed_kinds(strip(texts))
+    assert [kinds.get(n) for n in range(5)] == ["navigation"] * 5
+
+
+def test_list_under_a_related_header_is_removed():
+    texts = [*STORY, "Related stories", "Water bills to rise by a fifth", "Fish return to canal"]
+    kinds = removed_kinds(strip(texts))
+    assert kinds == {4: "related_link", 5: "related_link", 6: "related_link"}
+
+
+def test_one_sentence_paragraphs_and_lists_in_the_story_are_kept():
+    texts = [
+        STORY[0],
+        STORY[1],
+        "It was the largest fine of its kind.",
+        "The charges were:",
+        "Polluting the river",
+        "Failing to report spills",
+        STORY[2],
+        STORY[3],
+    ]
+    assert not strip(texts).removed
+
+
+# ------------------------------------------------------------------ values lifted
+
+
+def test_publish_byline_and_page_date_values():
+    texts = [
+        "Mon | Dec 10, 2018",
+        STORY[0],
+        "By Jane Doe, Staff Writer",
+        "Published:Tuesday | January 16, 2018 | 12:00 AM",
+        "Updated 3:14 p.m. ET",
+        *STORY[1:],
+    ]
+    result = strip(texts)
+    assert removed_kinds(result) == {
+        0: "dateline_header",
+        2: "byline_or_publish_meta",
+        3: "byline_or_publish_meta",
+        4: "byline_or_publish_meta",
+    }
+    assert result.author == "Jane Doe"
+    assert result.published == "2018-01-16"
+
+
+def test_parse_date_formats():
+    assert parse_date("June 14, 2017 2:30 pm") == "2017-06-14T14:30:00"
+    assert parse_date("14 March 2023, 09:12") == "2023-03-14T09:12:00"
+    assert parse_date("Sept. 3, 2019") == "2019-09-03"
+    assert parse_date("2024-02-29T08:05") == "2024-02-29T08:05:00"
+    assert parse_date("no date here") is None
+
+
+def test_published_prefers_publish_stamps_over_updates():
+    assert published_from(["Updated: May 2, 2020", "Posted: May 1, 2020"]) == "2020-05-01"
+
+
+def test_author_names_without_roles():
+    assert author_from(["By Alex Acquisto , BDN Staff • June 14, 2017"]) == "Alex Acquisto"
+    assert author_from(["By MARIA GONZALEZ and Peter Lane"]) == "MARIA GONZALEZ, Peter Lane"
+
+
+# ------------------------------------------------------------------ process pools, explain
+
+
+def test_stripper_pickles_and_strips_the_same_after():
+    stripper = Stripper()
+    texts = [*STORY, "Advertisement", "Share this article"]
+    before = stripper.strip(lines_of(texts))
+    clone = pickle.loads(pickle.dumps(stripper))
+    assert clone.strip(lines_of(texts)) == before
+
+
+def test_render_explanation_marks_every_removal():
+    texts = [STORY[0], "", *STORY[1:], STORY[3] + " (Courtesy BBC)", "Advertisement"]
+    lines = lines_of(texts)
+    result = Stripper().strip(lines)
+    plain = render_explanation(lines, result, color=False)
+    assert "[ad_marker en.ad.label] Advertisement" in plain
+    assert "[syndication_credit en.credit.courtesy-fragment] (Courtesy BBC)" in plain
+    assert STORY[2] in plain
+    assert "\x1b[" not in plain
+    assert "\x1b[" in render_explanation(lines, result, color=True)

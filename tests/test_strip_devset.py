@@ -1,0 +1,92 @@
+"""The stripper on the shared development sets: dev-text (scored with its own score.py) and
+the seed articles' line-level gold. Floors sit slightly below what the stripper reaches, so a
+regression fails."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.model import Line
+from pipeline.strip import Stripper
+
+DEV = Path("/work/shared/dev-text")
+SEEDS = Path("/work/shared/seeds")
+
+
+def _lines(path: Path) -> list[Line]:
+    return [Line(i, t) for i, t in enumerate(path.read_text(encoding="utf-8").split("\n"))]
+
+
+@pytest.fixture(scope="module")
+def dev_result(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    if not (DEV / "score.py").exists():
+        pytest.skip("shared dev-text set not available")
+    spec = importlib.util.spec_from_file_location("dev_score", DEV / "score.py")
+    assert spec and spec.loader
+    scorer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scorer)
+    out = tmp_path_factory.mktemp("dev-out")
+    stripper = Stripper()
+    for doc in sorted((DEV / "docs").glob("*.txt")):
+        kept = stripper.strip(_lines(doc)).kept
+        (out / doc.name).write_text("\n".join(line.text for line in kept) + "\n", encoding="utf-8")
+    return scorer.score(str(out), str(DEV / "labels"))
+
+
+def test_dev_text_line_f1_floor(dev_result: dict):
+    assert dev_result["line"]["f1"] >= 0.95, dev_result["missed_boilerplate"]
+
+
+def test_dev_text_loses_under_one_percent_of_content(dev_result: dict):
+    content = dev_result["line"]["TN"] + dev_result["line"]["FP"]
+    assert dev_result["content_lines_wrongly_removed"] <= 0.01 * content, dev_result[
+        "wrongly_removed"
+    ]
+
+
+@pytest.fixture(scope="module")
+def seeds() -> dict:
+    if not (SEEDS / "gold.json").exists():
+        pytest.skip("shared seeds not available")
+    gold = json.loads((SEEDS / "gold.json").read_text(encoding="utf-8"))
+    stripper = Stripper()
+    return {
+        name: (spec, _lines(SEEDS / name), stripper.strip(_lines(SEEDS / name)))
+        for name, spec in gold["documents"].items()
+    }
+
+
+def test_seed_gold_keep_and_strip_lines(seeds: dict):
+    problems = []
+    for name, (spec, _lines, out) in seeds.items():
+        kept = {line.source_line for line in out.kept}
+        problems += [f"{name}:{n} lost" for n in spec["keep"] if n - 1 not in kept]
+        problems += [f"{name}:{n} kept" for n in map(int, spec["strip"]) if n - 1 in kept]
+    assert not problems
+
+
+def test_seed_gold_fragments_cut_and_recorded(seeds: dict):
+    for name, (spec, _, out) in seeds.items():
+        kept = {line.source_line: line.text for line in out.kept}
+        for span in spec.get("strip_spans", []):
+            assert span["text"] not in kept[span["line"] - 1], name
+            assert any(r.text == span["text"] and r.kind == span["kind"] for r in out.removed)
+
+
+def test_seed_gold_metadata_and_title(seeds: dict):
+    for name, (spec, lines, out) in seeds.items():
+        assert out.title == lines[spec["title_line"] - 1].text.strip(), name
+        if published := spec.get("metadata", {}).get("published"):
+            assert out.published and out.published.startswith(published), name
+
+
+def test_seed_publish_line_recorded_as_byline_or_publish_meta(seeds: dict):
+    _, _, out = seeds["004_d0b0afa9207d6635.txt"]
+    kinds = {r.source_line: r.kind for r in out.removed}
+    assert kinds[4] == "byline_or_publish_meta"
+    assert kinds[0] == "dateline_header"
+    assert kinds[5] == "photo_caption"
