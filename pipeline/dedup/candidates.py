@@ -1,8 +1,8 @@
 """Candidate pairs from shared bucket keys (LSH bands, sentence keys), as a columnar group-by.
 
-Each key column is independent: a band's (key, node) rows are sorted and cut into buckets, and
-every member of a bucket pairs with the (at most ``cap``) members ranked before it in
-canonical-priority order. Columns can run in parallel tasks.
+Each key column is independent: a band's (key, node) rows, in canonical-priority order, are
+stably sorted by key and cut into buckets, and every member of a bucket pairs with the (at
+most ``cap``) members ranked before it. Columns can run in parallel tasks.
 """
 
 from __future__ import annotations
@@ -10,19 +10,17 @@ from __future__ import annotations
 import numpy as np
 
 
-def bucket_pairs(
-    keys: np.ndarray, nodes: np.ndarray, order: np.ndarray, is_new: np.ndarray, cap: int
-) -> np.ndarray:
+def bucket_pairs(keys: np.ndarray, nodes: np.ndarray, is_new: np.ndarray, cap: int) -> np.ndarray:
     """Candidate pairs (u < v, int64 array of shape (p, 2)) from one key column.
 
-    Members of a bucket are ranked by ``order`` (lower first); each member pairs with the
-    members ranked before it, but only with the first ``cap`` of them, so a hot bucket of m
-    members costs O(m * cap) comparisons, not O(m^2). Pairs of two stored nodes are skipped:
-    they were compared when the later of them was new.
+    Rows must come in canonical-priority order (best first). Each member of a bucket pairs
+    with the members before it, but only with the first ``cap`` of them, so a hot bucket of
+    m members costs O(m * cap) comparisons, not O(m^2). Pairs of two stored nodes are
+    skipped: they were compared when the later of them was new.
     """
     if len(keys) < 2:
         return np.zeros((0, 2), np.int64)
-    perm = np.lexsort((order, keys))
+    perm = np.argsort(keys, kind="stable")
     keys, nodes, is_new = keys[perm], nodes[perm], is_new[perm]
     new_bucket = np.r_[True, keys[1:] != keys[:-1]]
     bucket_start = np.maximum.accumulate(np.where(new_bucket, np.arange(len(keys)), 0))

@@ -8,7 +8,7 @@ wire paragraphs merged into one longer paragraph are not linked to each other.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from pipeline.dedup.verify import Match
@@ -50,32 +50,34 @@ class Assignment:
     container: int | None = None
 
 
-def assign(nodes: Sequence[NodeInfo], matches: Sequence[Match]) -> list[Assignment]:
-    """The canonical of every node.
+def assign(
+    keys: Sequence[tuple[str, int]], info: Callable[[int], NodeInfo], matches: Sequence[Match]
+) -> list[Assignment]:
+    """The canonical of every node (``keys[n]`` is node n's id; ``info`` is only asked about
+    nodes with a link, the others are their own canonical).
 
     A cluster holding stored rows keeps the stored canonical (the index is append-only: the
     stored row with the best priority decides which stored cluster a bridge joins); an
     all-new cluster takes its best-priority member.
     """
-    uf = UnionFind(len(nodes))
+    uf = UnionFind(len(keys))
     for m in matches:
         if m.kind == "near":
             uf.union(m.small, m.large)
-    members: dict[int, list[int]] = {}
-    for n in range(len(nodes)):
-        members.setdefault(uf.find(n), []).append(n)
-    canonical = {root: _cluster_canonical([nodes[n] for n in ms]) for root, ms in members.items()}
-    has_stored = {
-        root for root, ms in members.items() if any(nodes[n].stored_canonical for n in ms)
-    }
+    linked = sorted({n for m in matches for n in (m.small, m.large)})
+    members: dict[int, list[NodeInfo]] = {}
+    for n in linked:
+        members.setdefault(uf.find(n), []).append(info(n))
+    canonical = {root: _cluster_canonical(ms) for root, ms in members.items()}
+    has_stored = {root for root, ms in members.items() if any(m.stored_canonical for m in ms)}
     best = _containers(uf, matches, canonical, has_stored)
     target = {inner: uf.find(m.large) for inner, m in best.items()}
-    out = []
-    for n in range(len(nodes)):
+    out = [Assignment(key) for key in keys]
+    for n in linked:
         root = uf.find(n)
         outer = _follow(root, target)
         container = best[root].large if outer != root else None
-        out.append(Assignment(canonical[outer], container))
+        out[n] = Assignment(canonical[outer], container)
     return out
 
 

@@ -59,6 +59,9 @@ class Link:
     kind: str | None = None
 
 
+_NO_LINK = Link(None)
+
+
 @dataclass(slots=True)
 class DedupResult:
     """``links``: one row per input paragraph (LINK_SCHEMA, input order). ``index_rows``: the
@@ -159,10 +162,11 @@ class _Run:
             for g in free
             if g.fingerprint not in furniture and self.feats.n_words[g.rep] >= self.params.min_words
         ]
+        reps.sort(key=lambda g: self.rank[g.rep])  # canonical order for the bucket heads
         self.stats["near_stage_texts"] = len(reps)
         matches = self.match(reps)
         self.detect_truncation(matches)
-        links = self.describe(groups, assign(self.node_infos(), matches))
+        links = self.describe(groups, assign(self.nodes.keys, self.node_info, matches))
         links.update(known)
         per_row = [links[first_of_key[r]] for r in range(len(self.article))]
         return DedupResult(
@@ -185,19 +189,22 @@ class _Run:
                 canon = (row["canonical_article"], row["canonical_idx"])
                 own = canon == key
                 known[first[key]] = (
-                    Link(None) if own else Link(canon, row["similarity"], row["dup_kind"])
+                    _NO_LINK if own else Link(canon, row["similarity"], row["dup_kind"])
                 )
         self.stats["already_indexed"] = len(known)
         return first_of_key, known
 
     def group_exact(self, live: list[int]) -> list[_Group]:
-        by_fp: dict[int, list[int]] = {}
-        fps = self.feats.fingerprint.tolist()
-        for r in live:
-            by_fp.setdefault(fps[r], []).append(r)
+        """Rows sharing a fingerprint, sorted by fingerprint; rows in canonical order."""
+        rows = np.array(live, np.int64)
+        fps = self.feats.fingerprint[rows]
+        order = np.lexsort((np.array(self.rank, np.int64)[rows], fps))
+        rows, fps = rows[order], fps[order]
+        starts = np.flatnonzero(np.r_[True, fps[1:] != fps[:-1]]) if len(rows) else rows
+        members = (m.tolist() for m in np.split(rows, starts[1:])) if len(rows) else ()
         groups = [
-            _Group(fp, rows, min(rows, key=self.rank.__getitem__))
-            for fp, rows in sorted(by_fp.items())
+            _Group(fp, rows_of_fp, rows_of_fp[0])
+            for fp, rows_of_fp in zip(fps[starts].tolist(), members, strict=True)
         ]
         self.stats["distinct_texts"] = len(groups)
         return groups
@@ -237,19 +244,14 @@ class _Run:
         return band_keys(sig, p.bands, p.rows)
 
     def key_columns(self, reps: list[_Group]) -> list[tuple]:
-        """(column name, keys, nodes, rank) per LSH band, and one for sentence keys."""
+        """(column name, keys, nodes) per LSH band and for sentence keys, rows in canonical
+        order (``reps`` are sorted by rank)."""
         rep_nodes = np.array([g.node for g in reps], np.int64)
-        rank = np.array([self.rank[g.rep] for g in reps], np.int64)
-        columns = [
-            (band_column(b), self.bands[:, b], rep_nodes, rank) for b in range(self.params.bands)
-        ]
+        columns = [(band_column(b), self.bands[:, b], rep_nodes) for b in range(self.params.bands)]
         rows = np.array([g.rep for g in reps], np.int64)
         f = self.feats
         sentence_keys, offsets = take_ragged(f.sentence_key, f.sentence_offsets, rows)
-        counts = np.diff(offsets)
-        columns.append(
-            ("sentence_keys", sentence_keys, np.repeat(rep_nodes, counts), np.repeat(rank, counts))
-        )
+        columns.append(("sentence_keys", sentence_keys, np.repeat(rep_nodes, np.diff(offsets))))
         return columns
 
     def match(self, reps: list[_Group]) -> list[Match]:
@@ -272,15 +274,15 @@ class _Run:
         return matches
 
     def stored_bucket_members(self, column: tuple) -> pa.Table | None:
-        name, keys, _, _ = column
+        name, keys, _ = column
         if not self.stored or len(keys) == 0:
             return None
         return self.stored.bucket_members(name, pa.table({"key": np.unique(keys)}))
 
     def column_pairs(self, column: tuple, stored: pa.Table | None) -> np.ndarray:
-        """Pairs of one key column; stored members rank before new ones (by stored priority,
-        as the index query returns them capped and ordered)."""
-        _, keys, nodes, rank = column
+        """Pairs of one key column; stored members come first, in the stored priority order
+        the index query returns them (capped per key)."""
+        _, keys, nodes = column
         is_new = np.ones(len(keys), bool)
         if stored is not None and stored.num_rows:
             stored = stored.sort_by([("key", "ascending"), ("rank", "ascending")])
@@ -288,10 +290,8 @@ class _Run:
             s_nodes = np.array([self.nodes.stored(k) for k in ids], np.int64)
             keys = np.concatenate([stored["key"].to_numpy(), keys])
             nodes = np.concatenate([s_nodes, nodes])
-            s_rank = stored["rank"].to_numpy().astype(np.int64) - self.params.hot_bucket_cap - 1
-            rank = np.concatenate([s_rank, rank])
             is_new = np.r_[np.zeros(len(s_nodes), bool), is_new]
-        return bucket_pairs(keys, nodes, rank, is_new, self.params.hot_bucket_cap)
+        return bucket_pairs(keys, nodes, is_new, self.params.hot_bucket_cap)
 
     # -- clusters and output -------------------------------------------------------------------
     def detect_truncation(self, matches: list[Match]) -> None:
@@ -313,19 +313,15 @@ class _Run:
         if changed:
             self.rank_rows()
 
-    def node_infos(self) -> list[NodeInfo]:
-        infos = []
-        for n, key in enumerate(self.nodes.keys):
-            group = self.group_of_node.get(n)
-            if group is not None:
-                infos.append(NodeInfo(key, (self.rank[group.rep],), None))
-                continue
-            row = self.nodes.stored_rows[n]
-            pub = row["published"]
-            truncated = bool(row["is_truncated"])
-            priority = (truncated, pub is None, pub or "", row["ingest_order"], *key)
-            infos.append(NodeInfo(key, priority, (row["canonical_article"], row["canonical_idx"])))
-        return infos
+    def node_info(self, n: int) -> NodeInfo:
+        key = self.nodes.keys[n]
+        group = self.group_of_node.get(n)
+        if group is not None:
+            return NodeInfo(key, (self.rank[group.rep],), None)
+        row = self.nodes.stored_rows[n]
+        pub = row["published"]
+        priority = (bool(row["is_truncated"]), pub is None, pub or "", row["ingest_order"], *key)
+        return NodeInfo(key, priority, (row["canonical_article"], row["canonical_idx"]))
 
     def describe(self, groups: list[_Group], assignments: list[Assignment]) -> dict[int, Link]:
         """Each row's link to its canonical, with the exact similarity to that canonical."""
@@ -336,10 +332,9 @@ class _Run:
                 links.update(dict.fromkeys(g.rows, g.attached))
                 continue
             canonical = assignments[g.node].canonical
-            keys = {self.key(r): r for r in g.rows}
-            if canonical in keys:
+            if canonical == self.nodes.keys[g.node]:  # canonicals are representatives
                 links.update(dict.fromkeys(g.rows, Link(canonical, 1.0, "exact")))
-                links[keys[canonical]] = Link(None)
+                links[g.rep] = _NO_LINK
             else:
                 elsewhere.append(g)
         for g, link in zip(elsewhere, self.links_elsewhere(elsewhere, assignments), strict=True):
