@@ -8,6 +8,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.dedup.features import extract_features
 from pipeline.normalize import match_key, normalize_for_match
 
 _QUOTES_AND_DASHES = str.maketrans(
@@ -49,3 +50,11 @@ def test_variants_share_a_key() -> None:
     )
     assert match_key("Óscar Pérez said “no”.") == match_key('oscar perez SAID "no"')
     assert normalize_for_match("Ελλάδα, Москва") == "ελλαδα москва"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.sampled_from("ab é.!?”’) \n\u0301"), max_size=30), max_size=5))
+def test_sentence_split_fingerprint_equals_match_key(texts: list[str]) -> None:
+    """The dedup fingerprint is built from normalised sentences; it must be match_key."""
+    fingerprints = extract_features(texts, min_sentence_words=1).fingerprint.tolist()
+    assert fingerprints == [match_key(t) for t in texts]

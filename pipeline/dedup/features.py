@@ -35,12 +35,6 @@ class Features:
     ends_mid_sentence: np.ndarray  # bool: last character is a word character
     n_words: np.ndarray  # int64, words per paragraph
 
-    def words(self, i: int) -> np.ndarray:
-        return self.word_hash[self.word_offsets[i] : self.word_offsets[i + 1]]
-
-    def sentences(self, i: int) -> np.ndarray:
-        return self.sentence_key[self.sentence_offsets[i] : self.sentence_offsets[i + 1]]
-
 
 def _signed64(digest: int) -> int:
     return digest - (1 << 63)
