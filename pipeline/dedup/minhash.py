@@ -37,16 +37,16 @@ def shingle_hashes(
     max(n - k + 1, 0) shingles).
     """
     counts = np.diff(word_offsets)
-    words = word_hash.astype(np.uint64)
-    total = len(words)
-    if total < k:
+    windows = len(word_hash) - k + 1
+    if windows < 1:
         return np.zeros(0, np.uint64), np.zeros(len(counts) + 1, np.int64)
-    start = np.arange(total - k + 1)
-    paragraph = np.repeat(np.arange(len(counts)), counts)
-    inside = paragraph[start] == paragraph[start + k - 1]
-    acc = words[: total - k + 1].copy()
+    inside = np.ones(windows, bool)
+    for j in range(1, k):  # windows starting j words before a paragraph's end cross it
+        start = word_offsets[1:] - j
+        inside[start[(start >= word_offsets[:-1]) & (start < windows)]] = False
+    acc = word_hash[:windows].astype(np.uint64)
     for j in range(1, k):
-        acc = acc * _GOLDEN + words[j : total - k + 1 + j]
+        acc = acc * _GOLDEN + word_hash[j : windows + j].astype(np.uint64)
     hashes = mix64(acc[inside])
     per_paragraph = np.maximum(counts - k + 1, 0)
     offsets = np.zeros(len(counts) + 1, np.int64)
