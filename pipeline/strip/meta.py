@@ -26,6 +26,11 @@ _DATES = [
     re.compile(rf"\b{_MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}}){_TIME}", re.I),
     re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<y>\d{{4}}){_TIME}", re.I),
     re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ](?P<h>\d{2}):(?P<min>\d{2}))?"),
+    # The dotted day-first form (12.04.2023) is unambiguous; slashed forms are not parsed.
+    re.compile(
+        r"\b(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})"
+        r"(?:\s*[-,|]?\s*(?:um\s+)?(?P<h>\d{1,2})[:.](?P<min>\d{2}))?"
+    ),
 ]
 _PUBLISHED_FIRST = re.compile(r"^\s*(?:published|posted|first published|by\b)", re.I)
 _NAME = (
@@ -33,7 +38,8 @@ _NAME = (
     r"(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|der|da|di|la|le|bin|al|del))+"
 )
 _BYLINE = re.compile(
-    rf"^\s*(?:by|written by|words by|reporting by|story by)\s*:?\s+(?P<names>{_NAME}"
+    rf"^\s*(?:by|written by|words by|reporting by|story by|von|por|par|door|di|av|af)"
+    rf"\s*:?\s+(?P<names>{_NAME}"
     rf"(?:\s*(?:,|and|&)\s*{_NAME})*)",
     re.I,
 )
