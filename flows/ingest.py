@@ -14,18 +14,18 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import (
-    create_markdown_artifact,
-    create_progress_artifact,
-    update_progress_artifact,
-)
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.context import get_run_context
 from prefect.futures import wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows import cache
 from flows.pool import process_pool, run_cpu
+from flows.report import publish_report
+from flows.retries import RETRIES
+from flows.runners import thread_runner
 from pipeline import stages
-from pipeline.discover import DEFAULT_MAX_FILE_BYTES, Discovery, discover
+from pipeline.discover import DEFAULT_MAX_FILE_BYTES, Discovery, SourceFile, discover
 from pipeline.stages import RunContext, StageResult
 from pipeline.store import CommitPlan, Ledger, Root, commit, recover, write_part, writer_lock
 from pipeline.store.commit import committed_sequences
@@ -33,12 +33,18 @@ from pipeline.store.schema import REJECTED, SOURCES
 from pipeline.summary import RunSummary
 
 DEFAULT_BATCH_SIZE = 500
-RETRIES = dict(retries=2, retry_delay_seconds=[2, 10], retry_jitter_factor=0.5)
 
 
-@task(name="read-batch", **RETRIES)
-def read_batch(ctx: RunContext, batch: int, files: list) -> StageResult:
-    return run_cpu(stages.read_batch, ctx, batch, files)
+@task(
+    name="read-batch",
+    persist_result=True,
+    cache_key_fn=cache.cache_key_from_work_dir,
+    **RETRIES,
+)
+def read_batch(ctx: RunContext, batch: int, files: list[SourceFile], work: str) -> StageResult:
+    """Cached by the content of ``files`` (see :mod:`flows.cache`): a re-run after a crash
+    reuses the batch instead of reading and extracting it again."""
+    return run_cpu(stages.read_batch, ctx, batch, files, work)
 
 
 @task(name="merge-line-stats", **RETRIES)
@@ -58,12 +64,14 @@ def link_run(ctx: RunContext, articles: list[str], paragraphs: list[str], seq: i
 
 @task(name="finalize-batch", **RETRIES)
 def finalize_batch(
-    ctx: RunContext, batch: int, articles: str, paragraphs: str, links: str
+    ctx: RunContext, batch: int, read: StageResult, articles: str, paragraphs: str, links: str
 ) -> StageResult:
-    return run_cpu(stages.finalize_batch, ctx, batch, articles, paragraphs, links)
+    result = run_cpu(stages.finalize_batch, ctx, batch, articles, paragraphs, links)
+    result.staged += stages.stage_read(ctx, batch, read)
+    return result
 
 
-@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=4))
+@flow(name="ingest", task_runner=thread_runner())
 def ingest(
     raw_dir: str = "raw",
     clean_dir: str = "clean",
@@ -72,9 +80,11 @@ def ingest(
     rules_dirs: Sequence[str] = (),
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> RunSummary:
-    """Ingest every new source file of ``raw_dir`` into ``clean_dir``.
+    """Ingest every new source file of ``raw_dir`` into ``clean_dir`` (paths or fsspec URLs).
 
-    ``workers`` is the number of processes for CPU-bound stages (0: one per core).
+    ``workers`` is the number of processes for CPU-bound stages (0: one per core) when the
+    flow runs on its default thread runner; on a Dask runner the cluster's workers are the
+    processes. ``batch_size`` is the number of source files per batch task.
     """
     started = time.perf_counter()
     logger = get_run_logger()
@@ -110,30 +120,41 @@ def ingest(
             len(found.duplicates),
             len(found.rejected),
         )
+        batches = [found.new[i : i + batch_size] for i in range(0, len(found.new), batch_size)]
+        keys = [cache.read_key(ctx, files) for files in batches]
+        if dropped := cache.prune(clean, keep=keys):
+            logger.info("dropped %d cached read batch(es) this run does not need", len(dropped))
         plan = CommitPlan(ctx.run_id)
         plan.staged += _stage_discovery(ctx, clean, found)
-        if found.new:
+        if batches:
             seq = (committed_sequences(clean) or [0])[-1] + 1
-            with process_pool(workers or os.cpu_count() or 1):
-                _run_stages(ctx, found, batch_size, seq, plan, summary)
+            with process_pool(_pool_size(workers)):
+                _run_stages(ctx, clean, batches, keys, seq, plan, summary)
         if plan.staged:
             commit(clean, plan)
+        cache.prune(clean)
     summary.seconds = time.perf_counter() - started
-    create_markdown_artifact(
-        summary.to_markdown(), key="ingest-report", description="Ingest run report"
-    )
+    publish_report(summary)
     return summary
+
+
+def _pool_size(workers: int) -> int:
+    """Processes for CPU-bound stages: none beside the task runner's own unless it is the
+    thread runner (a Dask worker is already a process of its own)."""
+    if not isinstance(get_run_context().task_runner, ThreadPoolTaskRunner):
+        return 1
+    return workers or os.cpu_count() or 1
 
 
 def _run_stages(
     ctx: RunContext,
-    found: Discovery,
-    batch_size: int,
+    clean: Root,
+    batches: list[list[SourceFile]],
+    keys: list[str],
     seq: int,
     plan: CommitPlan,
     summary: RunSummary,
 ) -> None:
-    batches = [found.new[i : i + batch_size] for i in range(0, len(found.new), batch_size)]
     progress = create_progress_artifact(0.0, key="ingest-progress", description="batches done")
     steps = 3 * len(batches) + 2
     done = 0
@@ -148,7 +169,7 @@ def _run_stages(
         get_run_logger().info("stage done: %d of %d steps", done, steps)
         return results
 
-    reads = advance(_gather([read_batch.submit(ctx, i, b) for i, b in enumerate(batches)]))
+    reads = advance(_read(ctx, clean, batches, keys))
     stats = advance([merge_stats(ctx, [r.work["line_counts"] for r in reads])])[0]
     plan.replaces += [p for p in stats.work["replaces"].split("\n") if p]
     strips = advance(
@@ -173,12 +194,29 @@ def _run_stages(
         _gather(
             [
                 finalize_batch.submit(
-                    ctx, i, s.work["articles"], s.work["paragraphs"], links.work["links"]
+                    ctx, i, r, s.work["articles"], s.work["paragraphs"], links.work["links"]
                 )
-                for i, s in enumerate(strips)
+                for i, (r, s) in enumerate(zip(reads, strips, strict=True))
             ]
         )
     )
+
+
+def _read(
+    ctx: RunContext, clean: Root, batches: list[list[SourceFile]], keys: list[str]
+) -> list[StageResult]:
+    """Read every batch, reusing cached batches whose work files are still there."""
+    task = read_batch.with_options(result_storage=cache.result_storage(clean))
+    works = [cache.read_work_dir(key) for key in keys]
+    results = _gather([task.submit(ctx, i, files, works[i]) for i, files in enumerate(batches)])
+    stale = [i for i, result in enumerate(results) if not cache.is_complete(clean, result.work)]
+    if stale:
+        get_run_logger().warning("%d cached read batch(es) lost their files; rereading", len(stale))
+        again = task.with_options(refresh_cache=True)
+        fresh = _gather([again.submit(ctx, i, batches[i], works[i]) for i in stale])
+        for i, result in zip(stale, fresh, strict=True):
+            results[i] = result
+    return results
 
 
 def _gather(futures: list) -> list[StageResult]:

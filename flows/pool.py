@@ -3,11 +3,18 @@
 Prefect's thread runner starts tasks cheaply, but threads do not run Python code in parallel.
 Each batch task therefore hands its CPU-bound library call to this pool, whose worker
 processes keep their imports and compiled rules from one batch to the next.
+
+The pool uses the ``spawn`` start method (``fork`` would copy the threads and locks of the
+Prefect engine), so its children re-import the parent's ``__main__``: every entry point of
+the project guards its top-level code with ``if __name__ == "__main__"``. Calls from inside
+a pool child (or in a process that opened no pool, such as a Dask worker) run in place, and
+an inner :func:`process_pool` reuses an outer one, so the pool never nests.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -17,25 +24,33 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _executor: Executor | None = None
+_lock = threading.Lock()
 
 
 @contextmanager
 def process_pool(workers: int) -> Iterator[None]:
     """Run the CPU-bound stages in ``workers`` processes (in the task itself when 1)."""
     global _executor
-    if workers <= 1:
+    with _lock:
+        owner = workers > 1 and _executor is None
+        if owner:
+            _executor = ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("spawn")
+            )
+    if not owner:
         yield
         return
-    _executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     try:
         yield
     finally:
-        executor, _executor = _executor, None
+        with _lock:
+            executor, _executor = _executor, None
         executor.shutdown(cancel_futures=True)
 
 
 def run_cpu(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     """Call ``function`` in the pool when one is open, else in the calling thread."""
-    if _executor is None:
+    executor = _executor
+    if executor is None:
         return function(*args, **kwargs)
-    return _executor.submit(function, *args, **kwargs).result()
+    return executor.submit(function, *args, **kwargs).result()

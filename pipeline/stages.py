@@ -5,6 +5,7 @@ The Prefect flow in ``flows/`` wires these into tasks; a plain loop can call the
 stage may run on another machine than the driver.
 
     read_batch     source files -> extracted documents, line counts, rejects, ledger rows
+    stage_read     a read batch's rejects and ledger rows, stamped with the run -> staged parts
     merge_stats    line counts of this run + stored statistics -> new statistics snapshot
     strip_batch    extracted documents -> articles and paragraphs (not yet linked)
     link_run       every paragraph of the run + stored index -> duplicate links, index rows
@@ -85,17 +86,26 @@ class StageResult:
 # -- read --------------------------------------------------------------------------------
 
 
-def read_batch(ctx: RunContext, batch: int, files: Sequence[SourceFile]) -> StageResult:
+def read_batch(
+    ctx: RunContext, batch: int, files: Sequence[SourceFile], work: str | None = None
+) -> StageResult:
+    """Read and extract a batch of source files into the directory ``work`` (relative to
+    CLEAN_DIR; default: the run's scratch space).
+
+    What it writes depends only on the files' content and the code, never on the run: the
+    ledger and reject rows are left unstamped, and :func:`stage_read` stamps and stages them.
+    A later run may therefore reuse the output of a run that crashed (the flow's read cache).
+    """
     raw, clean = Root.open(ctx.raw_url), Root.open(ctx.clean_url)
+    work = work or ctx.work_file(f"read-{batch:05d}")
     rows, rejects, ledger = [], [], []
     for source in files:
         documents, problems = _read_one(raw, source)
-        rejects += [_reject_row(ctx, source, problem) for problem in problems]
+        rejects += [_reject_row(source, problem) for problem in problems]
         rows += documents
         whole_file_rejected = not documents and problems
         ledger.append(
             _source_row(
-                ctx,
                 source,
                 outcome="rejected" if whole_file_rejected else "ingested",
                 articles=len(documents),
@@ -103,24 +113,14 @@ def read_batch(ctx: RunContext, batch: int, files: Sequence[SourceFile]) -> Stag
             )
         )
     result = StageResult()
-    extracted = pa.Table.from_pylist(rows, schema=EXTRACTED)
-    result.work["extracted"] = write_part(
-        clean, ctx.work_file(f"extracted-{batch:05d}.parquet"), extracted
-    )
     counts = count_lines((row["outlet"], lines_of(row)) for row in rows)
-    result.work["line_counts"] = write_part(
-        clean, ctx.work_file(f"line-counts-{batch:05d}.parquet"), counts
-    )
-    name = f"part-{ctx.run_id}-{batch:05d}.parquet"
-    result.staged.append(
-        write_part(clean, ctx.staged_part("sources", name), pa.Table.from_pylist(ledger, SOURCES))
-    )
-    if rejects:
-        result.staged.append(
-            write_part(
-                clean, ctx.staged_part("rejected", name), pa.Table.from_pylist(rejects, REJECTED)
-            )
-        )
+    for name, table in (
+        ("extracted", pa.Table.from_pylist(rows, schema=EXTRACTED)),
+        ("line_counts", counts),
+        ("sources", pa.Table.from_pylist(ledger, SOURCES)),
+        ("rejected", pa.Table.from_pylist(rejects, REJECTED)),
+    ):
+        result.work[name] = write_part(clean, posixpath.join(work, f"{name}.parquet"), table)
     result.counts.update(
         files_read=len(files),
         documents=len(rows),
@@ -130,6 +130,26 @@ def read_batch(ctx: RunContext, batch: int, files: Sequence[SourceFile]) -> Stag
     for reject in rejects:
         result.counts[f"rejected:{reject['error_kind']}"] += 1
     return result
+
+
+def stage_read(ctx: RunContext, batch: int, read: StageResult) -> list[str]:
+    """Stamp this run onto a read batch's ledger and reject rows and stage them for commit."""
+    clean = Root.open(ctx.clean_url)
+    name = f"part-{ctx.run_id}-{batch:05d}.parquet"
+    staged = []
+    for dataset, schema in (("sources", SOURCES), ("rejected", REJECTED)):
+        table = read_parts(clean, [read.work[dataset]], schema)
+        if len(table):
+            staged.append(write_part(clean, ctx.staged_part(dataset, name), _stamp(ctx, table)))
+    return staged
+
+
+def _stamp(ctx: RunContext, table: pa.Table) -> pa.Table:
+    for column, value in (("ingested_at", ctx.ingested_at), ("flow_run_id", ctx.run_id)):
+        index = table.schema.get_field_index(column)
+        values = pa.array([value] * len(table), table.schema.field(index).type)
+        table = table.set_column(index, column, values)
+    return table
 
 
 def _read_one(raw: Root, source: SourceFile) -> tuple[list[dict], list[Rejection]]:
@@ -176,7 +196,7 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _reject_row(ctx: RunContext, source: SourceFile, problem: Rejection) -> dict:
+def _reject_row(source: SourceFile, problem: Rejection) -> dict:
     return {
         "source_path": source.path,
         "source_sha256": source.sha256,
@@ -184,19 +204,15 @@ def _reject_row(ctx: RunContext, source: SourceFile, problem: Rejection) -> dict
         "stage": problem.stage,
         "error_kind": problem.error_kind,
         "message": problem.message,
-        "ingested_at": ctx.ingested_at,
-        "flow_run_id": ctx.run_id,
     }
 
 
-def _source_row(ctx: RunContext, source: SourceFile, **values) -> dict:
+def _source_row(source: SourceFile, **values) -> dict:
     return {
         "source_path": source.path,
         "source_sha256": source.sha256,
         "size_bytes": source.size,
         "duplicate_of_path": None,
-        "ingested_at": ctx.ingested_at,
-        "flow_run_id": ctx.run_id,
         **values,
     }
 

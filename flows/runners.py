@@ -1,0 +1,62 @@
+"""Task runners for the ingest flow: threads on this machine, or a Dask cluster.
+
+With threads (the default) the batch tasks hand their CPU-bound work to a process pool
+(:mod:`flows.pool`); with Dask every task runs in a Dask worker process, which is the
+parallelism, so no pool is opened. Either way the flow run itself stays in this process.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+
+Runner = Literal["threads", "dask"]
+RUNNERS: tuple[Runner, ...] = ("threads", "dask")
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+def thread_runner(workers: int = 0) -> ThreadPoolTaskRunner:
+    """A bounded thread pool: enough threads to keep ``workers`` processes busy while one
+    batch per thread waits on I/O, and never more than 32."""
+    return ThreadPoolTaskRunner(max_workers=min(32, (workers or default_workers()) + 2))
+
+
+def dask_runner(address: str | None = None, workers: int = 0) -> TaskRunner:
+    """Prefect-dask's runner on the cluster at ``address`` (``tcp://host:8786``), else on a
+    LocalCluster of ``workers`` single-threaded worker processes.
+
+    The workers of an existing cluster need the project installed (``pip install
+    article-pipeline[dask]``) and ``PREFECT_API_URL`` pointing at the same Prefect API.
+    """
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as error:  # pragma: no cover - depends on the installed extras
+        raise RuntimeError(
+            "the dask runner needs the dask extra: pip install 'article-pipeline[dask]'"
+        ) from error
+    if address:
+        return DaskTaskRunner(address=address)
+    return DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": workers or default_workers(),
+            "threads_per_worker": 1,
+            "processes": True,
+            "dashboard_address": None,
+        }
+    )
+
+
+def task_runner(runner: Runner = "threads", workers: int = 0, address: str | None = None):
+    """The task runner named ``runner`` (see :data:`RUNNERS`)."""
+    if runner == "threads":
+        if address:
+            raise ValueError("--dask-address needs --runner dask")
+        return thread_runner(workers)
+    if runner == "dask":
+        return dask_runner(address, workers)
+    raise ValueError(f"unknown runner {runner!r}; choose one of {', '.join(RUNNERS)}")
