@@ -246,3 +246,12 @@ def test_a_later_run_never_rewrites_the_stored_canonical(tmp_path: Path) -> None
     early = batch(("early", 0, WIRE_EDITED), published={"early": "2024-01-01"})
     links = links_of(link_paragraphs(early, parts))
     assert target(links["early", 0]) == ("late", 0)
+
+
+def test_full_paragraph_arriving_after_its_stored_teaser_joins_it(tmp_path: Path) -> None:
+    teaser = WIRE[: int(len(WIRE) * 0.7)].rstrip()
+    first = link_paragraphs(batch(("teaser", 0, teaser)), [])
+    parts = [write_index(first, tmp_path / "part-1.parquet")]
+    links = links_of(link_paragraphs(batch(("full", 0, WIRE)), parts))
+    assert target(links["full", 0]) == ("teaser", 0)
+    assert links["full", 0]["dup_kind"] == "near"

@@ -39,6 +39,7 @@ def index_schema(params: DedupParams) -> pa.Schema:
         ("published", pa.string()),
         ("ingest_order", pa.int64()),
         ("is_truncated", pa.bool_()),
+        ("ends_mid_sentence", pa.bool_()),
         ("n_words", pa.int32()),
         ("canonical_article", pa.string()),
         ("canonical_idx", pa.int32()),

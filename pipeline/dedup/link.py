@@ -304,10 +304,7 @@ class _Run:
                 group = self.group_of_node.get(node)
                 if group is None or not arrays.cut_off[node]:
                     continue
-                complete = not arrays.cut_off[partner] and (
-                    self.nodes.is_new(partner) or arrays.n_words[partner] > arrays.n_words[node]
-                )
-                for r in group.rows if complete else ():
+                for r in () if arrays.cut_off[partner] else group.rows:
                     if self.truncated_given[r] is None and not self.truncated[r]:
                         self.truncated[r] = changed = True
         if changed:
@@ -409,6 +406,7 @@ class _Run:
             "published": [self.published[r] for r in live],
             "ingest_order": [self.ingest[r] for r in live],
             "is_truncated": [self.truncated[r] for r in live],
+            "ends_mid_sentence": f.ends_mid_sentence[rows],
             "n_words": f.n_words[rows].astype(np.int32),
             "canonical_article": [c[0] for c in canon],
             "canonical_idx": [c[1] for c in canon],

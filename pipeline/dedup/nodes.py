@@ -14,7 +14,8 @@ from pipeline.dedup.verify import BigramSets
 Key = tuple[str, int]
 
 _STORED_COLUMNS = (
-    "article_id, idx, fingerprint, published, ingest_order, is_truncated, n_words, "
+    "article_id, idx, fingerprint, published, ingest_order, is_truncated, ends_mid_sentence, "
+    "n_words, "
     "canonical_article, canonical_idx, words"
 )
 
@@ -22,7 +23,7 @@ _STORED_COLUMNS = (
 @dataclass(frozen=True, slots=True)
 class NodeArrays:
     n_words: np.ndarray  # int64 per node
-    cut_off: np.ndarray  # bool per node: ends mid-sentence (new) or truncated (stored)
+    cut_off: np.ndarray  # bool per node: ends mid-sentence (or, if stored, found truncated)
     bigrams: BigramSets
 
 
@@ -48,9 +49,6 @@ class Nodes:
         if key not in self._stored_ids:
             self._stored_ids[key] = self.add_new(key, -1)
         return self._stored_ids[key]
-
-    def is_new(self, node: int) -> bool:
-        return self.rep_row[node] >= 0
 
     def load(self, index: StoredIndex) -> None:
         """Fetch the index columns of stored nodes not loaded yet, in one semi-join."""
@@ -86,5 +84,5 @@ class Nodes:
         n_words[stored_ids] = [row["n_words"] for row in stored]
         cut_off = np.empty(len(rep), bool)
         cut_off[new_ids] = f.ends_mid_sentence[rep[new_ids]]
-        cut_off[stored_ids] = [bool(row["is_truncated"]) for row in stored]
+        cut_off[stored_ids] = [row["ends_mid_sentence"] or row["is_truncated"] for row in stored]
         return NodeArrays(n_words, cut_off, BigramSets(words, offsets))
