@@ -68,8 +68,7 @@ def _register_views(clean: Root, con: duckdb.DuckDBPyConnection) -> None:
         if files:
             con.read_parquet(files, hive_partitioning=True).create_view(dataset)
         else:
-            columns = ", ".join(f'NULL::VARCHAR AS "{n}"' for n in schema.names)
-            con.execute(f"CREATE VIEW {dataset} AS SELECT {columns} WHERE false")
+            con.from_arrow(schema.empty_table()).create_view(dataset)
 
 
 def _check_commits(clean: Root, con: duckdb.DuckDBPyConnection) -> Iterator[str]:

@@ -1,0 +1,129 @@
+"""``verify`` catches every kind of damage done to a copy of a good dataset."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.cli import main
+from pipeline.verify import verify
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    base = tmp_path_factory.mktemp("verify")
+    raw, clean = base / "raw", base / "clean"
+    shutil.copytree(ROOT / "raw", raw)
+    assert main(["ingest", str(raw), str(clean), "--workers", "1"]) == 0
+    assert verify(str(clean), raw_dir=str(raw)) == []
+    return raw, clean
+
+
+def first(clean: Path, dataset: str) -> Path:
+    return sorted((clean / dataset).rglob("*.parquet"))[0]
+
+
+def rewrite(path: Path, change: Callable[[pa.Table], pa.Table], metadata: dict | None = None):
+    table = change(pq.read_table(path))
+    if metadata is not None:
+        table = table.replace_schema_metadata(metadata)
+    pq.write_table(table, path)
+
+
+def copy_part(clean: Path, _raw: Path) -> None:
+    part = first(clean, "articles")
+    shutil.copy(part, part.with_name("part-copied.parquet"))
+
+
+def delete_paragraphs(clean: Path, _raw: Path) -> None:
+    first(clean, "paragraphs").unlink()
+
+
+def unfinished_commit(clean: Path, _raw: Path) -> None:
+    next((clean / "_commits").glob("*.done")).unlink()
+
+
+def old_schema_version(clean: Path, _raw: Path) -> None:
+    part = first(clean, "articles")
+    metadata = dict(pq.read_schema(part).metadata)
+    rewrite(part, lambda t: t, {**metadata, b"schema_version": b"0"})
+
+
+def garbage_file(clean: Path, _raw: Path) -> None:
+    first(clean, "sources").write_bytes(b"PAR1 this is not parquet")
+
+
+def dangling_duplicate(clean: Path, _raw: Path) -> None:
+    part = first(clean, "paragraphs")
+    metadata = pq.read_schema(part).metadata
+
+    def point_nowhere(table: pa.Table) -> pa.Table:
+        column = pa.array(["0" * 32] * len(table), pa.string())
+        return table.set_column(table.schema.get_field_index("duplicate_of_article"),
+                                "duplicate_of_article", column)
+
+    rewrite(part, point_nowhere, metadata)
+
+
+def duplicated_article_row(clean: Path, _raw: Path) -> None:
+    part = first(clean, "articles")
+    metadata = pq.read_schema(part).metadata
+    rewrite(part, lambda t: pa.concat_tables([t, t.slice(0, 1)]), metadata)
+
+
+def lost_ledger_rows(clean: Path, _raw: Path) -> None:
+    part = first(clean, "sources")
+    metadata = pq.read_schema(part).metadata
+    rewrite(part, lambda t: t.filter(pc.not_equal(t["outcome"], "ingested")), metadata)
+
+
+def unaccounted_raw_file(_clean: Path, raw: Path) -> None:
+    (raw / "arrived-later.txt").write_text("A new story\nIt arrived after the run.\n")
+
+
+def wrong_column_type(clean: Path, _raw: Path) -> None:
+    part = first(clean, "paragraphs")
+    metadata = pq.read_schema(part).metadata
+    rewrite(part, lambda t: t.set_column(1, "idx", pc.cast(t["idx"], pa.string())), metadata)
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        (copy_part, "no commit manifest names"),
+        (delete_paragraphs, "missing"),
+        (unfinished_commit, "interrupted"),
+        (old_schema_version, "schema_version 0"),
+        (garbage_file, "unreadable Parquet"),
+        (dangling_duplicate, "duplicate_of"),
+        (duplicated_article_row, "occurs 2 times"),
+        (lost_ledger_rows, "the ledger records"),
+        (unaccounted_raw_file, "not in the ledger"),
+        (wrong_column_type, "column idx is string"),
+    ],
+)
+def test_damage_is_caught(good, tmp_path, damage, expected):
+    raw, clean = tmp_path / "raw", tmp_path / "clean"
+    shutil.copytree(good[0], raw)
+    shutil.copytree(good[1], clean)
+    damage(clean, raw)
+    problems = verify(str(clean), raw_dir=str(raw))
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_verify_command_exit_codes(good, tmp_path, capsys):
+    raw, clean = good
+    assert main(["verify", str(clean), "--raw-dir", str(raw)]) == 0
+    broken = tmp_path / "clean"
+    shutil.copytree(clean, broken)
+    unfinished_commit(broken, raw)
+    assert main(["verify", str(broken)]) == 1
+    assert "interrupted" in capsys.readouterr().out
