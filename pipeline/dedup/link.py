@@ -196,15 +196,17 @@ class _Run:
 
     def group_exact(self, live: list[int]) -> list[_Group]:
         """Rows sharing a fingerprint, sorted by fingerprint; rows in canonical order."""
+        self.stats["distinct_texts"] = 0
+        if not live:
+            return []
         rows = np.array(live, np.int64)
         fps = self.feats.fingerprint[rows]
         order = np.lexsort((np.array(self.rank, np.int64)[rows], fps))
         rows, fps = rows[order], fps[order]
-        starts = np.flatnonzero(np.r_[True, fps[1:] != fps[:-1]]) if len(rows) else rows
-        members = (m.tolist() for m in np.split(rows, starts[1:])) if len(rows) else ()
+        starts = np.flatnonzero(np.r_[True, fps[1:] != fps[:-1]])
         groups = [
-            _Group(fp, rows_of_fp, rows_of_fp[0])
-            for fp, rows_of_fp in zip(fps[starts].tolist(), members, strict=True)
+            _Group(fp, members.tolist(), int(members[0]))
+            for fp, members in zip(fps[starts].tolist(), np.split(rows, starts[1:]), strict=True)
         ]
         self.stats["distinct_texts"] = len(groups)
         return groups
