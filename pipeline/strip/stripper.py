@@ -15,6 +15,7 @@ the rule's topic (its ``guard`` words run through the body).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,9 +42,13 @@ BODY_MIN_WORDS = 12
 UNRELATED_OVERLAP = 0.2
 #: A line with a weak hit next to a removed line of the same kind gets this much more.
 NEIGHBOUR_BONUS = 0.5
+#: What a line that is neither prose nor removed costs the body segment (in words).
+GAP_PENALTY = 6
+#: The headline stands at most this many kept lines above the body.
+TITLE_REACH = 6
 #: This many consecutive menu-like lines at an edge are a menu whatever their words.
 MENU_RUN = 4
-_CREDIT_KINDS = ("syndication_credit", "photo_caption")
+_LABEL_VALUE = re.compile(r"[^\W\d][\w .'’-]{0,24}:\s*\S")
 
 
 @dataclass(slots=True)
@@ -152,11 +157,26 @@ def _match_patterns(item: _Item, compiled: CompiledRules) -> None:
 
 
 def _mark_body(items: list[_Item]) -> list[_Item]:
+    """Mark the article body: the stretch of lines with the most prose in it, where each
+    prose line counts its words and every other line still standing costs
+    ``GAP_PENALTY`` (a maximum-sum segment). Prose in menus, forms and footers of a whole
+    page lies outside it."""
+    prose = [
+        item.score < 0.5 and item.n_words >= BODY_MIN_WORDS and ends_sentence(item.text)
+        for item in items
+    ]
+    best, best_span, total, start = 0.0, (0, -1), 0.0, 0
+    for n, item in enumerate(items):
+        weight = item.n_words if prose[n] else (0 if item.removed else -GAP_PENALTY)
+        if total <= 0:
+            total, start = 0.0, n
+        total += weight
+        if total > best:
+            best, best_span = total, (start, n)
+    first, last = best_span
     body = []
-    for item in items:
-        item.is_body = (
-            item.score < 0.5 and item.n_words >= BODY_MIN_WORDS and ends_sentence(item.text)
-        )
+    for n, item in enumerate(items):
+        item.is_body = prose[n] and first <= n <= last
         if item.is_body:
             body.append(item)
     return body
@@ -195,19 +215,25 @@ def _overlap(item: _Item, body_df: Counter[str]) -> float:
 
 
 def _find_title(items: list[_Item], body_df: Counter[str], title: str | None) -> _Item | None:
-    """The headline: the line equal to the given title, else the first title-like line of
-    three words or more before the body (or sharing the body's vocabulary, if shorter)."""
+    """The headline: the line equal to the given title; else, before the body, the first
+    title-like line of three words or more that shares the body's vocabulary and stands at
+    most ``TITLE_REACH`` kept lines above it (menus of a whole page come earlier)."""
     if title:
         key = simple_key(words(title))
         return next((i for i in items if simple_key(i.tokens) == key), None)
-    for item in items:
-        if item.is_body:
-            return None
-        if item.removed or not is_title_like(item.text, item.n_words, 25, questions=True):
-            continue
-        if item.n_words >= 3 or (item.n_words == 2 and _overlap(item, body_df) >= 0.5):
-            return item
-    return None
+    first_body = next((n for n, i in enumerate(items) if i.is_body), len(items))
+    standing = [items[n] for n in range(first_body) if not items[n].removed]
+    if body_df:
+        standing = standing[-TITLE_REACH - 1 :] if len(standing) > TITLE_REACH + 1 else standing
+    candidates = [
+        item
+        for item in standing
+        if is_title_like(item.text, item.n_words, 25, questions=True) and item.n_words >= 3
+    ]
+    related = (item for item in candidates if not body_df or _overlap(item, body_df) >= 0.25)
+    # Failing that, a title-like first line of the text is the headline, whatever its words.
+    fallback = candidates[0] if candidates and candidates[0] is standing[0] else None
+    return next(related, fallback)
 
 
 def _mark_repeats(items: list[_Item], title_item: _Item | None) -> None:
@@ -223,19 +249,30 @@ def _mark_repeats(items: list[_Item], title_item: _Item | None) -> None:
             continue
         if not item.text[-1].isalnum():
             continue
-        full, prefix = f" {keys[index]} ", f" {simple_key(item.tokens[:-1])} "
         if any(
-            j != index and len(k) > len(full) and prefix in f" {k} " and full not in f" {k} "
-            for j, k in enumerate(keys)
+            j != index and _cut_off_copy(item.tokens, other.tokens) for j, other in enumerate(items)
         ):
             item.add(THRESHOLD, "truncated_teaser", "position.cut-off-copy")
+
+
+def _cut_off_copy(tokens: list[str], other: list[str]) -> bool:
+    """Whether ``tokens`` are ``other``'s words up to a point, the last one cut short."""
+    head, last = simple_key(tokens[:-1]), tokens[-1]
+    text = f" {simple_key(other)} "
+    at = text.find(f" {head} ")
+    if at < 0:
+        return False
+    following = text[at + len(head) + 2 :].split(" ", 1)[0]
+    return following.isalpha() and len(following) > len(last) and following.startswith(last)
 
 
 def _mark_unrelated_edges(
     items: list[_Item], body_df: Counter[str], title_item: _Item | None
 ) -> None:
-    """Peel title-like lines whose words the body does not use off both ends of the article,
-    from the outside in, stopping at the first line that belongs (or the headline)."""
+    """Peel lines off both ends of the article, from the outside in: menus, and title-like
+    lines whose words the body does not use. Title-like lines that share the body's words
+    and data-like lines (digits, "Label: value") are kept but do not stop the peeling; a
+    sentence or the headline stops it."""
     positions = [n for n, item in enumerate(items) if item.is_body]
     top = range(positions[0])
     bottom = range(len(items) - 1, positions[-1], -1)
@@ -248,14 +285,22 @@ def _mark_unrelated_edges(
                 continue
             if _in_menu_run(items, n, MENU_RUN):
                 item.add(THRESHOLD, "navigation", "position.edge-menu")
+            elif _is_data(item):
+                continue
             elif _is_unrelated(items, n, body_df):
                 kind = "related_link" if item.n_words >= 4 else "navigation"
                 item.add(THRESHOLD, item.weak_kind or kind, "position.unrelated-edge-line")
-            else:
+            elif not is_title_like(item.text, item.n_words, 25, questions=True):
                 break
 
 
+def _is_data(item: _Item) -> bool:
+    """Addresses, scores, credits lists: lines with digits or a "Label: value" form."""
+    return any(ch.isdigit() for ch in item.text) or bool(_LABEL_VALUE.match(item.text))
+
+
 def _is_unrelated(items: list[_Item], n: int, body_df: Counter[str]) -> bool:
+    """A title-like line whose vocabulary the body does not share."""
     item = items[n]
     if not is_title_like(item.text, item.n_words) or not item.vocab:
         return False
@@ -276,7 +321,7 @@ def _in_menu_run(
         return (
             other.n_words <= 3
             and not any(ch.isdigit() for ch in other.text)
-            and not ends_sentence(other.text)
+            and (not ends_sentence(other.text) or len(other.tokens[-1]) == 1)
             and (body_df is None or _overlap(other, body_df) <= UNRELATED_OVERLAP)
         )
 
