@@ -246,6 +246,14 @@ def test_menu_run_at_the_top_is_navigation():
     assert [kinds.get(n) for n in range(5)] == ["navigation"] * 5
 
 
+def test_long_footer_menu_with_numbers_is_navigation_but_an_address_is_kept():
+    menu = ["iPhone 15", "iPad", "iPad mini 6", "Mac", "Watch", "AirPods 3", "TV", "Home"]
+    kinds = removed_kinds(strip([*STORY, *menu]))
+    assert all(kinds.get(n) == "navigation" for n in range(4, 12))
+    address = ["River Fund", "c/o Town Hall", "12 Mill Lane", "Millbrook, VT 05401"]
+    assert not strip([*STORY, *address]).removed
+
+
 def test_list_under_a_related_header_is_removed():
     texts = [*STORY, "Related stories", "Water bills to rise by a fifth", "Fish return to canal"]
     kinds = removed_kinds(strip(texts))

@@ -313,26 +313,32 @@ def _in_menu_run(
     items: list[_Item], n: int, length: int, body_df: Counter[str] | None = None
 ) -> bool:
     """Whether line ``n`` is one of ``length`` or more consecutive menu-like lines: three
-    words at most, no digits, no sentence end (and, given ``body_df``, unrelated to the
-    body). An address or a list in the story has digits, longer items or related words."""
+    words at most, no sentence end (and, given ``body_df``, unrelated to the body). A run
+    with digits in it ("iPad mini 5", but also "12 Church Street") must be twice as long:
+    an address or a short list in the story is not that long."""
 
-    def menu_like(k: int) -> bool:
+    def menu_like(k: int, digits: bool) -> bool:
         other = items[k]
         return (
             other.n_words <= 3
-            and not any(ch.isdigit() for ch in other.text)
+            and (digits or not any(ch.isdigit() for ch in other.text))
             and (not ends_sentence(other.text) or len(other.tokens[-1]) == 1)
             and (body_df is None or _overlap(other, body_df) <= UNRELATED_OVERLAP)
         )
 
-    if not menu_like(n):
-        return False
-    start = end = n
-    while start > 0 and menu_like(start - 1):
-        start -= 1
-    while end + 1 < len(items) and menu_like(end + 1):
-        end += 1
-    return end - start + 1 >= length
+    def run_length(digits: bool) -> int:
+        if not menu_like(n, digits):
+            return 0
+        start = end = n
+        while start > 0 and menu_like(start - 1, digits):
+            start -= 1
+        while end + 1 < len(items) and menu_like(end + 1, digits):
+            end += 1
+        return end - start + 1
+
+    if run_length(digits=False) >= length:
+        return True
+    return body_df is None and run_length(digits=True) >= 2 * length
 
 
 def _extend_lists(items: list[_Item]) -> None:
