@@ -271,12 +271,14 @@ def _mark_unrelated_edges(
 ) -> None:
     """Peel lines off both ends of the article, from the outside in: menus, and title-like
     lines whose words the body does not use. Title-like lines that share the body's words
-    and data-like lines (digits, "Label: value") are kept but do not stop the peeling; a
-    sentence or the headline stops it."""
+    and data-like lines (digits, "Label: value") are kept but do not stop the peeling; past
+    a data line only menus go (an address: "Town Hall", "12 Mill Lane"). A sentence or the
+    headline stops it."""
     positions = [n for n, item in enumerate(items) if item.is_body]
     top = range(positions[0])
     bottom = range(len(items) - 1, positions[-1], -1)
     for edge in (top, bottom):
+        after_data = False
         for n in edge:
             item = items[n]
             if item is title_item:
@@ -286,8 +288,8 @@ def _mark_unrelated_edges(
             if _in_menu_run(items, n, MENU_RUN):
                 item.add(THRESHOLD, "navigation", "position.edge-menu")
             elif _is_data(item):
-                continue
-            elif _is_unrelated(items, n, body_df):
+                after_data = True
+            elif not after_data and _is_unrelated(items, n, body_df):
                 kind = "related_link" if item.n_words >= 4 else "navigation"
                 item.add(THRESHOLD, item.weak_kind or kind, "position.unrelated-edge-line")
             elif not is_title_like(item.text, item.n_words, 25, questions=True):
