@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from pipeline.dedup.params import DedupParams
 from pipeline.normalize import NORMALIZER_VERSION
 
-INDEX_FORMAT = "1"
+INDEX_FORMAT = "2"
 META_PARAMS = b"dedup_params"
 META_NORMALIZER = b"normalizer_version"
 META_FORMAT = b"dedup_index_format"
@@ -62,9 +62,11 @@ def index_metadata(params: DedupParams) -> dict[bytes, bytes]:
 
 
 def check_compatible(paths: Sequence[str], params: DedupParams) -> None:
-    """Refuse index parts built with other signature parameters or another normaliser."""
+    """Refuse index parts of another format, normaliser or signature parameters."""
     for path in paths:
         meta = pq.read_schema(path).metadata or {}
+        if meta.get(META_FORMAT) != INDEX_FORMAT.encode():
+            raise ValueError(f"{path}: not a dedup index of format {INDEX_FORMAT}; rebuild it")
         if meta.get(META_NORMALIZER) != str(NORMALIZER_VERSION).encode():
             raise ValueError(f"{path}: built with another normaliser version; rebuild the index")
         stored = DedupParams.from_json(meta.get(META_PARAMS, b"{}").decode())

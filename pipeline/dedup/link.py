@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.dedup.candidates import bucket_pairs, unique_pairs
 from pipeline.dedup.cluster import Assignment, NodeInfo, assign
@@ -112,6 +113,7 @@ class _Group:
 class _Run:
     def __init__(self, new: pa.Table, stored: StoredIndex, params: DedupParams, workers: int):
         self.params, self.stored, self.workers = params, stored, max(1, workers)
+        self.table = new
         cols = new.to_pydict()
         self.article: list[str] = cols["article_id"]
         self.idx: list[int] = cols["idx"]
@@ -132,21 +134,20 @@ class _Run:
     def rank_rows(self) -> None:
         """Each row's position in canonical order: not cut off, earliest published (unknown
         last), first ingested, smallest id. Lower ranks win."""
-        pub = self.published
-        priority = list(
-            zip(
-                self.truncated,
-                [p is None for p in pub],
-                [p or "" for p in pub],
-                self.ingest,
-                self.article,
-                self.idx,
-                strict=True,
+        published = pc.rank(self.table["published"], tiebreaker="dense")  # nulls last
+        article = pc.rank(self.table["article_id"], tiebreaker="dense")
+        order = np.lexsort(
+            (
+                np.asarray(self.idx),
+                article.to_numpy(),
+                np.asarray(self.ingest),
+                published.to_numpy(),
+                np.asarray(self.truncated),
             )
         )
-        self.rank = [0] * len(priority)
-        for position, row in enumerate(sorted(range(len(priority)), key=priority.__getitem__)):
-            self.rank[row] = position
+        rank = np.empty(len(order), np.int64)
+        rank[order] = np.arange(len(order))
+        self.rank: list[int] = rank.tolist()
 
     def result(self) -> DedupResult:
         first_of_key, known = self.dedupe_ids()
@@ -177,10 +178,13 @@ class _Run:
     def dedupe_ids(self) -> tuple[list[int], dict[int, Link]]:
         """The first row of each (article_id, idx) (a repeated id is one paragraph), and the
         stored link of rows already in the index (a re-run never links a row to itself)."""
-        first: dict[Key, int] = {}
-        for r in sorted(range(len(self.article)), key=self.rank.__getitem__):
-            first.setdefault(self.key(r), r)
-        first_of_key = [first[self.key(r)] for r in range(len(self.article))]
+        ids = list(zip(self.article, self.idx, strict=True))
+        first: dict[Key, int] = dict(zip(ids, range(len(ids)), strict=True))
+        if len(first) < len(ids):  # repeated ids: keep the best-ranked row of each
+            first = {}
+            for r in sorted(range(len(ids)), key=self.rank.__getitem__):
+                first.setdefault(ids[r], r)
+        first_of_key = [first[k] for k in ids]
         known: dict[int, Link] = {}
         if self.stored and first:
             cols = "article_id, idx, canonical_article, canonical_idx, similarity, dup_kind"
