@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -41,36 +42,47 @@ def _signed64(digest: int) -> int:
 
 
 def extract_features(texts: Sequence[str], min_sentence_words: int) -> Features:
-    """Normalise every paragraph once and derive all matching features from that."""
-    normalised: list[str] = []
-    fingerprints: list[int] = []
-    sentence_keys: list[int] = []
-    sentence_counts: list[int] = []
-    cut_off: list[bool] = []
+    """Normalise every distinct paragraph once and derive all matching features from that
+    (wire copy repeats verbatim across outlets, so repeated texts are looked up)."""
+    seen: dict[str, _TextFeatures] = {}
+    per_text = []
     for text in texts:
-        pieces = [p for p in map(normalize_for_match, _SENTENCE_BREAK.split(text)) if p]
-        norm = " ".join(pieces)  # == normalize_for_match(text): breaks normalise to a space
-        normalised.append(norm)
-        fingerprints.append(_signed64(xxhash.xxh64_intdigest(norm.encode())))
-        keys = [
-            fingerprints[-1] if len(pieces) == 1 else _signed64(xxhash.xxh64_intdigest(p.encode()))
-            for p in pieces
-            if p.count(" ") + 1 >= min_sentence_words
-        ]
-        sentence_keys.extend(keys)
-        sentence_counts.append(len(keys))
-        last = text.rstrip()[-1:]
-        cut_off.append(last.isalnum() or last == "_")
-    word_hash, word_offsets = _hash_words(normalised)
+        found = seen.get(text)
+        if found is None:
+            found = seen[text] = _text_features(text, min_sentence_words)
+        per_text.append(found)
+    word_hash, word_offsets = _hash_words([t.normalised for t in per_text])
     return Features(
-        fingerprint=np.array(fingerprints, dtype=np.int64),
+        fingerprint=np.fromiter((t.fingerprint for t in per_text), np.int64, len(per_text)),
         word_hash=word_hash,
         word_offsets=word_offsets,
-        sentence_key=np.array(sentence_keys, dtype=np.int64),
-        sentence_offsets=offsets_of(np.array(sentence_counts, dtype=np.int64)),
-        ends_mid_sentence=np.array(cut_off, dtype=bool),
+        sentence_key=np.fromiter((k for t in per_text for k in t.sentence_keys), np.int64),
+        sentence_offsets=offsets_of(
+            np.fromiter((len(t.sentence_keys) for t in per_text), np.int64, len(per_text))
+        ),
+        ends_mid_sentence=np.fromiter((t.cut_off for t in per_text), bool, len(per_text)),
         n_words=np.diff(word_offsets),
     )
+
+
+class _TextFeatures(NamedTuple):
+    normalised: str
+    fingerprint: int
+    sentence_keys: list[int]
+    cut_off: bool
+
+
+def _text_features(text: str, min_sentence_words: int) -> _TextFeatures:
+    pieces = [p for p in map(normalize_for_match, _SENTENCE_BREAK.split(text)) if p]
+    norm = " ".join(pieces)  # == normalize_for_match(text): breaks normalise to a space
+    fingerprint = _signed64(xxhash.xxh64_intdigest(norm.encode()))
+    keys = [
+        fingerprint if len(pieces) == 1 else _signed64(xxhash.xxh64_intdigest(p.encode()))
+        for p in pieces
+        if p.count(" ") + 1 >= min_sentence_words
+    ]
+    last = text.rstrip()[-1:]
+    return _TextFeatures(norm, fingerprint, keys, last.isalnum() or last == "_")
 
 
 def take_ragged(
