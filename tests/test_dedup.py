@@ -255,3 +255,10 @@ def test_full_paragraph_arriving_after_its_stored_teaser_joins_it(tmp_path: Path
     links = links_of(link_paragraphs(batch(("full", 0, WIRE)), parts))
     assert target(links["full", 0]) == ("teaser", 0)
     assert links["full", 0]["dup_kind"] == "near"
+
+
+def test_a_repeated_id_is_one_paragraph_never_linked_to_itself() -> None:
+    result = link_paragraphs(batch(("a", 0, WIRE), ("a", 0, WIRE), ("b", 0, WIRE)), [])
+    rows = result.links.to_pylist()
+    assert [target(r) for r in rows] == [None, None, ("a", 0)]
+    assert result.index_rows.num_rows == 2
