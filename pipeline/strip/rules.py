@@ -181,9 +181,9 @@ class CompiledRules:
 
 def _prefixes(tokens: list[str]) -> set[str]:
     """Every token's first 2, 3 and ``KEY_LENGTH`` characters (trigger keys' lengths)."""
-    prefixes = {t[:KEY_LENGTH] for t in tokens}
-    prefixes.update([t[:3] for t in tokens], [t[:2] for t in tokens])
-    return prefixes
+    longest = {t[:KEY_LENGTH] for t in set(tokens)}
+    shorter = {p[:3] for p in longest}
+    return longest | shorter | {p[:2] for p in shorter}
 
 
 def _body(rule: Rule) -> str:

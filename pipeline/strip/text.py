@@ -18,11 +18,7 @@ def words(text: str) -> list[str]:
 def content_words(tokens: list[str], stopwords: frozenset[str]) -> set[str]:
     """Tokens that carry topic: three letters or more, not numbers or stop words, cut to
     their first five characters so that inflections agree ("library", "librarian")."""
-    return {
-        token[:5]
-        for token in tokens
-        if len(token) >= 3 and not token.isdigit() and token not in stopwords
-    }
+    return {t[:5] for t in set(tokens).difference(stopwords) if len(t) >= 3 and not t.isdigit()}
 
 
 def simple_key(tokens: list[str]) -> str:
