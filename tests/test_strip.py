@@ -260,6 +260,33 @@ def test_list_under_a_related_header_is_removed():
     assert kinds == {4: "related_link", 5: "related_link", 6: "related_link"}
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Sen. Mark Hollis (R) said the bill would pass before the recess.",
+        "He entered the building without permission, the court heard.",
+        "The names may not be published under state law.",
+        "Video footage showed the suspect leaving the store at 9 p.m.",
+        "EPA officials said the water was safe to drink.",
+        "9/11 changed how the city thinks about its tall buildings.",
+        "1 of 3 residents said they had no flood insurance.",
+        "Experts share tips for keeping pets cool in a heatwave.",
+        "Patients must download the NHS app to book an appointment.",
+        "Volunteers back the work of the food bank every weekend.",
+        "Next steps for the council include a public consultation.",
+        "[Applause]",
+        "Copyright infringement cases rose sharply last year, the report found.",
+        "Scam emails landing in your inbox often use the bank's logo.",
+        "Residents should check back later for updates, officials said.",
+        "She urged people to join the conversation about climate change.",
+        "The figures were first reported by Reuters, according to reporting by The Times.",
+    ],
+)
+def test_story_sentences_that_look_like_furniture_are_kept(sentence: str):
+    result = strip([STORY[0], STORY[1], sentence, STORY[2], STORY[3]])
+    assert [line.text for line in result.kept][2] == sentence, result.removed
+
+
 def test_one_sentence_paragraphs_and_lists_in_the_story_are_kept():
     texts = [
         STORY[0],

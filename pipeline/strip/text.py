@@ -43,12 +43,13 @@ def is_title_like(text: str, n_words: int, max_words: int = 20, *, questions: bo
 
 
 def inside_quotes(text: str, position: int) -> bool:
-    """Whether ``position`` falls inside a quotation: more opening than closing marks, an
-    odd number of straight double quotes, or an opening single quote not closed since.
-    Matches inside quoted speech and titles are the story, not page furniture."""
+    """Whether ``position`` falls inside a quotation: an odd number of double quote marks
+    (straight or curly, which sources mix) or more „/« than closing marks before it, or an
+    opening single quote not closed since. Matches inside quoted speech and titles are the
+    story, not page furniture."""
     before = text[:position]
-    if before.count("“") > before.count("”") or before.count("„") > before.count("“"):
+    if (before.count('"') + before.count("“") + before.count("”")) % 2 == 1:
         return True
-    if before.count("«") > before.count("»") or before.count('"') % 2 == 1:
+    if before.count("„") > before.count("“") or before.count("«") > before.count("»"):
         return True
     return bool(_OPEN_SINGLE_QUOTE.search(before))
