@@ -132,7 +132,7 @@ def test_precision_first_no_story_line_lost(result: Score):
 
 
 def test_line_f1_floor(result: Score):
-    assert result.f1 >= 0.90, "\n".join(result.errors)
+    assert result.f1 >= 0.95, "\n".join(result.errors)
 
 
 def test_trailing_credit_fragments_cut(result: Score):
