@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.model import REMOVAL_KINDS, Line
 from pipeline.strip import RuleError, Stripper, load_rules, render_explanation
@@ -362,3 +364,42 @@ def test_render_explanation_marks_every_removal():
     assert STORY[2] in plain
     assert "\x1b[" not in plain
     assert "\x1b[" in render_explanation(lines, result, color=True)
+
+
+# ------------------------------------------------------------------ properties
+
+_LINE_TEXT = st.one_of(
+    st.sampled_from(
+        [
+            *STORY,
+            "Advertisement",
+            "",
+            "  ",
+            "Share",
+            "By Jane Doe",
+            "(Courtesy BBC)",
+            "Home",
+            "Related stories",
+            "© 2024 Example",
+            STORY[3] + " — Reuters",
+            "9/11",
+            "“”",
+            "»",
+        ]
+    ),
+    st.text(max_size=200),
+)
+
+
+@given(st.lists(_LINE_TEXT, max_size=30), st.sampled_from(["en", "de", None]))
+@settings(max_examples=150, deadline=None)
+def test_every_non_blank_line_is_kept_or_removed_once_in_order(texts, language):
+    lines = [Line(i, t) for i, t in enumerate(texts)]
+    result = Stripper().strip(lines, language=language)
+    kept = [line.source_line for line in result.kept]
+    assert kept == sorted(kept)
+    whole = {r.source_line for r in result.removed} - set(kept)
+    expected = {i for i, t in enumerate(texts) if t.strip()}
+    assert set(kept) | whole == expected and not set(kept) & whole
+    for line in result.kept:
+        assert line.text.strip() and line.text.strip() in texts[line.source_line]

@@ -322,7 +322,7 @@ def _in_menu_run(
     def menu_like(k: int, digits: bool) -> bool:
         other = items[k]
         return (
-            other.n_words <= 3
+            0 < other.n_words <= 3
             and (digits or not any(ch.isdigit() for ch in other.text))
             and (not ends_sentence(other.text) or len(other.tokens[-1]) == 1)
             and (body_df is None or _overlap(other, body_df) <= UNRELATED_OVERLAP)
