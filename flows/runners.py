@@ -8,8 +8,11 @@ parallelism, so no pool is opened. Either way the flow run itself stays in this 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Literal
 
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 Runner = Literal["threads", "dask"]
@@ -39,9 +42,30 @@ def dask_runner(address: str | None = None, workers: int = 0) -> TaskRunner:
         raise RuntimeError(
             "the dask runner needs the dask extra: pip install 'article-pipeline[dask]'"
         ) from error
+
+    class SharedApiDaskTaskRunner(DaskTaskRunner):
+        """Hands the flow's API to the Dask workers even in ephemeral mode.
+
+        Without ``PREFECT_API_URL`` the flow talks to Prefect's temporary local server, and a
+        worker given no URL would start a temporary server of its own (some 15 s each).
+        Task runs carry the flow's settings to the workers, so setting the URL of the
+        flow's server for the duration of the run makes every worker report to it.
+        """
+
+        def __enter__(self):
+            self._api = ExitStack()
+            self._api.enter_context(_api_of_this_process())
+            return super().__enter__()
+
+        def __exit__(self, *args) -> None:
+            try:
+                super().__exit__(*args)
+            finally:
+                self._api.close()
+
     if address:
-        return DaskTaskRunner(address=address)
-    return DaskTaskRunner(
+        return SharedApiDaskTaskRunner(address=address)
+    return SharedApiDaskTaskRunner(
         cluster_kwargs={
             "n_workers": workers or default_workers(),
             "threads_per_worker": 1,
@@ -49,6 +73,20 @@ def dask_runner(address: str | None = None, workers: int = 0) -> TaskRunner:
             "dashboard_address": None,
         }
     )
+
+
+@contextmanager
+def _api_of_this_process() -> Iterator[None]:
+    """Set PREFECT_API_URL to this process's temporary server when none is configured."""
+    if PREFECT_API_URL.value():
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()  # the one the flow's client started (a singleton)
+    server.start()  # a no-op when it runs already
+    with temporary_settings({PREFECT_API_URL: server.api_url}):
+        yield
 
 
 def task_runner(runner: Runner = "threads", workers: int = 0, address: str | None = None):
