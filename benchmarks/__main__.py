@@ -1,0 +1,228 @@
+"""``python -m benchmarks [--quick | --full]``: every row measured in this run, one table.
+
+Each row runs in a fresh process (:mod:`benchmarks.measure`) on the same generated corpus:
+the median of ``--reps`` repetitions, their spread (half the range over the median), items
+per second per core, the peak resident memory of the row's process tree, and the time
+relative to the row's reference (<1 is faster). The language table gives each detector
+arrangement's accuracy on labelled articles. Without ``--quick`` the plot of time and peak
+memory against corpus size is written to ``--plot``.
+
+    --quick   tiny sizes (a smoke test, about a minute)
+    default   stage rows at 1k articles, orchestration at 10k, scaling at 1k and 10k
+    --full    scaling also at 100k articles
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.corpus import ensure_on_disk
+from benchmarks.measure import Result, measure_in_subprocess
+from benchmarks.server import prefect_server
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Row:
+    stage: str
+    label: str
+    target: str  # MODULE:FUNCTION returning a Job
+    size: int
+    reference: str | None = None  # label of the reference row of the same stage and size
+    unit: str = "articles"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    stage: int
+    html_pages: int
+    orchestration: int
+    scaling: tuple[int, ...]
+    batch_size: int
+
+
+QUICK = Sizes(stage=40, html_pages=20, orchestration=120, scaling=(40, 120), batch_size=30)
+DEFAULT = Sizes(
+    stage=1000, html_pages=300, orchestration=10_000, scaling=(1000, 10_000), batch_size=500
+)
+FULL = Sizes(**{**DEFAULT.__dict__, "scaling": (1000, 10_000, 100_000)})
+
+
+def plan(sizes: Sizes) -> list[Row]:
+    s, o = sizes.stage, sizes.orchestration
+    st, fl, ld = "benchmarks.rows_stages:", "benchmarks.rows_flow:", "langdetect full"
+    rows = [
+        Row("stripping", "ours: Stripper + line stats", st + "strip_ours", s, "datatrove C4"),
+        Row("stripping", "datatrove C4", st + "strip_c4", s),
+        Row("language", "ours: pycld2, then langdetect", st + "language_ours", s, ld),
+        Row("language", "langdetect on sample", st + "language_sample", s, ld),
+        Row("language", ld, st + "language_full", s),
+        Row("language", "pycld2 full (floor)", st + "language_cld2", s, ld),
+        Row("dedup", "ours: link_paragraphs", st + "dedup_ours", s, "datasketch", "paragraphs"),
+        Row("dedup", "datasketch", st + "dedup_datasketch", s, None, "paragraphs"),
+        Row("dedup", "shingle hash (floor)", st + "dedup_floor", s, "datasketch", "paragraphs"),
+        Row("HTML", "ours: read+extract+lang+strip", st + "html_ours", s, "trafilatura", "pages"),
+        Row("HTML", "trafilatura", st + "html_trafilatura", s, None, "pages"),
+        Row("orchestration", "flow, workers=2", fl + "flow_2", o, "plain loop, 2 procs"),
+        Row("orchestration", "plain loop, 2 procs", fl + "plain_2", o),
+        Row("orchestration", "flow, workers=1", fl + "flow_1", o, "plain loop, 1 proc"),
+        Row("orchestration", "plain loop, 1 proc", fl + "plain_1", o),
+        Row("writing", "ours: store write_part", st + "write_ours", s, "pyarrow write_table"),
+        Row("writing", "pyarrow write_table", st + "write_pyarrow", s),
+    ]
+    smallest = min(sizes.scaling)
+    rows += [
+        Row("scaling", "flow, workers=2", fl + "flow_2", n, None if n == smallest else "smallest")
+        for n in sizes.scaling
+        if n != o
+    ]
+    return rows
+
+
+def run(rows: list[Row], reps: int, workdir: Path) -> dict[Row, Result]:
+    results = {}
+    for row in rows:
+        print(f"  {row.stage:14s} {row.label:32s} {row.size:>7,d} ...", file=sys.stderr, flush=True)
+        results[row] = measure_in_subprocess(row.target, row.size, reps, workdir)
+    return results
+
+
+def ratio(row: Row, results: dict[Row, Result]) -> float | None:
+    """This row's median time over its reference's (per item, for the scaling rows)."""
+    if row.reference is None:
+        return None
+    if row.reference == "smallest":
+        base = min((r for r in results if r.target == row.target), key=lambda r: r.size)
+        return (results[row].median / row.size) / (results[base].median / base.size)
+    ref = next(r for r in results if r.stage == row.stage and r.label == row.reference)
+    return results[row].median / results[ref].median
+
+
+def table(results: dict[Row, Result]) -> str:
+    head = (
+        "| stage | variant | size | items | median s | spread | items/s/core | peak RSS MB "
+        "| time vs ref |"
+    )
+    lines = [head, "|" + "---|" * 9]
+    for row, res in results.items():
+        r = ratio(row, results)
+        ref = "ref" if r is None else f"{r:.2f}x {_ref_name(row)}"
+        lines.append(
+            f"| {row.stage} | {row.label} | {row.size:,} | {res.items:,} {row.unit} "
+            f"| {res.median:.3f} | ±{res.spread:.0%} | {res.per_core:,.0f} "
+            f"| {res.peak_rss_mb:,.0f} | {ref} |"
+        )
+    return "\n".join(lines)
+
+
+def _ref_name(row: Row) -> str:
+    return "(per item, vs smallest)" if row.reference == "smallest" else f"({row.reference})"
+
+
+def scaling_points(results: dict[Row, Result]) -> list[tuple[int, float, float]]:
+    """(size, median seconds, peak MB) of the flow with two workers at every size."""
+    points = {
+        row.size: (res.median, res.peak_rss_mb)
+        for row, res in results.items()
+        if row.target.endswith(":flow_2")
+    }
+    return [(n, *points[n]) for n in sorted(points)]
+
+
+def summary(results: dict[Row, Result]) -> str:
+    points = scaling_points(results)
+    by_label = {(r.stage, r.label): res for r, res in results.items()}
+    one = by_label[("orchestration", "flow, workers=1")]
+    two = by_label[("orchestration", "flow, workers=2")]
+    lines = [f"speedup from 1 to 2 workers (flow): {one.median / two.median:.2f}x"]
+    if len(points) >= 2:
+        (n0, t0, _), (n1, t1, m1) = points[0], points[-1]
+        slope = math.log(t1 / t0) / math.log(n1 / n0)
+        lines.append(f"time against size, log-log slope {n0:,} -> {n1:,}: {slope:.2f}")
+        prev = points[-2]
+        lines.append(f"peak memory {n1:,} / {prev[0]:,} articles: {m1 / prev[2]:.2f}x")
+    return "\n".join(lines)
+
+
+def language_table(step: int = 1) -> str:
+    """Accuracy of each detector arrangement on every ``step``-th labelled sample."""
+    from benchmarks.language import accuracy, labelled_samples
+
+    samples = labelled_samples()[::step]
+    lines = [
+        f"| arrangement | all ({len(samples)}) | short | non-English |",
+        "|---|---|---|---|",
+    ]
+    for name, acc in accuracy(samples).items():
+        cells = " | ".join(f"{acc[group]:.3f}" for group in ("all", "short", "non-English"))
+        lines.append(f"| {name} | {cells} |")
+    return "\n".join(lines)
+
+
+def plot(results: dict[Row, Result], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes, seconds, memory = zip(*scaling_points(results), strict=True)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
+    left.loglog(sizes, seconds, "o-")
+    left.set(xlabel="articles", ylabel="seconds (median)", title="ingest flow, 2 workers: time")
+    right.semilogx(sizes, memory, "o-", color="tab:red")
+    right.set(xlabel="articles", ylabel="peak RSS, MB", title="peak memory (process tree)")
+    right.set_ylim(bottom=0)
+    for axis in (left, right):
+        axis.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
+    mode.add_argument("--full", action="store_true", help="scaling up to 100k articles")
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--plot", type=Path, default=ROOT / "docs/performance.png")
+    parser.add_argument("--workdir", type=Path, help="corpus and output (default: a temp dir)")
+    args = parser.parse_args()
+    sizes = QUICK if args.quick else FULL if args.full else DEFAULT
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="article-bench-"))
+    os.environ["BENCH_BATCH_SIZE"] = str(sizes.batch_size)
+    os.environ["PREFECT_HOME"] = str(workdir / "prefect-home")
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    os.environ["DO_NOT_TRACK"] = "1"
+    try:
+        for n in {sizes.stage, sizes.orchestration, *sizes.scaling}:
+            ensure_on_disk(workdir, n, sizes.html_pages if n == sizes.stage else 0)
+        with prefect_server(workdir / "prefect-home") as url:
+            os.environ["PREFECT_API_URL"] = url
+            results = run(plan(sizes), args.reps, workdir)
+        print(
+            f"median of {args.reps} repetitions, each row in a fresh process, {os.cpu_count()} "
+            "cores\n"
+        )
+        print(table(results))
+        print()
+        print(summary(results))
+        print()
+        print(language_table(step=5 if args.quick else 1))
+        if not args.quick:
+            plot(results, args.plot)
+            print(f"\nplot: {args.plot}")
+    finally:
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

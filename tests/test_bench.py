@@ -1,0 +1,43 @@
+"""``python -m benchmarks --quick`` runs and prints every row (no timing is asserted)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # benchmarks/ is not an installed package
+
+from benchmarks.__main__ import QUICK, plan  # noqa: E402
+from benchmarks.corpus import generate, kinds_covered  # noqa: E402
+
+
+def test_quick_benchmark_prints_every_row(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--workdir", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    table = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
+    for row in plan(QUICK):
+        assert any(
+            line.startswith(f"| {row.stage} | {row.label} | {row.size:,} |") for line in table
+        ), f"row {row.stage} / {row.label} at {row.size} missing"
+    assert "speedup from 1 to 2 workers" in proc.stdout
+    assert "| pipeline (pycld2, then langdetect) |" in proc.stdout
+
+
+def test_corpus_is_seeded_and_covers_the_boilerplate_kinds() -> None:
+    first, again = generate(300), generate(300)
+    assert [a.text for a in first.articles] == [a.text for a in again.articles]
+    assert {a.outlet.language for a in first.articles} == {"en", "de", "es"}
+    assert len(kinds_covered(first)) >= 13
+    wire = [p for a in first.articles for p in a.paragraphs if p in set(a.story.wire)]
+    assert len(wire) > len(set(wire))  # wire paragraphs are shared across outlets
