@@ -134,7 +134,9 @@ class CompiledRules:
                 for key in keys:
                     index[rule.anchor].setdefault(key, []).append(position)
             elif literals := required_literals(rule.pattern):
-                literal_rx = re.compile("|".join(map(re.escape, sorted(literals))))
+                # A literal containing another one adds nothing to the filter.
+                needed = {w for w in literals if not any(o != w and o in w for o in literals)}
+                literal_rx = re.compile("|".join(map(re.escape, sorted(needed))))
                 self.by_literal.append((position, literal_rx))
             else:
                 always.append(position)

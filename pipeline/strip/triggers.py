@@ -173,9 +173,15 @@ def _leading_literal(seq: list) -> str:
 
 
 def _longer(a: Options | None, b: Options | None) -> Options | None:
+    """The more selective literal set: longer shortest literal, where a short all-letter
+    literal ("st", "nd") counts as nothing, since it occurs in most lines."""
     if a is None or b is None:
         return a if b is None else b
-    quality = [(min(len(w) for w in o), -len(o)) for o in (a, b)]
+
+    def selectivity(literal: str) -> int:
+        return len(literal) if len(literal) >= 3 or not literal.isalnum() else 0
+
+    quality = [(min(selectivity(w) for w in o), -len(o)) for o in (a, b)]
     return a if quality[0] >= quality[1] else b
 
 
