@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pyarrow as pa
@@ -77,7 +76,7 @@ def ingest(
     clean_dir: str = "clean",
     batch_size: int = DEFAULT_BATCH_SIZE,
     workers: int = 0,
-    rules_dirs: Sequence[str] = (),
+    rules_dirs: tuple[str, ...] = (),
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> RunSummary:
     """Ingest every new source file of ``raw_dir`` into ``clean_dir`` (paths or fsspec URLs).

@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -95,7 +96,7 @@ def _started(command: list[str], env: dict[str, str], log: Path) -> Iterator[sub
         try:
             yield process
         finally:
-            for sig, wait in ((signal.SIGTERM, 5), (signal.SIGTERM, 15), (signal.SIGKILL, 10)):
+            for sig, wait in ((signal.SIGTERM, 1), (signal.SIGTERM, 15), (signal.SIGKILL, 10)):
                 if process.poll() is not None:
                     break
                 os.killpg(process.pid, sig)
@@ -144,45 +145,95 @@ def _final_state(api: str, run_id: str) -> str | None:
     return state if state in TERMINAL else None
 
 
-@pytest.mark.server
-def test_deployment_runs_on_a_worker(tmp_path: Path) -> None:
-    raw, clean = tmp_path / "raw", tmp_path / "clean"
-    shutil.copytree(ROOT / "raw", raw)
+@dataclass(frozen=True)
+class Server:
+    api: str
+    home: Path
+    log: Path
+
+    def environment(self, raw: Path, clean: Path) -> dict[str, str]:
+        return _environment(self.home, self.api, raw, clean)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    """``prefect server start`` on a free 127.0.0.1 port with a PREFECT_HOME of its own."""
+    base = tmp_path_factory.mktemp("prefect-server")
     port = _free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    env = _environment(tmp_path / "prefect-home", api, raw, clean)
-    server_log, worker_log = tmp_path / "server.log", tmp_path / "worker.log"
+    running = Server(f"http://127.0.0.1:{port}/api", base / "home", base / "server.log")
+    env = running.environment(base, base)
+    command = [*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)]
     started = time.monotonic()
-    server_command = [*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    with _started(server_command, env, server_log) as server:
-        _wait_until(lambda: _healthy(api), "the server", server, server_log)
-        _run([*PREFECT, "work-pool", "create", POOL, "--type", "process"], env)
-        _run([*PREFECT, "--no-prompt", "deploy", "--name", "scheduled"], env)
-        deployment = json.loads(
-            _run([*PREFECT, "deployment", "inspect", DEPLOYMENT, "-o", "json"], env)
-        )
-        assert deployment["parameters"] == {"raw_dir": str(raw), "clean_dir": str(clean)}
-        assert deployment["global_concurrency_limit"]["limit"] == 1
-        assert [s["schedule"]["cron"] for s in deployment["schedules"]] == ["0 * * * *"]
-        assert deployment["pull_steps"] == [
-            {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}
-        ]
-        worker_command = [*PREFECT, "worker", "start", "--pool", POOL, "--type", "process"]
-        with _started(worker_command, env, worker_log) as worker:
-            out = _run([*PREFECT, "deployment", "run", DEPLOYMENT], env)
-            run_id = re.search(r"UUID:\s*([0-9a-f-]{36})", out).group(1)
-            state = _wait_until(
-                lambda: _final_state(api, run_id), "the flow run", worker, worker_log
-            )
-            assert state == "COMPLETED", worker_log.read_text()[-5000:]
-        artifacts = httpx.post(
-            f"{api}/artifacts/filter",
-            json={"artifacts": {"flow_run_id": {"any_": [run_id]}}},
-            timeout=10,
-        ).json()
-    cycle = time.monotonic() - started
-    print(f"deployment cycle (server start to worker stopped): {cycle:.0f} s")
-    assert {a["key"] for a in artifacts} >= {"ingest-report", "ingest-report-table"}
+    with _started(command, env, running.log) as process:
+        _wait_until(lambda: _healthy(running.api), "the server", process, running.log)
+        print(f"\nserver up in {time.monotonic() - started:.0f} s")
+        yield running
+
+
+def _trigger_and_wait(
+    deployment: str, env: dict[str, str], api: str, runner: subprocess.Popen, log: Path
+) -> str:
+    out = _run([*PREFECT, "deployment", "run", deployment], env)
+    run_id = re.search(r"UUID:\s*([0-9a-f-]{36})", out).group(1)
+    state = _wait_until(lambda: _final_state(api, run_id), "the flow run", runner, log)
+    assert state == "COMPLETED", log.read_text()[-5000:]
+    return run_id
+
+
+def _check_output(clean: Path, run_id: str) -> None:
     articles = ds.dataset(clean / "articles", format="parquet", partitioning="hive").to_table()
     assert articles.num_rows > 0
     assert set(articles["flow_run_id"].to_pylist()) == {run_id}
+
+
+def _inputs(tmp_path: Path) -> tuple[Path, Path]:
+    raw, clean = tmp_path / "raw", tmp_path / "clean"
+    shutil.copytree(ROOT / "raw", raw)
+    return raw, clean
+
+
+@pytest.mark.server
+def test_deployment_runs_on_a_worker(server: Server, tmp_path: Path) -> None:
+    raw, clean = _inputs(tmp_path)
+    env = server.environment(raw, clean)
+    worker_log = tmp_path / "worker.log"
+    started = time.monotonic()
+    _run([*PREFECT, "work-pool", "create", POOL, "--type", "process"], env)
+    _run([*PREFECT, "--no-prompt", "deploy", "--name", "scheduled"], env)
+    deployment = json.loads(
+        _run([*PREFECT, "deployment", "inspect", DEPLOYMENT, "-o", "json"], env)
+    )
+    assert deployment["parameters"] == {"raw_dir": str(raw), "clean_dir": str(clean)}
+    assert deployment["global_concurrency_limit"]["limit"] == 1
+    assert [s["schedule"]["cron"] for s in deployment["schedules"]] == ["0 * * * *"]
+    assert deployment["pull_steps"] == [
+        {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}
+    ]
+    worker_command = [*PREFECT, "worker", "start", "--pool", POOL, "--type", "process"]
+    with _started(worker_command, env, worker_log) as worker:
+        run_id = _trigger_and_wait(DEPLOYMENT, env, server.api, worker, worker_log)
+    print(f"pool, deploy, worker, run, worker stopped: {time.monotonic() - started:.0f} s")
+    artifacts = httpx.post(
+        f"{server.api}/artifacts/filter",
+        json={"artifacts": {"flow_run_id": {"any_": [run_id]}}},
+        timeout=10,
+    ).json()
+    assert {a["key"] for a in artifacts} >= {"ingest-report", "ingest-report-table"}
+    _check_output(clean, run_id)
+
+
+@pytest.mark.server
+def test_serve_runs_a_triggered_run(server: Server, tmp_path: Path) -> None:
+    raw, clean = _inputs(tmp_path)
+    env = server.environment(raw, clean)
+    log = tmp_path / "serve.log"
+    command = [sys.executable, "-m", "flows.serve", str(raw), str(clean), "--name", "served"]
+    with _started(command, env, log) as serving:
+        _wait_until(
+            lambda: httpx.get(f"{server.api}/deployments/name/ingest/served").status_code == 200,
+            "the served deployment",
+            serving,
+            log,
+        )
+        run_id = _trigger_and_wait("ingest/served", env, server.api, serving, log)
+    _check_output(clean, run_id)

@@ -1,0 +1,54 @@
+"""Run the ingest flow on a schedule from one long-running process (no work pool, no worker).
+
+    python -m flows.serve RAW_DIR CLEAN_DIR [--cron "0 * * * *"] [--name served]
+
+The process registers the deployment ``ingest/<name>`` with the Prefect API and starts each
+scheduled (or manually triggered) run in a subprocess, one at a time. Point PREFECT_API_URL at
+a running server (``prefect server start``) to see and trigger the runs in its UI; without
+it Prefect's temporary local server lives as long as this process. Stop it with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+
+DEFAULT_CRON = "0 * * * *"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m flows.serve", description=__doc__)
+    parser.add_argument("raw_dir", metavar="RAW_DIR")
+    parser.add_argument("clean_dir", metavar="CLEAN_DIR")
+    parser.add_argument(
+        "--cron",
+        default=os.environ.get("INGEST_CRON", DEFAULT_CRON),
+        help="schedule (default: $INGEST_CRON, else hourly)",
+    )
+    parser.add_argument("--name", default="served", help="deployment name (default: served)")
+    args = parser.parse_args(argv)
+
+    from pipeline.cli import configure_prefect_environment
+
+    configure_prefect_environment()
+    from flows.ingest import ingest
+
+    ingest.serve(
+        name=args.name,
+        cron=args.cron,
+        parameters={
+            "raw_dir": _absolute(args.raw_dir),
+            "clean_dir": _absolute(args.clean_dir),
+        },
+        limit=1,  # one run at a time, like the prefect.yaml deployment
+    )
+
+
+def _absolute(location: str) -> str:
+    """Runs start in subprocesses: pin relative paths (URLs are left alone)."""
+    return location if "://" in location else os.path.abspath(location)
+
+
+if __name__ == "__main__":  # guarded: the spawn process pool re-imports the main module
+    main()
