@@ -155,6 +155,7 @@ class CompiledRules:
             hits.append(self._hit(m))
         hits = [h for h in hits if h.rule.max_words is None or n_words <= h.rule.max_words]
         candidates = set(self.always)
+        lowered = text.lower()
         if n_words <= ANY_MAX_WORDS:
             prefixes = _prefixes(tokens)
             for key in prefixes.intersection(self.by_trigger["any"]):
@@ -164,7 +165,6 @@ class CompiledRules:
         for key in prefixes.intersection(self.by_trigger["end"]):
             candidates.update(self.by_trigger["end"][key])
         if self.by_literal:
-            lowered = text.lower()
             candidates.update(p for p, rx in self.by_literal if rx.search(lowered))
         offset = max(0, len(text) - END_WINDOW)
         for position in sorted(candidates):
@@ -182,10 +182,12 @@ class CompiledRules:
 
 
 def _prefixes(tokens: list[str]) -> set[str]:
-    """Every token's first 2, 3 and ``KEY_LENGTH`` characters (trigger keys' lengths)."""
-    longest = {t[:KEY_LENGTH] for t in set(tokens)}
-    shorter = {p[:3] for p in longest}
-    return longest | shorter | {p[:2] for p in shorter}
+    """Every token's first 2, 3 and ``KEY_LENGTH`` characters (the lengths trigger keys
+    have); the shorter ones cut from the de-duplicated longer ones."""
+    prefixes = {t[:KEY_LENGTH] for t in tokens}
+    shorter = {p[:3] for p in prefixes}
+    prefixes.update(shorter, [p[:2] for p in shorter])
+    return prefixes
 
 
 def _body(rule: Rule) -> str:
