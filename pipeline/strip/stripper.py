@@ -106,6 +106,8 @@ class Stripper:
         items = [_item(line, stopwords) for line in lines if line.text.strip()]
         for item in items:
             _match_patterns(item, compiled)
+            if item.fragment is not None:
+                item.vocab = content_words(item.tokens, stopwords)
         body = _mark_body(items)
         body_df = _document_frequency(body)
         _apply_guards(items, body_df)
@@ -126,7 +128,7 @@ class Stripper:
         for item in items:
             if item.removed or item.n_words > MAX_COUNTED_WORDS:
                 continue
-            found = self.stats.furniture(match_key(item.text), outlet)
+            found = self.stats.furniture(match_key(item.line.text), outlet)
             if found is not None:
                 item.add(found.score, item.weak_kind or _shape_kind(item), found.rule)
 
