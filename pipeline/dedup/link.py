@@ -10,8 +10,10 @@ relative to its canonical.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -94,9 +96,24 @@ def link_paragraphs(
         raise ValueError(f"paragraph input lacks columns {sorted(missing)}")
     stored = StoredIndex(index_paths, params)
     try:
-        return _Run(new.select(PARAGRAPH_INPUT.names), stored, params, workers).result()
+        with _cyclic_gc_paused():
+            return _Run(new.select(PARAGRAPH_INPUT.names), stored, params, workers).result()
     finally:
         stored.close()
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: the run allocates millions of small acyclic
+    objects, and the collections they trigger cost ~15% at 200k paragraphs and grow with the
+    heap. Reference counting still frees everything."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(slots=True)
