@@ -56,8 +56,11 @@ def score(predicted: str, gold: str) -> tuple[float, float, float]:
 def load_pages(dev: Path) -> list[tuple[str, bytes, str]]:
     gold = json.loads((dev / "ground-truth.json").read_text())
     return [
-        (page_id, gzip.decompress((dev / "html" / f"{page_id}.html.gz").read_bytes()),
-         entry["articleBody"])
+        (
+            page_id,
+            gzip.decompress((dev / "html" / f"{page_id}.html.gz").read_bytes()),
+            entry["articleBody"],
+        )
         for page_id, entry in sorted(gold.items())
     ]
 
@@ -132,9 +135,11 @@ def main() -> None:
     ours = {page_id: our_extracted(page_id, html) for page_id, html, _ in pages}
     rows: dict[str, Callable[[str, bytes], str]] = {
         "trafilatura defaults, no comments": lambda _, h: trafilatura_text(
-            h, include_comments=False),
+            h, include_comments=False
+        ),
         "trafilatura as configured": lambda _, h: trafilatura_text(
-            h, **{**TRAFILATURA_OPTIONS, "with_metadata": False}),
+            h, **{**TRAFILATURA_OPTIONS, "with_metadata": False}
+        ),
         "readability-lxml": lambda _, h: readability_text(h),
         "ours: read_source + extract": lambda page_id, _: lines_text(ours[page_id]),
     }
@@ -151,7 +156,8 @@ def main() -> None:
     seconds = interleaved_seconds(
         {
             "trafilatura as configured": lambda _, h: trafilatura.bare_extraction(
-                h, **TRAFILATURA_OPTIONS),
+                h, **TRAFILATURA_OPTIONS
+            ),
             "ours end to end": our_extracted,
         },
         pages,
@@ -162,6 +168,7 @@ def main() -> None:
         print(f"{name:36s} {len(pages) / total:9.1f}")
     overhead = seconds["ours end to end"] / seconds["trafilatura as configured"] - 1
     print(f"{'overhead over trafilatura':36s} {overhead:9.1%}")
+
 
 if __name__ == "__main__":
     main()

@@ -51,7 +51,7 @@ def _joined(lines: Sequence[Line]) -> str:
 def langdetect_on_sample(lines: Sequence[Line]) -> str | None:
     """The previous pipeline arrangement: langdetect alone on the sample."""
     sample = language_sample(lines)
-    return langdetect_code(sample) if sum(ch.isalpha() for ch in sample) >= MIN_LETTERS else None
+    return langdetect_code(sample) if sum(map(str.isalpha, sample)) >= MIN_LETTERS else None
 
 
 ARRANGEMENTS: dict[str, Callable[[Sequence[Line]], str | None]] = {

@@ -130,9 +130,5 @@ def flow_2(size: int, workdir: Path) -> Job:
     return _job(flow_ingest, size, workdir, 2)
 
 
-def plain_1(size: int, workdir: Path) -> Job:
-    return _job(plain_ingest, size, workdir, 1)
-
-
 def plain_2(size: int, workdir: Path) -> Job:
     return _job(plain_ingest, size, workdir, 2)

@@ -54,7 +54,7 @@ def language_sample(lines: Sequence[Line], limit: int = SAMPLE_CHARS) -> str:
 def detect_language(lines: Sequence[Line]) -> str | None:
     """ISO 639-1 code (``zh-cn``/``zh-tw`` for Chinese), or None when unsure or too short."""
     sample = language_sample(lines)
-    letters = sum(ch.isalpha() for ch in sample)
+    letters = sum(map(str.isalpha, sample))
     if letters < MIN_LETTERS:
         return None
     if letters >= CLD2_MIN_LETTERS and (code := _cld2_reliable(sample)):
