@@ -225,8 +225,9 @@ def _find_title(items: list[_Item], body_df: Counter[str], title: str | None) ->
         return next((i for i in items if simple_key(i.tokens) == key), None)
     first_body = next((n for n, i in enumerate(items) if i.is_body), len(items))
     standing = [items[n] for n in range(first_body) if not items[n].removed]
-    if body_df:
-        standing = standing[-TITLE_REACH - 1 :] if len(standing) > TITLE_REACH + 1 else standing
+    whole_top = not body_df or len(standing) <= TITLE_REACH + 1
+    if not whole_top:
+        standing = standing[-TITLE_REACH - 1 :]
     candidates = [
         item
         for item in standing
@@ -234,7 +235,7 @@ def _find_title(items: list[_Item], body_df: Counter[str], title: str | None) ->
     ]
     related = (item for item in candidates if not body_df or _overlap(item, body_df) >= 0.25)
     # Failing that, a title-like first line of the text is the headline, whatever its words.
-    fallback = candidates[0] if candidates and candidates[0] is standing[0] else None
+    fallback = candidates[0] if whole_top and candidates and candidates[0] is standing[0] else None
     return next(related, fallback)
 
 
@@ -246,25 +247,24 @@ def _mark_repeats(items: list[_Item], title_item: _Item | None) -> None:
         for item, key in zip(items, keys, strict=True):
             if item is not title_item and key == title_key:
                 item.add(THRESHOLD, "duplicate_headline", "position.repeated-headline")
+    padded = [f" {key} " for key in keys]
     for index, item in enumerate(items):
         if item is title_item or item.removed or item.n_words < 8 or ends_sentence(item.text):
             continue
         if not item.text[-1].isalnum():
             continue
-        if any(
-            j != index and _cut_off_copy(item.tokens, other.tokens) for j, other in enumerate(items)
-        ):
+        if any(j != index and _cut_off_copy(item.tokens, other) for j, other in enumerate(padded)):
             item.add(THRESHOLD, "truncated_teaser", "position.cut-off-copy")
 
 
-def _cut_off_copy(tokens: list[str], other: list[str]) -> bool:
-    """Whether ``tokens`` are ``other``'s words up to a point, the last one cut short."""
-    head, last = simple_key(tokens[:-1]), tokens[-1]
-    text = f" {simple_key(other)} "
-    at = text.find(f" {head} ")
+def _cut_off_copy(tokens: list[str], padded_key: str) -> bool:
+    """Whether ``tokens`` are another line's words up to a point, the last one cut short
+    (``padded_key``: that line's words joined by spaces, with a space at both ends)."""
+    head, last = f" {simple_key(tokens[:-1])} ", tokens[-1]
+    at = padded_key.find(head)
     if at < 0:
         return False
-    following = text[at + len(head) + 2 :].split(" ", 1)[0]
+    following = padded_key[at + len(head) :].split(" ", 1)[0]
     return following.isalpha() and len(following) > len(last) and following.startswith(last)
 
 
