@@ -102,4 +102,6 @@ def prune(clean: Root, keep: Iterable[str] = ()) -> list[str]:
     for key in dropped:
         clean.remove(posixpath.join(RESULTS, key))
         clean.remove(read_work_dir(key), recursive=True)
+    if not keep:
+        clean.remove(WORK, recursive=True)
     return dropped

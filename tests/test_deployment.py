@@ -218,7 +218,11 @@ def test_deployment_runs_on_a_worker(server: Server, tmp_path: Path) -> None:
         json={"artifacts": {"flow_run_id": {"any_": [run_id]}}},
         timeout=10,
     ).json()
-    assert {a["key"] for a in artifacts} >= {"ingest-report", "ingest-report-table"}
+    assert {a["key"] for a in artifacts} >= {
+        "ingest-report",
+        "ingest-report-table",
+        "ingest-progress",
+    }
     _check_output(clean, run_id)
 
 
