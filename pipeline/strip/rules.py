@@ -16,6 +16,7 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 from pipeline.model import REMOVAL_KINDS
@@ -46,6 +47,7 @@ _RULE_KEYS = {
     "guard",
     "note",
 }
+_HEAD = {n: itemgetter(slice(None, n)) for n in (2, 3, KEY_LENGTH)}
 _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?P<")
 
 
@@ -184,9 +186,9 @@ class CompiledRules:
 def _prefixes(tokens: list[str]) -> set[str]:
     """Every token's first 2, 3 and ``KEY_LENGTH`` characters (the lengths trigger keys
     have); the shorter ones cut from the de-duplicated longer ones."""
-    prefixes = {t[:KEY_LENGTH] for t in tokens}
-    shorter = {p[:3] for p in prefixes}
-    prefixes.update(shorter, [p[:2] for p in shorter])
+    prefixes = set(map(_HEAD[KEY_LENGTH], tokens))
+    shorter = set(map(_HEAD[3], prefixes))
+    prefixes.update(shorter, map(_HEAD[2], shorter))
     return prefixes
 
 
