@@ -28,14 +28,17 @@ def _ingest(clean: Path, **options) -> RunSummary:
 
 def _crash_in_strip(monkeypatch: pytest.MonkeyPatch, clean: Path) -> None:
     """A run that dies after reading every batch (a bug, so no retry)."""
+    calls: list[int] = []
 
-    def crash(*args, **kwargs):
+    def crash(ctx, batch, *args):
+        calls.append(batch)
         raise RuntimeError("simulated crash after the read stage")
 
     with monkeypatch.context() as patch:
         patch.setattr(stages, "strip_batch", crash)
         with pytest.raises(RuntimeError, match="simulated crash"):
             _ingest(clean)
+    assert sorted(calls) == [0, 1, 2]  # each batch failed once: bugs are not retried
 
 
 def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -121,6 +124,29 @@ def test_process_pool_runs_in_spawned_children_and_never_nests():
             assert run_cpu(os.getpid) != os.getpid()
         assert run_cpu(os.getpid) != os.getpid()  # the inner exit did not close it
     assert run_cpu(os.getpid) == os.getpid()
+
+
+def test_a_transient_error_is_retried_and_the_run_completes(tmp_path, monkeypatch):
+    calls: list[int] = []
+    real = stages.merge_stats
+
+    def flaky(*args):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionResetError("object store hiccup")
+        return real(*args)
+
+    monkeypatch.setattr(stages, "merge_stats", flaky)
+    summary = _ingest(tmp_path / "clean")
+    assert len(calls) == 2 and _articles(summary) > 0
+
+
+def test_dask_address_without_the_dask_runner_is_refused(tmp_path, capsys):
+    from pipeline.cli import main
+
+    code = main(["ingest", str(RAW), str(tmp_path / "clean"), "--dask-address", "tcp://x:8786"])
+    assert code == 2
+    assert "--runner dask" in capsys.readouterr().err
 
 
 def test_only_transient_errors_are_retried():
