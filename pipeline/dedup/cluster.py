@@ -51,16 +51,16 @@ class Assignment:
 
 
 def assign(
-    keys: Sequence[tuple[str, int]], info: Callable[[int], NodeInfo], matches: Sequence[Match]
-) -> list[Assignment]:
-    """The canonical of every node (``keys[n]`` is node n's id; ``info`` is only asked about
-    nodes with a link, the others are their own canonical).
+    n_nodes: int, info: Callable[[int], NodeInfo], matches: Sequence[Match]
+) -> dict[int, Assignment]:
+    """The canonical of every node with a link (the others are their own canonical; ``info``
+    is only asked about linked nodes).
 
     A cluster holding stored rows keeps the stored canonical (the index is append-only: the
     stored row with the best priority decides which stored cluster a bridge joins); an
     all-new cluster takes its best-priority member.
     """
-    uf = UnionFind(len(keys))
+    uf = UnionFind(n_nodes)
     for m in matches:
         if m.kind == "near":
             uf.union(m.small, m.large)
@@ -72,7 +72,7 @@ def assign(
     has_stored = {root for root, ms in members.items() if any(m.stored_canonical for m in ms)}
     best = _containers(uf, matches, canonical, has_stored)
     target = {inner: uf.find(m.large) for inner, m in best.items()}
-    out = [Assignment(key) for key in keys]
+    out = {}
     for n in linked:
         root = uf.find(n)
         outer = _follow(root, target)

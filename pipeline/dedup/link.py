@@ -184,7 +184,7 @@ class _Run:
         self.stats["near_stage_texts"] = len(reps)
         matches = self.match(reps)
         self.detect_truncation(matches)
-        links = self.describe(groups, assign(self.nodes.keys, self.node_info, matches))
+        links = self.describe(groups, assign(len(self.nodes), self.node_info, matches))
         links.update(known)
         per_row = [links[first_of_key[r]] for r in range(len(self.article))]
         return DedupResult(
@@ -343,7 +343,7 @@ class _Run:
         priority = (bool(row["is_truncated"]), pub is None, pub or "", row["ingest_order"], *key)
         return NodeInfo(key, priority, (row["canonical_article"], row["canonical_idx"]))
 
-    def describe(self, groups: list[_Group], assignments: list[Assignment]) -> dict[int, Link]:
+    def describe(self, groups: list[_Group], assignments: dict[int, Assignment]) -> dict[int, Link]:
         """Each row's link to its canonical, with the exact similarity to that canonical."""
         links: dict[int, Link] = {}
         elsewhere: list[_Group] = []  # groups whose canonical has another text
@@ -351,17 +351,21 @@ class _Run:
             if g.attached is not None:
                 links.update(dict.fromkeys(g.rows, g.attached))
                 continue
-            canonical = assignments[g.node].canonical
-            if canonical == self.nodes.keys[g.node]:  # canonicals are representatives
-                links.update(dict.fromkeys(g.rows, Link(canonical, 1.0, "exact")))
-                links[g.rep] = _NO_LINK
+            assigned = assignments.get(g.node)
+            if assigned is None or assigned.canonical == self.nodes.keys[g.node]:
+                links[g.rep] = _NO_LINK  # the canonical, always a group's representative
+                if len(g.rows) > 1:
+                    copy = Link(self.nodes.keys[g.node], 1.0, "exact")
+                    links.update((r, copy) for r in g.rows if r != g.rep)
             else:
                 elsewhere.append(g)
         for g, link in zip(elsewhere, self.links_elsewhere(elsewhere, assignments), strict=True):
             links.update(dict.fromkeys(g.rows, link))
         return links
 
-    def links_elsewhere(self, groups: list[_Group], assignments: list[Assignment]) -> list[Link]:
+    def links_elsewhere(
+        self, groups: list[_Group], assignments: dict[int, Assignment]
+    ) -> list[Link]:
         """Links of texts whose canonical has another text: "near" with the bigram Jaccard,
         or "contained" with the share of the text found in the canonical; when a container's
         canonical is a shorter variant that lacks the text, the link points at the container."""
@@ -375,9 +379,10 @@ class _Run:
         container = np.array(
             [-1 if (c := assignments[g.node].container) is None else c for g in groups], np.int64
         )
-        jac = sets.jaccard(nodes, canon)
-        share = sets.containment(nodes, canon)
-        share_container = sets.containment(nodes, np.maximum(container, 0))
+        jac, share = sets.similarities(nodes, canon)
+        fallback = (container >= 0) & (share < self.params.contain_threshold)
+        share_container = np.zeros(len(groups))
+        share_container[fallback] = sets.similarities(nodes[fallback], container[fallback])[1]
         out = []
         for i, g in enumerate(groups):
             target = assignments[g.node].canonical

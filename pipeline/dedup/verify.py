@@ -44,14 +44,13 @@ class BigramSets:
         twice = packed[1:][packed[1:] == packed[:-1]]
         return np.bincount(twice >> 32, minlength=len(u))
 
-    def jaccard(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    def similarities(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per pair: the Jaccard of the two sets, and the share of u's set found in v's."""
         common = self.common(u, v)
         union = self.sizes[u] + self.sizes[v] - common
-        return np.divide(common, union, out=np.zeros(len(u)), where=union > 0)
-
-    def containment(self, inner: np.ndarray, outer: np.ndarray) -> np.ndarray:
-        common, size = self.common(inner, outer), self.sizes[inner]
-        return np.divide(common, size, out=np.zeros(len(inner)), where=size > 0)
+        jaccard = np.divide(common, union, out=np.zeros(len(u)), where=union > 0)
+        share = np.divide(common, self.sizes[u], out=np.zeros(len(u)), where=common > 0)
+        return jaccard, share
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +80,7 @@ def verify_pairs(
     u, v = pairs[:, 0], pairs[:, 1]
     swap = (n_words[u] > n_words[v]) | ((n_words[u] == n_words[v]) & (u > v))
     small, large = np.where(swap, v, u), np.where(swap, u, v)
-    common = sets.common(small, large)
-    union = sets.sizes[small] + sets.sizes[large] - common
-    jac = np.divide(common, union, out=np.zeros(len(small)), where=union > 0)
-    share = np.divide(common, sets.sizes[small], out=np.zeros(len(small)), where=common > 0)
+    jac, share = sets.similarities(small, large)
     longer = n_words[large] >= params.contain_min_ratio * n_words[small]
     teaser = (jac >= params.near_threshold) & ~(longer & ~cut_off[small])
     contained = ~teaser & longer & (share >= params.contain_threshold)
