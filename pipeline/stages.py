@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import __version__
+from pipeline.dedup import LINK_SCHEMA as LINKS
 from pipeline.dedup import link_paragraphs
 from pipeline.discover import SourceFile
 from pipeline.extract import extract
@@ -314,36 +315,113 @@ def strip_batch(ctx: RunContext, batch: int, extracted_rel: str, stats_rel: str)
 # -- dedup ----------------------------------------------------------------------------------
 
 
+#: Paragraphs linked in one call: bounds the link stage's memory whatever the run's size.
+LINK_CHUNK_PARAGRAPHS = 250_000
+
+
 def link_run(
-    ctx: RunContext, article_parts: Sequence[str], paragraph_parts: Sequence[str], run_seq: int
+    ctx: RunContext,
+    article_parts: Sequence[str],
+    paragraph_parts: Sequence[str],
+    run_seq: int,
+    chunk_paragraphs: int | None = None,
 ) -> StageResult:
-    """Link every paragraph of the run to earlier near-duplicates (this run's and stored)."""
+    """Link every paragraph of the run to earlier near-duplicates (this run's and stored).
+
+    ``article_parts[i]`` and ``paragraph_parts[i]`` are batch ``i``'s. The run's articles are
+    taken in ``article_id`` order in chunks of about ``chunk_paragraphs`` paragraphs (default
+    :data:`LINK_CHUNK_PARAGRAPHS`); each chunk is linked against the stored index and the index
+    rows of the chunks before it, so memory stays bounded and the links depend neither on the
+    batch size nor on the batch order.
+    Links are written per batch under ``work["links"]/<batch>/``.
+    """
     clean = Root.open(ctx.clean_url)
-    articles = read_parts(clean, list(article_parts), ARTICLES).select(["article_id", "published"])
-    paragraphs = read_parts(clean, list(paragraph_parts), PARAGRAPHS).select(
-        ["article_id", "idx", "text"]
-    )
-    order = pc.rank(articles["article_id"], sort_keys="ascending", tiebreaker="first")
-    articles = articles.append_column(
-        "ingest_order", pc.add(pc.cast(order, pa.int64()), pa.scalar(run_seq << 32, pa.int64()))
-    )
-    dedup_input = paragraphs.join(articles, "article_id", join_type="left outer")
-    dedup_input = dedup_input.append_column(
-        "is_truncated", pa.nulls(len(dedup_input), pa.bool_())
-    ).sort_by([("article_id", "ascending"), ("idx", "ascending")])
+    articles = _articles_in_order(clean, article_parts, run_seq)
     index_paths = [clean.join(p) for p in clean.list_files(DEDUP_INDEX_DIR, ".parquet")]
-    linked = link_paragraphs(dedup_input, index_paths)
-    result = StageResult()
-    result.work["links"] = write_part(clean, ctx.work_file("links.parquet"), linked.links)
-    if len(linked.index_rows):
-        final = posixpath.join(DEDUP_INDEX_DIR, f"part-{ctx.run_id}.parquet")
-        result.staged.append(write_part(clean, staged_path(ctx.run_id, final), linked.index_rows))
-    result.counts["duplicate_paragraphs"] = int(
-        pc.sum(pc.is_valid(linked.links["duplicate_of_article"])).as_py() or 0
-    )
-    for kind, n in Counter(linked.links["dup_kind"].drop_null().to_pylist()).items():
-        result.counts[f"dup:{kind}"] = n
+    links_dir = ctx.work_file("links")
+    result = StageResult(work={"links": links_dir})
+    chunks = _chunks(articles, chunk_paragraphs or LINK_CHUNK_PARAGRAPHS)
+    for chunk, members in enumerate(chunks):
+        paragraphs = _paragraphs_of(clean, paragraph_parts, members["article_id"])
+        dedup_input = (
+            paragraphs.join(members.drop_columns(["paragraphs"]), "article_id")
+            .append_column("is_truncated", pa.nulls(len(paragraphs), pa.bool_()))
+            .sort_by([("article_id", "ascending"), ("idx", "ascending")])
+        )
+        linked = link_paragraphs(dedup_input, index_paths)
+        if len(linked.index_rows):
+            final = posixpath.join(DEDUP_INDEX_DIR, f"part-{ctx.run_id}-{chunk:04d}.parquet")
+            staged = write_part(clean, staged_path(ctx.run_id, final), linked.index_rows)
+            result.staged.append(staged)
+            index_paths.append(clean.join(staged))
+        _write_links_by_batch(clean, links_dir, chunk, linked.links, dedup_input)
+        _count_links(result, linked.links)
     return result
+
+
+def _articles_in_order(clean: Root, article_parts: Sequence[str], run_seq: int) -> pa.Table:
+    """article_id, published, batch, paragraphs and ingest_order of the run, by article_id.
+
+    ``ingest_order`` puts every article of this run after those of earlier runs."""
+    tables = []
+    for batch, part in enumerate(article_parts):
+        table = pq.read_table(
+            clean.join(part), columns=["article_id", "published", "text"], filesystem=clean.fs
+        )
+        paragraphs = pc.add(pc.count_substring(table["text"], "\n"), 1)
+        paragraphs = pc.if_else(pc.equal(table["text"], ""), 0, paragraphs)
+        tables.append(
+            table.drop_columns(["text"])
+            .append_column("batch", pa.array([batch] * len(table), pa.int32()))
+            .append_column("paragraphs", pc.cast(paragraphs, pa.int64()))
+        )
+    articles = pa.concat_tables(tables).sort_by("article_id")
+    order = pa.array(range(len(articles)), pa.int64())
+    return articles.append_column("ingest_order", pc.add(order, pa.scalar(run_seq << 32)))
+
+
+def _chunks(articles: pa.Table, chunk_paragraphs: int) -> Iterator[pa.Table]:
+    start, total = 0, 0
+    counts = articles["paragraphs"].to_pylist()
+    for end, count in enumerate(counts, start=1):
+        total += count
+        if total >= chunk_paragraphs:
+            yield articles.slice(start, end - start)
+            start, total = end, 0
+    if start < len(articles):
+        yield articles.slice(start)
+
+
+def _paragraphs_of(clean: Root, paragraph_parts: Sequence[str], ids: pa.ChunkedArray) -> pa.Table:
+    wanted = pc.field("article_id").isin(ids.combine_chunks())
+    tables = [
+        pq.read_table(
+            clean.join(part),
+            columns=["article_id", "idx", "text"],
+            filters=wanted,
+            filesystem=clean.fs,
+        )
+        for part in paragraph_parts
+    ]
+    return pa.concat_tables(tables)
+
+
+def _write_links_by_batch(
+    clean: Root, links_dir: str, chunk: int, links: pa.Table, dedup_input: pa.Table
+) -> None:
+    batches = dedup_input.select(["article_id", "idx", "batch"])
+    links = links.join(batches, ["article_id", "idx"])
+    for batch in pc.unique(links["batch"]).to_pylist():
+        part = links.filter(pc.equal(links["batch"], batch)).drop_columns(["batch"])
+        write_part(clean, posixpath.join(links_dir, f"{batch:05d}", f"{chunk:04d}.parquet"), part)
+
+
+def _count_links(result: StageResult, links: pa.Table) -> None:
+    result.counts["duplicate_paragraphs"] += int(
+        pc.sum(pc.is_valid(links["duplicate_of_article"])).as_py() or 0
+    )
+    for kind, n in Counter(links["dup_kind"].drop_null().to_pylist()).items():
+        result.counts[f"dup:{kind}"] += n
 
 
 # -- finalize -------------------------------------------------------------------------------
@@ -352,12 +430,15 @@ def link_run(
 def finalize_batch(
     ctx: RunContext, batch: int, articles_rel: str, paragraphs_rel: str, links_rel: str
 ) -> StageResult:
-    """Fill the dedup columns and ``text_unique``; stage the batch's final Parquet parts."""
+    """Fill the dedup columns and ``text_unique``; stage the batch's final Parquet parts.
+
+    ``links_rel`` is the link stage's ``work["links"]`` directory."""
     clean = Root.open(ctx.clean_url)
     articles = pq.read_table(clean.join(articles_rel), filesystem=clean.fs)
     paragraphs = pq.read_table(clean.join(paragraphs_rel), filesystem=clean.fs)
-    links = pq.read_table(clean.join(links_rel), filesystem=clean.fs)
-    batch_links = links.filter(pc.is_in(links["article_id"], value_set=articles["article_id"]))
+    batch_links = read_parts(
+        clean, clean.list_files(posixpath.join(links_rel, f"{batch:05d}"), ".parquet"), LINKS
+    )
     linked = (
         paragraphs.drop_columns(
             ["fingerprint", "duplicate_of_article", "duplicate_of_idx", "similarity", "dup_kind"]

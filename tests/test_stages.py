@@ -1,0 +1,47 @@
+"""The batch stages without Prefect: results depend on the input, not on how it is cut up."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pytest
+
+from benchmarks.rows_flow import plain_ingest
+from pipeline import stages
+
+
+def links(clean: Path) -> dict:
+    table = ds.dataset(clean / "paragraphs", partitioning="hive").to_table()
+    return {
+        (row["article_id"], row["idx"]): (row["duplicate_of_article"], row["duplicate_of_idx"],
+                                          row["dup_kind"])
+        for row in table.to_pylist()
+    }
+
+
+@pytest.fixture(scope="module")
+def raw(seeds_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    raw = tmp_path_factory.mktemp("raw")
+    for path in seeds_dir.glob("*.txt"):
+        shutil.copy(path, raw / path.name)
+    return raw
+
+
+def test_batch_size_does_not_change_links(raw, tmp_path):
+    plain_ingest(str(raw), str(tmp_path / "one"), batch_size=1)
+    plain_ingest(str(raw), str(tmp_path / "all"), batch_size=100)
+    found = links(tmp_path / "one")
+    assert found == links(tmp_path / "all")
+    assert sum(kind is not None for *_, kind in found.values()) >= 3
+
+
+def test_small_link_chunks_still_link_across_chunks(raw, tmp_path, monkeypatch):
+    plain_ingest(str(raw), str(tmp_path / "whole"))
+    monkeypatch.setattr(stages, "LINK_CHUNK_PARAGRAPHS", 10)
+    plain_ingest(str(raw), str(tmp_path / "chunked"))
+    whole, chunked = links(tmp_path / "whole"), links(tmp_path / "chunked")
+    assert whole.keys() == chunked.keys()
+    linked = {key for key, (*_, kind) in whole.items() if kind is not None}
+    assert linked == {key for key, (*_, kind) in chunked.items() if kind is not None}
