@@ -18,7 +18,11 @@ DEFAULT_CRON = "0 * * * *"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m flows.serve", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m flows.serve",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("raw_dir", metavar="RAW_DIR")
     parser.add_argument("clean_dir", metavar="CLEAN_DIR")
     parser.add_argument(
