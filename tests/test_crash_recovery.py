@@ -66,8 +66,15 @@ def kill_when(process: subprocess.Popen, condition, timeout: float = 240) -> boo
 
 
 def staged_files(clean: Path) -> int:
-    staging = clean / "_staging"
-    return sum(1 for p in staging.rglob("*.parquet")) if staging.exists() else 0
+    """Parquet files a run has written but not committed: staged parts and cached read
+    batches (``_work``). The run may delete them while we count."""
+    found = 0
+    for scratch in ("_staging", "_work"):
+        try:
+            found += sum(1 for _ in (clean / scratch).rglob("*.parquet"))
+        except FileNotFoundError:
+            pass
+    return found
 
 
 # -- the commit protocol, interrupted at every step ---------------------------------------------
