@@ -262,3 +262,14 @@ def test_a_repeated_id_is_one_paragraph_never_linked_to_itself() -> None:
     rows = result.links.to_pylist()
     assert [target(r) for r in rows] == [None, None, ("a", 0)]
     assert result.index_rows.num_rows == 2
+
+
+def test_same_links_against_a_stored_index_whatever_the_order_or_workers(tmp_path: Path) -> None:
+    table = corpus()
+    first, second = table.slice(0, 20), table.slice(20)
+    parts = [write_index(link_paragraphs(first, []), tmp_path / "part-1.parquet")]
+    expected = link_paragraphs(second, parts).links.sort_by("idx")
+    shuffled = second.take(np.random.default_rng(5).permutation(second.num_rows))
+    got = link_paragraphs(shuffled, parts, workers=3).links.sort_by("idx")
+    assert got == expected
+    assert any(r["duplicate_of_article"] for r in got.to_pylist())
