@@ -262,7 +262,11 @@ def strip_batch(ctx: RunContext, batch: int, extracted_rel: str, stats_rel: str)
     for row in pq.read_table(clean.join(extracted_rel), filesystem=clean.fs).to_pylist():
         lines = lines_of(row)
         stripped = stripper.strip(
-            lines, outlet=row["outlet"], language=row["language"], title=row["title"]
+            lines,
+            outlet=row["outlet"],
+            language=row["language"],
+            title=row["title"],
+            body_kind="html" if row["source_format"] in ("html", "warc") else "text",
         )
         text, _ = join_paragraphs(stripped.kept)
         articles.append(

@@ -65,6 +65,7 @@ def test_package_rules_load_and_use_only_known_kinds():
         ('[[rule]]\nid = "x.a"\nkind = "other"\npattern = "(?P<n>a)"', "named groups"),
         ('[[rule]]\nid = "x.a"\nkind = "other"\npattern = "a"\nfragment = true', "fragment"),
         ('[[rule]]\nkind = "other"\npattern = "a"', "'id'"),
+        ('[[rule]]\nid = "x.a"\nkind = "other"\npattern = "a"\nbody_kinds = ["pdf"]', "body_kinds"),
     ],
 )
 def test_invalid_rules_are_reported_with_file_and_rule(tmp_path: Path, body: str, message: str):
@@ -254,6 +255,33 @@ def test_long_footer_menu_with_numbers_is_navigation_but_an_address_is_kept():
     assert all(kinds.get(n) == "navigation" for n in range(4, 12))
     address = ["River Fund", "c/o Town Hall", "12 Mill Lane", "Millbrook, VT 05401"]
     assert not strip([*STORY, *address]).removed
+
+
+def test_extracted_html_keeps_its_edges_and_links_but_not_prompts():
+    """Text an extractor took from HTML is mostly body: short lines, lists and URLs at its
+    edges are the article's, while pattern rules still apply."""
+    links = ["1) River Fund appeal", "https://example.org/appeal", "2) Canal Trust"]
+    items = ["Your Smart Speaker Might Be Listening More Than You Think", "Snow warning for Sussex"]
+    texts = [*STORY, *links, *items, "Sign up for our daily newsletter"]
+    assert set(removed_kinds(strip(texts))) == {5, 7, 8, 9}
+    as_html = removed_kinds(strip(texts, body_kind="html"))
+    assert as_html == {9: "subscription_prompt"}
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ('Tickets: <a href="/tickets">book</a>', "other"),
+        ("Line one<br/>", "other"),
+        (
+            '[button link="https://example.org/review" type="big"] Send us your review[/button]',
+            "other",
+        ),
+        ("For those who have yet to watch <The Palace: Tale of Jang Noksu>", None),
+    ],
+)
+def test_markup_residue_but_not_titles_in_angle_brackets(line: str, kind: str | None):
+    assert removed_kinds(strip([*STORY, line], body_kind="html")).get(4) == kind
 
 
 def test_list_under_a_related_header_is_removed():

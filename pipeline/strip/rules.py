@@ -45,8 +45,10 @@ _RULE_KEYS = {
     "case_sensitive",
     "opens_list",
     "guard",
+    "body_kinds",
     "note",
 }
+BODY_KINDS = ("text", "html")
 _HEAD = {n: itemgetter(slice(None, n)) for n in (2, 3, KEY_LENGTH)}
 _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?P<")
 
@@ -64,7 +66,9 @@ class Rule:
     text and keep the rest of the line. ``max_words``: the rule does not apply to longer
     lines. ``opens_list``: the line heads a list, so the title-like lines after it share its
     kind. ``guard``: topic words; when the article's own body uses them, the rule's weight is
-    halved (a story about cookies is not a cookie notice).
+    halved (a story about cookies is not a cookie notice). ``body_kinds``: the sources the
+    rule applies to (``"text"``, ``"html"``); a bare URL line is residue in a text scrape but
+    a link the author shows in text an extractor took from HTML.
     """
 
     id: str
@@ -78,6 +82,7 @@ class Rule:
     case_sensitive: bool = False
     opens_list: bool = False
     guard: tuple[str, ...] = ()
+    body_kinds: tuple[str, ...] = BODY_KINDS
     source: str = ""
 
 
@@ -202,21 +207,24 @@ class RuleSet:
 
     rules: tuple[Rule, ...]
     stopwords: dict[str, frozenset[str]]
-    _compiled: dict[str, CompiledRules] = field(default_factory=dict, repr=False)
+    _compiled: dict[tuple[str, str], CompiledRules] = field(default_factory=dict, repr=False)
 
     @property
     def languages(self) -> set[str]:
         return {r.language for r in self.rules} | set(self.stopwords)
 
-    def for_language(self, language: str | None) -> CompiledRules:
-        """Rules that apply to an article in ``language``: its own and the ``any`` rules.
-        An unknown (``None``) language gets only the ``any`` rules."""
-        lang = base_language(language)
-        if lang not in self._compiled:
-            wanted = {ANY_LANGUAGE, lang}
-            rules = tuple(r for r in self.rules if r.language in wanted)
-            self._compiled[lang] = CompiledRules(rules)
-        return self._compiled[lang]
+    def for_language(self, language: str | None, body_kind: str = "text") -> CompiledRules:
+        """Rules that apply to an article in ``language``: its own and the ``any`` rules
+        (an unknown, ``None``, language gets only the ``any`` rules), those for its
+        ``body_kind``."""
+        key = (base_language(language), body_kind)
+        if key not in self._compiled:
+            wanted = {ANY_LANGUAGE, key[0]}
+            rules = tuple(
+                r for r in self.rules if r.language in wanted and body_kind in r.body_kinds
+            )
+            self._compiled[key] = CompiledRules(rules)
+        return self._compiled[key]
 
     def stopwords_for(self, language: str | None) -> frozenset[str]:
         return self.stopwords.get(base_language(language), frozenset()) | self.stopwords.get(
@@ -317,6 +325,9 @@ def _parse_rule(path: Path, language: str, index: int, raw: object) -> Rule:
     guard = raw.get("guard", [])
     if not isinstance(guard, list) or not all(isinstance(g, str) for g in guard):
         raise fail("'guard' must be a list of words")
+    body_kinds = raw.get("body_kinds", list(BODY_KINDS))
+    if not isinstance(body_kinds, list) or not body_kinds or set(body_kinds) - set(BODY_KINDS):
+        raise fail(f"'body_kinds' must be a non-empty list of {', '.join(BODY_KINDS)}")
     for flag in ("fragment", "case_sensitive", "opens_list"):
         if not isinstance(raw.get(flag, False), bool):
             raise fail(f"'{flag}' must be true or false")
@@ -334,6 +345,7 @@ def _parse_rule(path: Path, language: str, index: int, raw: object) -> Rule:
         case_sensitive=raw.get("case_sensitive", False),
         opens_list=raw.get("opens_list", False),
         guard=tuple(g.casefold() for g in guard),
+        body_kinds=tuple(body_kinds),
         source=str(path),
     )
 

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pipeline.model import Line, Removal, Stripped
+from pipeline.model import BodyKind, Line, Removal, Stripped
 from pipeline.normalize import match_key
 from pipeline.strip import meta
 from pipeline.strip.rules import CompiledRules, Rule, RuleSet, load_rules
@@ -100,8 +100,14 @@ class Stripper:
         outlet: str | None = None,
         language: str | None = "en",
         title: str | None = None,
+        body_kind: BodyKind = "text",
     ) -> Stripped:
-        compiled = self.rules.for_language(language)
+        """Decide every line of one article. ``body_kind`` is where the lines come from:
+        ``"text"`` (a scrape, one paragraph per line, page furniture and all) or ``"html"``
+        (paragraphs an extractor already took from a page's main content). Extracted text
+        is mostly body, so for ``"html"`` nothing is peeled off by position: its edges are
+        where the extractor cut, and lists and short lines there are the article's."""
+        compiled = self.rules.for_language(language, body_kind)
         stopwords = self.rules.stopwords_for(language)
         items = [_item(line, stopwords) for line in lines if line.text.strip()]
         for item in items:
@@ -117,7 +123,7 @@ class Stripper:
         _mark_repeats(items, title_item)
         if self.stats is not None:
             self._add_statistics(items, outlet)
-        if len(body) >= 2:
+        if len(body) >= 2 and body_kind != "html":
             _mark_unrelated_edges(items, body_df, title_item)
         _extend_lists(items)
         _add_neighbour_bonus(items)
