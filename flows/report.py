@@ -9,22 +9,12 @@ from pipeline.summary import RunSummary
 REPORT_KEY = "ingest-report"
 TABLE_KEY = "ingest-report-table"
 
-#: Sections of the table after the headline, as (section name, RunSummary counter prefix).
-SECTIONS = (
-    ("lines stripped by kind", "kind:"),
-    ("lines stripped by rule", "rule:"),
-    ("duplicate paragraphs by kind", "dup:"),
-    ("rejects by reason", "rejected:"),
-)
-
 
 def report_rows(summary: RunSummary) -> list[dict[str, str]]:
     """Every number of the report as ``{section, item, value}`` rows."""
     rows = [{"section": "run", "item": k, "value": v} for k, v in summary.headline_rows()]
-    for section, prefix in SECTIONS:
-        rows += [
-            {"section": section, "item": k, "value": str(n)} for k, n in summary.by_prefix(prefix)
-        ]
+    for section, items in summary.sections(top_rules=None):
+        rows += [{"section": section, "item": k, "value": str(n)} for k, n in items]
     return rows
 
 

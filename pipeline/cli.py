@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.discover import DEFAULT_MAX_FILE_BYTES
+from pipeline.summary import RunSummary
 
 console = Console(stderr=True)
 
@@ -123,23 +124,17 @@ def _ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_summary(summary) -> None:
+def print_summary(summary: RunSummary) -> None:
     out = Console()
     table = Table(title=f"ingest {summary.raw_dir} → {summary.clean_dir}", show_header=False)
     for name, value in summary.headline_rows():
         table.add_row(name, value)
     out.print(table)
-    for title, prefix in (
-        ("lines stripped by kind", "kind:"),
-        ("rejects", "rejected:"),
-        ("duplicate paragraphs", "dup:"),
-    ):
-        rows = summary.by_prefix(prefix)
-        if rows:
-            kinds = Table(title=title, show_header=False)
-            for name, value in rows:
-                kinds.add_row(name, str(value))
-            out.print(kinds)
+    for title, rows in summary.sections():
+        breakdown = Table(title=title, show_header=False)
+        for name, value in rows:
+            breakdown.add_row(name, str(value))
+        out.print(breakdown)
 
 
 def _explain(args: argparse.Namespace) -> int:

@@ -15,7 +15,9 @@ stage may run on another machine than the driver.
 from __future__ import annotations
 
 import hashlib
+import os
 import posixpath
+import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -339,28 +341,61 @@ def link_run(
     batch size nor on the batch order.
     Links are written per batch under ``work["links"]/<batch>/``.
     """
-    clean = Root.open(ctx.clean_url)
-    articles = _articles_in_order(clean, article_parts, run_seq)
-    index_paths = [clean.join(p) for p in clean.list_files(DEDUP_INDEX_DIR, ".parquet")]
     links_dir = ctx.work_file("links")
     result = StageResult(work={"links": links_dir})
+    if not article_parts:
+        return result
+    clean = Root.open(ctx.clean_url)
+    articles = _articles_in_order(clean, article_parts, run_seq)
     chunks = _chunks(articles, chunk_paragraphs or LINK_CHUNK_PARAGRAPHS)
-    for chunk, members in enumerate(chunks):
-        paragraphs = _paragraphs_of(clean, paragraph_parts, members["article_id"])
-        dedup_input = (
-            paragraphs.join(members.drop_columns(["paragraphs"]), "article_id")
-            .append_column("is_truncated", pa.nulls(len(paragraphs), pa.bool_()))
-            .sort_by([("article_id", "ascending"), ("idx", "ascending")])
-        )
-        linked = link_paragraphs(dedup_input, index_paths)
-        if len(linked.index_rows):
-            final = posixpath.join(DEDUP_INDEX_DIR, f"part-{ctx.run_id}-{chunk:04d}.parquet")
-            staged = write_part(clean, staged_path(ctx.run_id, final), linked.index_rows)
-            result.staged.append(staged)
-            index_paths.append(clean.join(staged))
-        _write_links_by_batch(clean, links_dir, chunk, linked.links, dedup_input)
-        _count_links(result, linked.links)
+    with _LocalIndex(clean) as index:
+        for chunk, members in enumerate(chunks):
+            paragraphs = _paragraphs_of(clean, paragraph_parts, members["article_id"])
+            dedup_input = (
+                paragraphs.join(members.drop_columns(["paragraphs"]), "article_id")
+                .append_column("is_truncated", pa.nulls(len(paragraphs), pa.bool_()))
+                .sort_by([("article_id", "ascending"), ("idx", "ascending")])
+            )
+            linked = link_paragraphs(dedup_input, index.paths)
+            if len(linked.index_rows):
+                name = f"part-{ctx.run_id}-{chunk:04d}.parquet"
+                staged = staged_path(ctx.run_id, posixpath.join(DEDUP_INDEX_DIR, name))
+                result.staged.append(write_part(clean, staged, linked.index_rows))
+                index.add(staged)
+            _write_links_by_batch(clean, links_dir, chunk, linked.links, dedup_input)
+            _count_links(result, linked.links)
     return result
+
+
+class _LocalIndex:
+    """The dedup index parts as local file paths, which the DuckDB index reader needs.
+
+    On a local CLEAN_DIR these are the files themselves; on a remote one, copies in a
+    temporary directory that lives as long as the link stage."""
+
+    def __init__(self, clean: Root) -> None:
+        self.clean = clean
+        self.paths: list[str] = []
+        self._scratch: tempfile.TemporaryDirectory | None = None
+
+    def __enter__(self) -> _LocalIndex:
+        if not self.clean.is_local:
+            self._scratch = tempfile.TemporaryDirectory(prefix="dedup-index-")
+        for rel in self.clean.list_files(DEDUP_INDEX_DIR, ".parquet"):
+            self.add(rel)
+        return self
+
+    def add(self, rel: str) -> None:
+        if self._scratch is None:
+            self.paths.append(self.clean.join(rel))
+            return
+        local = os.path.join(self._scratch.name, f"{len(self.paths):06d}.parquet")
+        self.clean.fs.get(self.clean.join(rel), local)
+        self.paths.append(local)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._scratch is not None:
+            self._scratch.cleanup()
 
 
 def _articles_in_order(clean: Root, article_parts: Sequence[str], run_seq: int) -> pa.Table:

@@ -29,6 +29,8 @@ class RunSummary:
             ("files seen", str(c["files_seen"])),
             ("files already ingested (skipped)", str(c["files_known"])),
             ("files read", str(c["files_read"])),
+            ("documents extracted", str(c["documents"])),
+            ("lines in", str(c["lines_in"])),
             ("duplicate files (same content, other path)", str(c["files_duplicate"])),
             ("files rejected", str(c["files_rejected"])),
             ("records rejected", str(c["records_rejected"])),
@@ -41,19 +43,26 @@ class RunSummary:
             ("articles per second", f"{self.articles_per_second:.1f}"),
         ]
 
-    def to_markdown(self, top_rules: int = 15) -> str:
+    def sections(self, top_rules: int | None = 15) -> list[tuple[str, list[tuple[str, int]]]]:
+        """The breakdowns under the headline table, each as (title, rows), empty ones left out;
+        ``top_rules=None`` lists every rule."""
+        found = [
+            (title, self.by_prefix(prefix)[:limit])
+            for title, prefix, limit in (
+                ("lines stripped by kind", "kind:", None),
+                ("lines stripped by rule", "rule:", top_rules),
+                ("duplicate paragraphs by kind", "dup:", None),
+                ("rejects by reason", "rejected:", None),
+            )
+        ]
+        return [(title, rows) for title, rows in found if rows]
+
+    def to_markdown(self) -> str:
         def table(title: str, rows: list[tuple[str, object]]) -> list[str]:
             return [f"| {title} | count |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows), ""]
 
         lines = [f"# Ingest `{self.raw_dir}` → `{self.clean_dir}`", ""]
         lines += table("what", self.headline_rows())
-        for title, prefix, limit in (
-            ("lines stripped by kind", "kind:", None),
-            ("top rules", "rule:", top_rules),
-            ("duplicate paragraphs by kind", "dup:", None),
-            ("rejects by reason", "rejected:", None),
-        ):
-            rows = self.by_prefix(prefix)[:limit]
-            if rows:
-                lines += [f"## {title.capitalize()}", "", *table(title, rows)]
+        for title, rows in self.sections():
+            lines += [f"## {title.capitalize()}", "", *table(title, rows)]
         return "\n".join(lines)

@@ -45,3 +45,19 @@ def test_small_link_chunks_still_link_across_chunks(raw, tmp_path, monkeypatch):
     assert whole.keys() == chunked.keys()
     linked = {key for key, (*_, kind) in whole.items() if kind is not None}
     assert linked == {key for key, (*_, kind) in chunked.items() if kind is not None}
+
+
+def test_clean_dir_on_a_non_local_filesystem(raw):
+    """An fsspec URL other than a local path: the index is copied for DuckDB, links persist."""
+    import fsspec
+
+    clean = "memory://stages-test-clean"
+    plain_ingest(str(raw), clean)
+    plain_ingest(str(raw), clean)  # nothing new: a second run adds nothing
+    memory = fsspec.filesystem("memory")
+    table = ds.dataset(
+        "/stages-test-clean/paragraphs", filesystem=memory, partitioning="hive"
+    ).to_table()
+    assert table.num_rows > 0
+    assert sum(kind is not None for kind in table["dup_kind"].to_pylist()) >= 3
+    assert len(ds.dataset("/stages-test-clean/articles", filesystem=memory).files) == 1
