@@ -11,7 +11,6 @@ import os
 import time
 from datetime import UTC, datetime
 
-import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.context import get_run_context
@@ -24,11 +23,10 @@ from flows.report import publish_report
 from flows.retries import RETRIES
 from flows.runners import thread_runner
 from pipeline import stages
-from pipeline.discover import DEFAULT_MAX_FILE_BYTES, Discovery, SourceFile, discover
+from pipeline.discover import DEFAULT_MAX_FILE_BYTES, SourceFile, discover
 from pipeline.stages import RunContext, StageResult
-from pipeline.store import CommitPlan, Ledger, Root, commit, recover, write_part, writer_lock
+from pipeline.store import CommitPlan, Ledger, Root, commit, recover, writer_lock
 from pipeline.store.commit import committed_sequences
-from pipeline.store.schema import REJECTED, SOURCES
 from pipeline.summary import RunSummary
 
 DEFAULT_BATCH_SIZE = 500
@@ -124,7 +122,7 @@ def ingest(
         if dropped := cache.prune(clean, keep=keys):
             logger.info("dropped %d cached read batch(es) this run does not need", len(dropped))
         plan = CommitPlan(ctx.run_id)
-        plan.staged += _stage_discovery(ctx, clean, found)
+        plan.staged += stages.stage_discovery(ctx, found)
         if batches:
             seq = (committed_sequences(clean) or [0])[-1] + 1
             with process_pool(_pool_size(workers)):
@@ -221,63 +219,3 @@ def _read(
 def _gather(futures: list) -> list[StageResult]:
     wait(futures)
     return [f.result() for f in futures]
-
-
-def _stage_discovery(ctx: RunContext, clean: Root, found: Discovery) -> list[str]:
-    """Ledger rows for duplicate paths and rows for files rejected before reading."""
-    staged = []
-    name = f"part-{ctx.run_id}-discovery.parquet"
-    sources = [
-        {
-            "source_path": source.path,
-            "source_sha256": source.sha256,
-            "size_bytes": source.size,
-            "outcome": "duplicate",
-            "duplicate_of_path": first,
-            "articles": 0,
-            "rejected_records": 0,
-            "ingested_at": ctx.ingested_at,
-            "flow_run_id": ctx.run_id,
-        }
-        for source, first in found.duplicates
-    ]
-    sources += [
-        {
-            "source_path": r.path,
-            "source_sha256": r.sha256,
-            "size_bytes": None,
-            "outcome": "rejected",
-            "duplicate_of_path": None,
-            "articles": 0,
-            "rejected_records": 1,
-            "ingested_at": ctx.ingested_at,
-            "flow_run_id": ctx.run_id,
-        }
-        for r in found.rejected
-    ]
-    rejected = [
-        {
-            "source_path": r.path,
-            "source_sha256": r.sha256,
-            "record_locator": None,
-            "stage": "discover",
-            "error_kind": r.error_kind,
-            "message": r.message,
-            "ingested_at": ctx.ingested_at,
-            "flow_run_id": ctx.run_id,
-        }
-        for r in found.rejected
-    ]
-    if sources:
-        staged.append(
-            write_part(
-                clean, ctx.staged_part("sources", name), pa.Table.from_pylist(sources, SOURCES)
-            )
-        )
-    if rejected:
-        staged.append(
-            write_part(
-                clean, ctx.staged_part("rejected", name), pa.Table.from_pylist(rejected, REJECTED)
-            )
-        )
-    return staged

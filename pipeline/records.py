@@ -8,26 +8,31 @@ from collections.abc import Iterable, Sequence
 import pyarrow as pa
 
 from pipeline.model import Document, Extracted, Line, Removal, Stripped
+from pipeline.store.schema import ARTICLES
 
 LINE_TYPE = pa.struct([("source_line", pa.int32()), ("text", pa.string())])
 
-#: One row per extracted document (stage ``read`` -> stage ``strip``).
+#: One row per extracted document (stage ``read`` -> stage ``strip``): the article's
+#: provenance and metadata columns, its language, and its lines.
 EXTRACTED = pa.schema(
     [
-        ("article_id", pa.string()),
-        ("source_path", pa.string()),
-        ("source_sha256", pa.string()),
-        ("source_format", pa.string()),
-        ("record_locator", pa.string()),
-        ("url", pa.string()),
-        ("outlet", pa.string()),
-        ("title", pa.string()),
-        ("author", pa.string()),
-        ("published", pa.string()),
-        ("fetched_at", pa.string()),
-        ("language", pa.string()),
-        ("lines", pa.list_(LINE_TYPE)),
+        ARTICLES.field(name)
+        for name in (
+            "article_id",
+            "source_path",
+            "source_sha256",
+            "source_format",
+            "record_locator",
+            "url",
+            "outlet",
+            "title",
+            "author",
+            "published",
+            "fetched_at",
+            "language",
+        )
     ]
+    + [pa.field("lines", pa.list_(LINE_TYPE))]
 )
 
 

@@ -6,6 +6,7 @@ stage may run on another machine than the driver.
 
     read_batch     source files -> extracted documents, line counts, rejects, ledger rows
     stage_read     a read batch's rejects and ledger rows, stamped with the run -> staged parts
+    stage_discovery  ledger rows of duplicate paths and files rejected by discovery
     merge_stats    line counts of this run + stored statistics -> new statistics snapshot
     strip_batch    extracted documents -> articles and paragraphs (not yet linked)
     link_run       every paragraph of the run + stored index -> duplicate links, index rows
@@ -31,7 +32,7 @@ import pyarrow.parquet as pq
 from pipeline import __version__
 from pipeline.dedup import LINK_SCHEMA as LINKS
 from pipeline.dedup import link_paragraphs
-from pipeline.discover import SourceFile
+from pipeline.discover import Discovery, SourceFile
 from pipeline.extract import extract
 from pipeline.language import detect_language
 from pipeline.readers import RejectedInput, Rejection, read_source, sidecar_path
@@ -138,13 +139,56 @@ def read_batch(
 def stage_read(ctx: RunContext, batch: int, read: StageResult) -> list[str]:
     """Stamp this run onto a read batch's ledger and reject rows and stage them for commit."""
     clean = Root.open(ctx.clean_url)
-    name = f"part-{ctx.run_id}-{batch:05d}.parquet"
-    staged = []
-    for dataset, schema in (("sources", SOURCES), ("rejected", REJECTED)):
-        table = read_parts(clean, [read.work[dataset]], schema)
-        if len(table):
-            staged.append(write_part(clean, ctx.staged_part(dataset, name), _stamp(ctx, table)))
-    return staged
+    tables = {
+        dataset: read_parts(clean, [read.work[dataset]], schema)
+        for dataset, schema in (("sources", SOURCES), ("rejected", REJECTED))
+    }
+    return _stage_ledger(ctx, clean, f"{batch:05d}", tables)
+
+
+def stage_discovery(ctx: RunContext, found: Discovery) -> list[str]:
+    """Stage the ledger rows of duplicate paths and of files rejected before reading."""
+    sources = [
+        _source_row(
+            source, outcome="duplicate", duplicate_of_path=first, articles=0, rejected_records=0
+        )
+        for source, first in found.duplicates
+    ] + [
+        {
+            "source_path": r.path,
+            "source_sha256": r.sha256,
+            "outcome": "rejected",
+            "articles": 0,
+            "rejected_records": 1,
+        }
+        for r in found.rejected
+    ]
+    rejected = [
+        {
+            "source_path": r.path,
+            "source_sha256": r.sha256,
+            "stage": "discover",
+            "error_kind": r.error_kind,
+            "message": r.message,
+        }
+        for r in found.rejected
+    ]
+    tables = {
+        "sources": pa.Table.from_pylist(sources, SOURCES),
+        "rejected": pa.Table.from_pylist(rejected, REJECTED),
+    }
+    return _stage_ledger(ctx, Root.open(ctx.clean_url), "discovery", tables)
+
+
+def _stage_ledger(
+    ctx: RunContext, clean: Root, part: str, tables: dict[str, pa.Table]
+) -> list[str]:
+    name = f"part-{ctx.run_id}-{part}.parquet"
+    return [
+        write_part(clean, ctx.staged_part(dataset, name), _stamp(ctx, table))
+        for dataset, table in tables.items()
+        if len(table)
+    ]
 
 
 def _stamp(ctx: RunContext, table: pa.Table) -> pa.Table:
