@@ -135,8 +135,9 @@ def test_base_language():
 
 
 def test_every_searched_rule_is_tried_whenever_its_regex_matches():
-    """The trigger-word pre-filter must never hide a match: compare with trying each rule's
-    regex directly on every line of the test articles and rule-like sample lines."""
+    """The pre-filters (trigger words, literals, alternatives searched one by one) must
+    never hide a match nor move it: compare with searching each rule's whole regex on every
+    line of the test articles and rule-like sample lines."""
     texts = [
         line[2:].partition(" ")[2] if line.startswith("- ") else line[2:]
         for path in (Path(__file__).parent / "data" / "strip").glob("*.txt")
@@ -146,15 +147,25 @@ def test_every_searched_rule_is_tried_whenever_its_regex_matches():
     rules = load_rules()
     for language in ("en", "de", "es"):
         compiled = rules.for_language(language)
+        whole = {
+            rule.id: re.compile(
+                f"(?:{body})\\s*\\Z" if rule.anchor == "end" else body, re.IGNORECASE
+            )
+            for rule in compiled.rules
+            if rule.anchor in ("end", "any")
+            for body in [f"(?{'-i' if rule.case_sensitive else ''}:{rule.pattern})"]
+        }
         for text in texts:
             tokens = re.findall(r"\w+", text.lower())
-            found = {hit.rule.id for hit in compiled.match(text, tokens)}
-            for rule, regex in compiled.searched:
+            found = {hit.rule.id: (hit.start, hit.end) for hit in compiled.match(text, tokens)}
+            for rule in compiled.rules:
+                if rule.id not in whole:
+                    continue
                 if rule.max_words is not None and len(tokens) > rule.max_words:
                     continue
                 start = max(0, len(text) - 160) if rule.anchor == "end" else 0
-                if regex.search(text, start):
-                    assert rule.id in found, (rule.id, text)
+                if m := whole[rule.id].search(text, start):
+                    assert found.get(rule.id) == m.span(), (rule.id, text)
 
 
 # ------------------------------------------------------------------ decisions

@@ -20,7 +20,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from pipeline.model import REMOVAL_KINDS
-from pipeline.strip.triggers import KEY_LENGTH, required_literals, trigger_keys
+from pipeline.strip.triggers import KEY_LENGTH, branches, required_literals, trigger_keys
 
 PACKAGE_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 ANY_LANGUAGE = "any"
@@ -100,15 +100,19 @@ class CompiledRules:
     """The rules for one language (plus language-independent ones).
 
     ``full`` and ``start`` rules are one alternation each (a failed match costs little at a
-    fixed position). ``end`` and ``any`` rules search the line, so each is compiled alone
-    and tried only when the line has a word the rule requires (see
-    :mod:`pipeline.strip.triggers`).
+    fixed position). ``end`` and ``any`` rules search the line, so each top-level
+    alternative of such a rule is compiled alone and searched only when the line has a
+    word it requires (see :mod:`pipeline.strip.triggers`) and contains one of the literal
+    strings every match of it contains (``needles``, a substring test on the lower-cased
+    line, far cheaper than a regex search). A rule's hit is its leftmost match, as if its
+    whole pattern had been searched.
     """
 
     rules: tuple[Rule, ...]
     by_group: dict[str, Rule] = field(default_factory=dict)
     anchored: dict[tuple[str, bool], re.Pattern[str]] = field(default_factory=dict)
     searched: list[tuple[Rule, re.Pattern[str]]] = field(default_factory=list)
+    needles: list[tuple[str, ...]] = field(default_factory=list)
     by_trigger: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)
     by_literal: list[tuple[int, re.Pattern[str]]] = field(default_factory=list)
     always: tuple[int, ...] = ()
@@ -132,21 +136,22 @@ class CompiledRules:
         for rule in self.rules:
             if rule.anchor not in ("end", "any"):
                 continue
-            body = _body(rule)
-            regex = f"(?:{body})\\s*\\Z" if rule.anchor == "end" else body
-            position = len(self.searched)
-            self.searched.append((rule, re.compile(regex, re.IGNORECASE)))
-            keys = trigger_keys(rule.pattern)
-            if keys is not None:
-                for key in keys:
-                    index[rule.anchor].setdefault(key, []).append(position)
-            elif literals := required_literals(rule.pattern):
-                # A literal containing another one adds nothing to the filter.
-                needed = {w for w in literals if not any(o != w and o in w for o in literals)}
-                literal_rx = re.compile("|".join(map(re.escape, sorted(needed))))
-                self.by_literal.append((position, literal_rx))
-            else:
-                always.append(position)
+            for branch in _searched_branches(rule):
+                position = len(self.searched)
+                self.searched.append((rule, _compile_searched(rule, branch)))
+                literals = required_literals(branch) or frozenset()
+                # A literal containing another one adds nothing to a filter.
+                needed = sorted(w for w in literals if not any(o != w and o in w for o in literals))
+                self.needles.append(tuple(needed))
+                keys = trigger_keys(branch)
+                if keys is not None:
+                    for key in keys:
+                        index[rule.anchor].setdefault(key, []).append(position)
+                elif needed:
+                    literal_rx = re.compile("|".join(map(re.escape, needed)))
+                    self.by_literal.append((position, literal_rx))
+                else:
+                    always.append(position)
         self.by_trigger = {a: {k: tuple(v) for k, v in d.items()} for a, d in index.items()}
         self.always = tuple(always)
 
@@ -174,13 +179,18 @@ class CompiledRules:
         if self.by_literal:
             candidates.update(p for p, rx in self.by_literal if rx.search(lowered))
         offset = max(0, len(text) - END_WINDOW)
+        found: dict[str, RuleHit] = {}  # rule id -> leftmost hit, in rule order
         for position in sorted(candidates):
             rule, rx = self.searched[position]
             if rule.max_words is not None and n_words > rule.max_words:
                 continue
+            needles = self.needles[position]
+            if needles and not any(needle in lowered for needle in needles):
+                continue
             m = rx.search(text, offset) if rule.anchor == "end" else rx.search(text)
-            if m:
-                hits.append(RuleHit(rule, m.start(), m.end()))
+            if m and (rule.id not in found or m.start() < found[rule.id].start):
+                found[rule.id] = RuleHit(rule, m.start(), m.end())
+        hits.extend(found.values())
         return hits
 
     def _hit(self, m: re.Match[str]) -> RuleHit:
@@ -197,8 +207,26 @@ def _prefixes(tokens: list[str]) -> set[str]:
     return prefixes
 
 
-def _body(rule: Rule) -> str:
-    return f"(?-i:{rule.pattern})" if rule.case_sensitive else f"(?:{rule.pattern})"
+def _body(rule: Rule, pattern: str | None = None) -> str:
+    pattern = rule.pattern if pattern is None else pattern
+    return f"(?-i:{pattern})" if rule.case_sensitive else f"(?:{pattern})"
+
+
+def _searched_branches(rule: Rule) -> list[str]:
+    """The rule's top-level alternatives, or its whole pattern when one of them does not
+    compile alone (a split the splitter got wrong must cost speed, not matches)."""
+    parts = branches(rule.pattern)
+    try:
+        for part in parts:
+            re.compile(part)
+    except re.error:
+        return [rule.pattern]
+    return parts
+
+
+def _compile_searched(rule: Rule, pattern: str) -> re.Pattern[str]:
+    body = _body(rule, pattern)
+    return re.compile(f"(?:{body})\\s*\\Z" if rule.anchor == "end" else body, re.IGNORECASE)
 
 
 @dataclass(slots=True)

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pipeline.model import BodyKind, Line, Removal, Stripped
 from pipeline.normalize import match_key
 from pipeline.strip import meta
-from pipeline.strip.rules import CompiledRules, Rule, RuleSet, load_rules
+from pipeline.strip.analysis import LineAnalyser
+from pipeline.strip.rules import Rule, RuleHit, RuleSet, load_rules
 from pipeline.strip.stats import MAX_COUNTED_WORDS, LineStats
 from pipeline.strip.text import (
     content_words,
@@ -86,12 +87,28 @@ class _Item:
 class Stripper:
     """Removes page furniture from an article's lines and explains every removal.
 
-    Cheap to call per article; picklable (rules recompile lazily after unpickling).
+    Cheap to call per article; picklable (rules recompile lazily after unpickling). Lines
+    are analysed once per text and language (:mod:`pipeline.strip.analysis`).
     """
 
     def __init__(self, rules: RuleSet | None = None, stats: LineStats | None = None) -> None:
         self.rules = rules if rules is not None else load_rules()
         self.stats = stats
+        self._analysers: dict[tuple[str | None, str], LineAnalyser] = {}
+
+    def __getstate__(self) -> tuple[RuleSet, LineStats | None]:
+        return self.rules, self.stats
+
+    def __setstate__(self, state: tuple[RuleSet, LineStats | None]) -> None:
+        self.rules, self.stats = state
+        self._analysers = {}
+
+    def _analyser(self, language: str | None, body_kind: str) -> LineAnalyser:
+        key = (language, body_kind)
+        if key not in self._analysers:
+            compiled = self.rules.for_language(language, body_kind)
+            self._analysers[key] = LineAnalyser(compiled, self.rules.stopwords_for(language))
+        return self._analysers[key]
 
     def strip(
         self,
@@ -107,13 +124,16 @@ class Stripper:
         (paragraphs an extractor already took from a page's main content). Extracted text
         is mostly body, so for ``"html"`` nothing is peeled off by position: its edges are
         where the extractor cut, and lists and short lines there are the article's."""
-        compiled = self.rules.for_language(language, body_kind)
-        stopwords = self.rules.stopwords_for(language)
-        items = [_item(line, stopwords) for line in lines if line.text.strip()]
-        for item in items:
-            _match_patterns(item, compiled)
-            if item.fragment is not None:
-                item.vocab = content_words(item.tokens, stopwords)
+        analyse = self._analyser(language, body_kind)
+        items = []
+        for line in lines:
+            if text := line.text.strip():
+                tokens, vocab, hits = analyse(text)
+                item = _Item(line, text, tokens, vocab)
+                _apply_hits(item, hits)
+                if item.fragment is not None:
+                    item.vocab = content_words(item.tokens, analyse.stopwords)
+                items.append(item)
         body = _mark_body(items)
         body_df = _document_frequency(body)
         _apply_guards(items, body_df)
@@ -139,14 +159,8 @@ class Stripper:
                 item.add(found.score, item.weak_kind or _shape_kind(item), found.rule)
 
 
-def _item(line: Line, stopwords: frozenset[str]) -> _Item:
-    text = line.text.strip()
-    tokens = words(text)
-    return _Item(line, text, tokens, content_words(tokens, stopwords))
-
-
-def _match_patterns(item: _Item, compiled: CompiledRules) -> None:
-    for hit in compiled.match(item.text, item.tokens):
+def _apply_hits(item: _Item, hits: tuple[RuleHit, ...]) -> None:
+    for hit in hits:
         rule = hit.rule
         if rule.anchor != "full" and inside_quotes(item.text, hit.start):
             continue

@@ -24,6 +24,38 @@ _WORD_CHAR = re.compile(r"\w")
 Options = frozenset[str]
 
 
+def branches(pattern: str) -> list[str]:
+    """The top-level alternatives of ``pattern`` (also inside one group spanning all of
+    it): ``a|(?:b|c)`` -> ``["a", "(?:b|c)"]``, ``(?:a|b)`` -> ``["a", "b"]``. A match of
+    the pattern is a match of one of them, so each can be filtered and searched alone."""
+    parts, depth, start, escaped, class_start = [], 0, 0, False, -1
+    closes_first = -1  # where the group opened at position 0 closes
+    for i, ch in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif class_start >= 0:  # a "]" first in the class ("[]", "[^]") is a literal
+            if ch == "]" and pattern[class_start + 1 : i] not in ("", "^"):
+                class_start = -1
+        elif ch == "[":
+            class_start = i
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0 and closes_first < 0:
+                closes_first = i
+        elif ch == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+    parts.append(pattern[start:])
+    whole_group = pattern.startswith("(?:") and closes_first == len(pattern) - 1
+    if len(parts) == 1 and whole_group:
+        return branches(pattern[3:-1])
+    return parts
+
+
 def trigger_keys(pattern: str) -> Options | None:
     """Prefixes (``KEY_LENGTH`` chars, lower case) of which any match of ``pattern`` must
     contain one as the start of a word; ``None`` when they cannot be determined."""

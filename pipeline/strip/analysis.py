@@ -1,0 +1,46 @@
+"""What the stripper needs to know about one line on its own: its words, its topic words and
+the rules that match it. None of this depends on the article around the line, so it is
+remembered per line text: page furniture (a newsletter prompt, a share bar, a sign-off)
+recurs in every article of an outlet, and a worker strips many articles of one outlet.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import NamedTuple
+
+from pipeline.strip.rules import CompiledRules, RuleHit
+from pipeline.strip.text import content_words, words
+
+#: Distinct lines remembered per language and body kind (least recently used go first).
+CACHE_LINES = 16_384
+#: Longer lines are story paragraphs, which seldom recur: they are not remembered.
+CACHE_MAX_CHARS = 400
+
+
+class LineAnalysis(NamedTuple):
+    """A stripped line's lower-cased words, topic words and rule hits. Shared between the
+    articles a line occurs in: read it, never change it in place."""
+
+    tokens: list[str]
+    vocab: set[str]
+    hits: tuple[RuleHit, ...]
+
+
+class LineAnalyser:
+    """Analyses stripped lines with one language's compiled rules and stop words."""
+
+    def __init__(self, compiled: CompiledRules, stopwords: frozenset[str]) -> None:
+        self.compiled = compiled
+        self.stopwords = stopwords
+        self._cached = lru_cache(maxsize=CACHE_LINES)(self._analyse)
+
+    def __call__(self, text: str) -> LineAnalysis:
+        if len(text) <= CACHE_MAX_CHARS:
+            return self._cached(text)
+        return self._analyse(text)
+
+    def _analyse(self, text: str) -> LineAnalysis:
+        tokens = words(text)
+        hits = tuple(self.compiled.match(text, tokens))
+        return LineAnalysis(tokens, content_words(tokens, self.stopwords), hits)
