@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from pipeline.model import REMOVAL_KINDS, Line
 from pipeline.strip import RuleError, Stripper, load_rules, render_explanation
 from pipeline.strip.meta import author_from, parse_date, published_from
+from pipeline.strip.needles import branches
 from pipeline.strip.rules import base_language
+from pipeline.strip.text import ends_sentence
 
 STORY = [
     "Water company fined over sewage spills into the river",
@@ -126,6 +128,39 @@ def test_language_independent_rules_apply_everywhere():
     texts = [*STORY, "© 2024 Example Media GmbH"]
     for language in ("en", "de", "pt", None):
         assert removed_kinds(strip(texts, language=language)).get(4) == "legal_notice"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "parts"),
+    [
+        ("a|(?:b|c)", ["a", "(?:b|c)"]),
+        ("(?:a|b)", ["a", "b"]),
+        ("(?:a|b)?", ["(?:a|b)?"]),
+        ("(?:a|b)c(?:d|e)", ["(?:a|b)c(?:d|e)"]),
+        (r"[|(]x|\|y", ["[|(]x", r"\|y"]),
+        ("[]|]a|b", ["[]|]a", "b"]),
+        ("[^]|]a|b", ["[^]|]a", "b"]),
+    ],
+)
+def test_top_level_alternatives_of_a_pattern(pattern: str, parts: list[str]):
+    assert branches(pattern) == parts
+
+
+@pytest.mark.parametrize(
+    ("text", "ends"),
+    [
+        ("It rained.", True),
+        ("Did it rain?  ", True),
+        ("He said: “It rained.”", True),
+        ("(It rained.)", True),
+        ("It rained. )", False),
+        ("“Rain”", True),
+        ("Rain in Spain", False),
+        ("", False),
+    ],
+)
+def test_ends_sentence(text: str, ends: bool):
+    assert ends_sentence(text) is ends
 
 
 def test_base_language():

@@ -16,19 +16,18 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import itemgetter
 from pathlib import Path
 
+import ahocorasick
+
 from pipeline.model import REMOVAL_KINDS
-from pipeline.strip.triggers import KEY_LENGTH, branches, required_literals, trigger_keys
+from pipeline.strip.needles import branches, required_literals
 
 PACKAGE_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 ANY_LANGUAGE = "any"
 ANCHORS = ("full", "start", "end", "any")
-#: ``end`` rules look at this many final characters of a line (on lines too long for
-#: ``any`` rules, they are triggered by words among the last ``END_TOKENS`` only).
+#: ``end`` rules look at this many final characters of a line.
 END_WINDOW = 160
-END_TOKENS = 24
 #: ``any`` rules apply to lines of at most this many words, or their own ``max_words``.
 ANY_MAX_WORDS = 90
 #: ``full`` rules apply to lines of at most this many words unless they set ``max_words``.
@@ -49,7 +48,6 @@ _RULE_KEYS = {
     "note",
 }
 BODY_KINDS = ("text", "html")
-_HEAD = {n: itemgetter(slice(None, n)) for n in (2, 3, KEY_LENGTH)}
 _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?P<")
 
 
@@ -101,20 +99,18 @@ class CompiledRules:
 
     ``full`` and ``start`` rules are one alternation each (a failed match costs little at a
     fixed position). ``end`` and ``any`` rules search the line, so each top-level
-    alternative of such a rule is compiled alone and searched only when the line has a
-    word it requires (see :mod:`pipeline.strip.triggers`) and contains one of the literal
-    strings every match of it contains (``needles``, a substring test on the lower-cased
-    line, far cheaper than a regex search). A rule's hit is its leftmost match, as if its
-    whole pattern had been searched.
+    alternative of such a rule is compiled alone and searched only when the lower-cased
+    line contains one of the literal strings every match of it contains (its needles, see
+    :mod:`pipeline.strip.needles`). One Aho-Corasick pass over the line finds the needles
+    of all rules at once, in C. A rule's hit is its leftmost match, as if its whole pattern
+    had been searched.
     """
 
     rules: tuple[Rule, ...]
     by_group: dict[str, Rule] = field(default_factory=dict)
     anchored: dict[tuple[str, bool], re.Pattern[str]] = field(default_factory=dict)
     searched: list[tuple[Rule, re.Pattern[str]]] = field(default_factory=list)
-    needles: list[tuple[str, ...]] = field(default_factory=list)
-    by_trigger: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)
-    by_literal: list[tuple[int, re.Pattern[str]]] = field(default_factory=list)
+    needles: ahocorasick.Automaton = field(default_factory=ahocorasick.Automaton)
     always: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
@@ -131,7 +127,7 @@ class CompiledRules:
                 if branches:
                     regex = re.compile("|".join(branches), re.IGNORECASE)
                     self.anchored[(anchor, long_lines)] = regex
-        index: dict[str, dict[str, list[int]]] = {"end": {}, "any": {}}
+        by_needle: dict[str, list[int]] = {}
         always = []
         for rule in self.rules:
             if rule.anchor not in ("end", "any"):
@@ -139,20 +135,15 @@ class CompiledRules:
             for branch in _searched_branches(rule):
                 position = len(self.searched)
                 self.searched.append((rule, _compile_searched(rule, branch)))
-                literals = required_literals(branch) or frozenset()
-                # A literal containing another one adds nothing to a filter.
-                needed = sorted(w for w in literals if not any(o != w and o in w for o in literals))
-                self.needles.append(tuple(needed))
-                keys = trigger_keys(branch)
-                if keys is not None:
-                    for key in keys:
-                        index[rule.anchor].setdefault(key, []).append(position)
-                elif needed:
-                    literal_rx = re.compile("|".join(map(re.escape, needed)))
-                    self.by_literal.append((position, literal_rx))
-                else:
+                needles = required_literals(branch)
+                for needle in needles or ():
+                    by_needle.setdefault(needle, []).append(position)
+                if not needles:
                     always.append(position)
-        self.by_trigger = {a: {k: tuple(v) for k, v in d.items()} for a, d in index.items()}
+        for needle, positions in by_needle.items():
+            self.needles.add_word(needle, tuple(positions))
+        if by_needle:
+            self.needles.make_automaton()
         self.always = tuple(always)
 
     def match(self, text: str, tokens: list[str]) -> list[RuleHit]:
@@ -167,25 +158,14 @@ class CompiledRules:
             hits.append(self._hit(m))
         hits = [h for h in hits if h.rule.max_words is None or n_words <= h.rule.max_words]
         candidates = set(self.always)
-        lowered = text.lower()
-        if n_words <= ANY_MAX_WORDS:
-            prefixes = _prefixes(tokens)
-            for key in prefixes.intersection(self.by_trigger["any"]):
-                candidates.update(self.by_trigger["any"][key])
-        else:  # only end rules can apply: their trigger words sit in the line's tail
-            prefixes = _prefixes(tokens[-END_TOKENS:])
-        for key in prefixes.intersection(self.by_trigger["end"]):
-            candidates.update(self.by_trigger["end"][key])
-        if self.by_literal:
-            candidates.update(p for p, rx in self.by_literal if rx.search(lowered))
+        if self.needles.kind == ahocorasick.AHOCORASICK:
+            for _, positions in self.needles.iter(text.lower()):
+                candidates.update(positions)
         offset = max(0, len(text) - END_WINDOW)
         found: dict[str, RuleHit] = {}  # rule id -> leftmost hit, in rule order
         for position in sorted(candidates):
             rule, rx = self.searched[position]
             if rule.max_words is not None and n_words > rule.max_words:
-                continue
-            needles = self.needles[position]
-            if needles and not any(needle in lowered for needle in needles):
                 continue
             m = rx.search(text, offset) if rule.anchor == "end" else rx.search(text)
             if m and (rule.id not in found or m.start() < found[rule.id].start):
@@ -196,15 +176,6 @@ class CompiledRules:
     def _hit(self, m: re.Match[str]) -> RuleHit:
         group = m.lastgroup or ""
         return RuleHit(self.by_group[group], m.start(group), m.end(group))
-
-
-def _prefixes(tokens: list[str]) -> set[str]:
-    """Every token's first 2, 3 and ``KEY_LENGTH`` characters (the lengths trigger keys
-    have); the shorter ones cut from the de-duplicated longer ones."""
-    prefixes = set(map(_HEAD[KEY_LENGTH], tokens))
-    shorter = set(map(_HEAD[3], prefixes))
-    prefixes.update(shorter, map(_HEAD[2], shorter))
-    return prefixes
 
 
 def _body(rule: Rule, pattern: str | None = None) -> str:

@@ -268,19 +268,24 @@ def _mark_repeats(items: list[_Item], title_item: _Item | None) -> None:
             if item is not title_item and key == title_key:
                 item.add(THRESHOLD, "duplicate_headline", "position.repeated-headline")
     padded = [f" {key} " for key in keys]
+    everything = "\n".join(padded)
     for index, item in enumerate(items):
         if item is title_item or item.removed or item.n_words < 8 or ends_sentence(item.text):
             continue
         if not item.text[-1].isalnum():
             continue
-        if any(j != index and _cut_off_copy(item.tokens, other) for j, other in enumerate(padded)):
+        head = f" {simple_key(item.tokens[:-1])} "
+        if everything.count(head) <= padded[index].count(head):
+            continue  # no other line has these words: the usual case, one search
+        last = item.tokens[-1]
+        if any(j != index and _cut_off_copy(head, last, other) for j, other in enumerate(padded)):
             item.add(THRESHOLD, "truncated_teaser", "position.cut-off-copy")
 
 
-def _cut_off_copy(tokens: list[str], padded_key: str) -> bool:
-    """Whether ``tokens`` are another line's words up to a point, the last one cut short
-    (``padded_key``: that line's words joined by spaces, with a space at both ends)."""
-    head, last = f" {simple_key(tokens[:-1])} ", tokens[-1]
+def _cut_off_copy(head: str, last: str, padded_key: str) -> bool:
+    """Whether another line continues ``head`` (words joined by spaces, with a space at both
+    ends) with a longer word than ``last`` that starts like it (``padded_key``: that line's
+    words, padded the same way)."""
     at = padded_key.find(head)
     if at < 0:
         return False

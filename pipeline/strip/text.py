@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 _WORD = re.compile(r"\w+")
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s*$|[\"”»]\s*$")
+_CLOSERS = "\"'”’»)]"
+_SENTENCE_MARKS = (".", "!", "?", "…")
 _LETTER = re.compile(r"[^\W\d_]")
 _OPEN_SINGLE_QUOTE = re.compile(r"(?:^|[\s(\[])['‘][^'’]*$")
 
@@ -27,7 +28,10 @@ def simple_key(tokens: list[str]) -> str:
 
 
 def ends_sentence(text: str) -> bool:
-    return bool(_SENTENCE_END.search(text))
+    """A final ``.``, ``!``, ``?`` or ``…`` (closing quotes and brackets may follow), or a
+    final closing double quote."""
+    end = text.rstrip()
+    return end.endswith(('"', "”", "»")) or end.rstrip(_CLOSERS).endswith(_SENTENCE_MARKS)
 
 
 def has_letters(text: str) -> bool:
