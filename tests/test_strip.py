@@ -314,6 +314,13 @@ def test_extracted_html_keeps_its_edges_and_links_but_not_prompts():
     assert as_html == {9: "subscription_prompt"}
 
 
+def test_extracted_html_gives_the_headline_as_title_not_as_a_line():
+    result = strip(STORY, title=STORY[0], body_kind="html")
+    assert removed_kinds(result) == {0: "duplicate_headline"}
+    assert result.title == STORY[0]
+    assert not strip(STORY, title=STORY[0]).removed
+
+
 @pytest.mark.parametrize(
     ("line", "kind"),
     [

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
+from pipeline.normalize import match_key
 from pipeline.strip.rules import CompiledRules, RuleHit
 from pipeline.strip.text import content_words, words
 
@@ -28,12 +29,15 @@ class LineAnalysis(NamedTuple):
 
 
 class LineAnalyser:
-    """Analyses stripped lines with one language's compiled rules and stop words."""
+    """Analyses stripped lines with one language's compiled rules and stop words;
+    ``key(text)`` is the line's :func:`pipeline.normalize.match_key` (what corpus statistics
+    look lines up by), remembered likewise."""
 
     def __init__(self, compiled: CompiledRules, stopwords: frozenset[str]) -> None:
         self.compiled = compiled
         self.stopwords = stopwords
         self._cached = lru_cache(maxsize=CACHE_LINES)(self._analyse)
+        self.key = lru_cache(maxsize=CACHE_LINES)(match_key)
 
     def __call__(self, text: str) -> LineAnalysis:
         if len(text) <= CACHE_MAX_CHARS:

@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipeline.model import BodyKind, Line, Removal, Stripped
-from pipeline.normalize import match_key
 from pipeline.strip import meta
 from pipeline.strip.analysis import LineAnalyser
 from pipeline.strip.rules import Rule, RuleHit, RuleSet, load_rules
@@ -141,20 +140,25 @@ class Stripper:
         if title_item is not None:
             body_df.update(title_item.vocab - set(body_df))
         _mark_repeats(items, title_item)
+        if body_kind == "html" and title and title_item is not None:
+            title_item.add(THRESHOLD, "duplicate_headline", "position.title-in-body")
         if self.stats is not None:
-            self._add_statistics(items, outlet)
+            self._add_statistics(items, outlet, analyse)
         if len(body) >= 2 and body_kind != "html":
             _mark_unrelated_edges(items, body_df, title_item)
         _extend_lists(items)
         _add_neighbour_bonus(items)
         return _result(items, title_item, title)
 
-    def _add_statistics(self, items: list[_Item], outlet: str | None) -> None:
+    def _add_statistics(
+        self, items: list[_Item], outlet: str | None, analyse: LineAnalyser
+    ) -> None:
         assert self.stats is not None
         for item in items:
             if item.removed or item.n_words > MAX_COUNTED_WORDS:
                 continue
-            found = self.stats.furniture(match_key(item.line.text), outlet)
+            # The key of the whole line (as count_lines counts it), not of a cut fragment.
+            found = self.stats.furniture(analyse.key(item.line.text.strip()), outlet)
             if found is not None:
                 item.add(found.score, item.weak_kind or _shape_kind(item), found.rule)
 
