@@ -100,13 +100,15 @@ def _leading_literal(seq: list) -> str:
 
 
 def _longer(a: Options | None, b: Options | None) -> Options | None:
-    """The more selective literal set: longer shortest literal, where a short all-letter
-    literal ("st", "nd") counts as nothing, since it occurs in most lines."""
+    """The more selective literal set: longer shortest literal, where spaces and a literal
+    of three letters or fewer, spaces aside ("st", " the", "our "), count as nothing, since
+    they occur in most lines (then: the longer shortest word, then fewer literals)."""
     if a is None or b is None:
         return a if b is None else b
 
     def selectivity(literal: str) -> int:
-        return len(literal) if len(literal) >= 3 or not literal.isalnum() else 0
+        core = literal.strip()
+        return 0 if not core or (core.isalpha() and len(core) <= 3) else len(literal)
 
-    quality = [(min(selectivity(w) for w in o), -len(o)) for o in (a, b)]
+    quality = [(min(map(selectivity, o)), min(len(w.strip()) for w in o), -len(o)) for o in (a, b)]
     return a if quality[0] >= quality[1] else b
