@@ -13,8 +13,9 @@ from pipeline.normalize import match_key
 from pipeline.strip.rules import CompiledRules, RuleHit
 from pipeline.strip.text import content_words, words
 
-#: Distinct lines remembered per language and body kind (least recently used go first).
-CACHE_LINES = 16_384
+#: Distinct lines remembered per language and body kind (least recently used go first);
+#: at most about 30 MB, when all are story lines of ``CACHE_MAX_CHARS``.
+CACHE_LINES = 4_096
 #: Longer lines are story paragraphs, which seldom recur: they are not remembered.
 CACHE_MAX_CHARS = 400
 
