@@ -36,18 +36,24 @@ def explain_file(
         raise ValueError(f"rejected ({error.error_kind}): {error.message}") from error
     for item in items:
         if isinstance(item, Rejection):
-            sections.append(f"# record {item.record_locator}: rejected ({item.error_kind}): "
-                            f"{item.message}\n")
+            sections.append(
+                f"# record {item.record_locator}: rejected ({item.error_kind}): {item.message}\n"
+            )
             continue
         try:
             extracted = extract(item)
         except RejectedInput as error:
-            sections.append(f"# record {item.record_locator}: rejected ({error.error_kind}): "
-                            f"{error.message}\n")
+            sections.append(
+                f"# record {item.record_locator}: rejected ({error.error_kind}): {error.message}\n"
+            )
             continue
         language = detect_language(extracted.lines)
         stripped = stripper.strip(
-            extracted.lines, outlet=extracted.outlet, language=language, title=extracted.title
+            extracted.lines,
+            outlet=extracted.outlet,
+            language=language,
+            title=extracted.title,
+            body_kind=item.body_kind,
         )
         header = f"# {item.record_locator or path}  language={language} outlet={extracted.outlet}"
         sections.append(f"{header}\n{render_explanation(extracted.lines, stripped, color=color)}")

@@ -32,7 +32,7 @@ EXTRACTED = pa.schema(
             "language",
         )
     ]
-    + [pa.field("lines", pa.list_(LINE_TYPE))]
+    + [pa.field("body_kind", pa.string()), pa.field("lines", pa.list_(LINE_TYPE))]
 )
 
 
@@ -57,6 +57,7 @@ def extracted_row(extracted: Extracted, language: str | None) -> dict:
         "published": extracted.published or doc.published,
         "fetched_at": doc.fetched_at,
         "language": language,
+        "body_kind": doc.body_kind,
         "lines": [{"source_line": ln.source_line, "text": ln.text} for ln in extracted.lines],
     }
 

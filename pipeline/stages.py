@@ -312,7 +312,7 @@ def strip_batch(ctx: RunContext, batch: int, extracted_rel: str, stats_rel: str)
             outlet=row["outlet"],
             language=row["language"],
             title=row["title"],
-            body_kind="html" if row["source_format"] in ("html", "warc") else "text",
+            body_kind=row["body_kind"],
         )
         text, _ = join_paragraphs(stripped.kept)
         articles.append(
