@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,40 @@ def test_seed_publish_line_recorded_as_byline_or_publish_meta(seeds: dict):
     assert kinds[4] == "byline_or_publish_meta"
     assert kinds[0] == "dateline_header"
     assert kinds[5] == "photo_caption"
+
+
+HTML_DEV = Path("/work/shared/html-dev")
+
+
+@pytest.fixture(scope="module")
+def html_dev_scores() -> dict[str, tuple[float, float, float]]:
+    """Mean shingle precision, recall and F1 on html-dev of the extracted lines and of what
+    the stripper keeps of them (the metric of ``benchmarks/bench_html.py``)."""
+    if not (HTML_DEV / "ground-truth.json").exists():
+        pytest.skip("shared html-dev set not available")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks.bench_html import load_pages, our_extracted, score
+
+    stripper = Stripper()
+    rows: dict[str, list[tuple[float, float, float]]] = {"extracted": [], "stripped": []}
+    for page_id, html, gold in load_pages(HTML_DEV):
+        extracted = our_extracted(page_id, html)
+        lines = extracted.lines if extracted else []
+        kept = stripper.strip(
+            lines, title=extracted.title if extracted else None, body_kind="html"
+        ).kept
+        rows["extracted"].append(score("\n".join(line.text for line in lines), gold))
+        rows["stripped"].append(score("\n".join(line.text for line in kept), gold))
+    return {
+        name: tuple(sum(s[i] for s in scores) / len(scores) for i in range(3))
+        for name, scores in rows.items()
+    }
+
+
+def test_stripping_extracted_html_improves_f1_and_keeps_recall(html_dev_scores: dict):
+    (_, extracted_r, extracted_f1), (_, stripped_r, stripped_f1) = (
+        html_dev_scores["extracted"],
+        html_dev_scores["stripped"],
+    )
+    assert stripped_f1 >= max(extracted_f1, 0.97), html_dev_scores
+    assert stripped_r >= extracted_r - 0.005, html_dev_scores
