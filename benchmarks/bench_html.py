@@ -33,8 +33,10 @@ from readability import Document as ReadabilityDocument
 
 from pipeline.extract import extract
 from pipeline.extract.html import TRAFILATURA_OPTIONS
+from pipeline.language import detect_language
 from pipeline.model import Extracted
 from pipeline.readers import read_source
+from pipeline.strip import Stripper
 
 _WORD = re.compile(r"\w+")
 
@@ -85,15 +87,18 @@ def lines_text(extracted: Extracted | None) -> str:
     return "\n".join(line.text for line in extracted.lines) if extracted else ""
 
 
-def default_keep() -> Callable[[Extracted], str] | None:
-    try:
-        from pipeline.strip import Stripper  # type: ignore[attr-defined]
-    except ImportError:
-        return None
+def default_keep() -> Callable[[Extracted], str]:
+    """The pipeline's stripping of extracted text, as the read and strip stages run it."""
     stripper = Stripper()
 
     def keep(extracted: Extracted) -> str:
-        kept = stripper.strip(extracted.lines, outlet=extracted.outlet, title=extracted.title).kept
+        kept = stripper.strip(
+            extracted.lines,
+            outlet=extracted.outlet,
+            language=detect_language(extracted.lines),
+            title=extracted.title,
+            body_kind=extracted.document.body_kind,
+        ).kept
         return "\n".join(line.text for line in kept)
 
     return keep

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from conftest import SHARED
 
 from pipeline.dedup import PARAGRAPH_INPUT, link_paragraphs
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = SHARED / "seeds"
 pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason="seed articles not available")
 
 

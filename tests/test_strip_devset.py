@@ -10,12 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import SHARED
 
 from pipeline.model import Line
 from pipeline.strip import Stripper
 
-DEV = Path("/work/shared/dev-text")
-SEEDS = Path("/work/shared/seeds")
+DEV = SHARED / "dev-text"
+SEEDS = SHARED / "seeds"
 
 
 def _lines(path: Path) -> list[Line]:
@@ -93,7 +94,7 @@ def test_seed_publish_line_recorded_as_byline_or_publish_meta(seeds: dict):
     assert kinds[5] == "photo_caption"
 
 
-HTML_DEV = Path("/work/shared/html-dev")
+HTML_DEV = SHARED / "html-dev"
 
 
 @pytest.fixture(scope="module")
