@@ -15,6 +15,7 @@ memory against corpus size is written to ``--plot``.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import shutil
@@ -93,8 +94,8 @@ def run(rows: list[Row], reps: int, workdir: Path) -> dict[Row, Result]:
         start = time.perf_counter()
         results[row] = measure_in_subprocess(row.target, row.size, reps, workdir)
         seconds = time.perf_counter() - start
-        progress = f"  {row.stage:14s} {row.label:32s} {row.size:>7,d}  {seconds:6.1f} s"
-        print(progress, file=sys.stderr, flush=True)
+        progress = f"  {row.stage:14s} {row.label:32s} {row.size:>7,d}  {seconds:6.1f} s  "
+        print(progress + json.dumps(results[row].__dict__), file=sys.stderr, flush=True)
     return results
 
 
@@ -170,21 +171,25 @@ def language_table(step: int = 1) -> str:
     return "\n".join(lines)
 
 
-def plot(results: dict[Row, Result], path: Path) -> None:
+def plot(points: list[tuple[int, float, float]], path: Path) -> None:
+    """Time and peak memory against corpus size (log-log), with linear growth dashed."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    sizes, seconds, memory = zip(*scaling_points(results), strict=True)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
-    left.loglog(sizes, seconds, "o-")
-    left.set(xlabel="articles", ylabel="seconds (median)", title="ingest flow, 2 workers: time")
-    right.semilogx(sizes, memory, "o-", color="tab:red")
-    right.set(xlabel="articles", ylabel="peak RSS, MB", title="peak memory (process tree)")
-    right.set_ylim(bottom=0)
-    for axis in (left, right):
+    sizes, seconds, memory = zip(*points, strict=True)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    for axis, values, label, color in (
+        (axes[0], seconds, "seconds (median)", "tab:blue"),
+        (axes[1], memory, "peak RSS of the process tree, MB", "tab:red"),
+    ):
+        axis.loglog(sizes, values, "o-", color=color, label="ingest flow, 2 workers")
+        linear = [values[0] * n / sizes[0] for n in sizes]
+        axis.loglog(sizes, linear, "--", color="grey", label="linear in size")
+        axis.set(xlabel="articles", ylabel=label)
         axis.grid(True, which="both", alpha=0.3)
+        axis.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -220,7 +225,7 @@ def main() -> None:
         print()
         print(language_table(step=5 if args.quick else 1))
         if not args.quick:
-            plot(results, args.plot)
+            plot(scaling_points(results), args.plot)
             print(f"\nplot: {args.plot}")
     finally:
         if not args.workdir:
