@@ -41,3 +41,27 @@ def test_corpus_is_seeded_and_covers_the_boilerplate_kinds() -> None:
     assert len(kinds_covered(first)) >= 13
     wire = [p for a in first.articles for p in a.paragraphs if p in set(a.story.wire)]
     assert len(wire) > len(set(wire))  # wire paragraphs are shared across outlets
+
+
+def test_pycld2_first_agrees_with_langdetect_on_the_labelled_samples() -> None:
+    """The claim docs/performance.md makes for the shipped language arrangement."""
+    from benchmarks.language import labelled_samples, langdetect_on_sample
+    from pipeline.language import detect_language
+
+    samples = labelled_samples()
+    assert len({lang for lang, _ in samples}) == 3
+    disagree = [
+        lines[0].text[:60]
+        for _, lines in samples
+        if detect_language(lines) != langdetect_on_sample(lines)
+    ]
+    assert not disagree
+
+
+def test_language_falls_back_to_langdetect_without_pycld2(monkeypatch) -> None:
+    import pipeline.language as language
+    from benchmarks.language import labelled_samples
+
+    monkeypatch.setattr(language, "pycld2", None)
+    german = next(lines for lang, lines in labelled_samples() if lang == "de")
+    assert language.detect_language(german) == "de"
