@@ -19,7 +19,9 @@ import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import xxhash
 
 from pipeline.model import Line
@@ -31,7 +33,7 @@ SKETCH_SIZE = 64
 #: Longer lines are story paragraphs; they are not counted (keeps the table small).
 MAX_COUNTED_WORDS = 64
 #: ``merge_counts`` drops single-document rows once a table grows past this many rows.
-DEFAULT_MAX_ROWS = 2_000_000
+DEFAULT_MAX_ROWS = 500_000
 
 LINE_STATS_SCHEMA = pa.schema(
     [
@@ -69,25 +71,35 @@ def count_lines(docs: Iterable[tuple[str | None, Sequence[Line]]]) -> pa.Table:
 def merge_counts(tables: Sequence[pa.Table], *, max_rows: int = DEFAULT_MAX_ROWS) -> pa.Table:
     """Merge partial or stored tables (associative and commutative).
 
-    To stay bounded, a merged table over ``max_rows`` rows drops the keys seen in a single
-    document. Furniture is not lost that way: it recurs in nearly every article of its outlet,
-    so any batch with two articles from that outlet counts it twice and the row survives.
+    The merge is a DuckDB group-by over Arrow data, so its memory is that of the columns,
+    not of a Python object per row. To stay bounded, a merged table over ``max_rows`` rows
+    drops the keys seen in a single document. Furniture is not lost that way: it recurs in
+    nearly every article of its outlet, so any batch with two articles from that outlet counts
+    it twice and the row survives.
     """
-    acc: dict[tuple[str | None, int], _Row] = {}
-    for table in tables:
-        table = table.select(LINE_STATS_SCHEMA.names).filter(
-            pa.compute.equal(table["normalizer"], NORMALIZER_VERSION)
-        )
-        for outlet, key, docs, terms, sketch in zip(
-            *(table[c].to_pylist() for c in ("outlet", "key", "docs", "terms", "sketch")),
-            strict=True,
-        ):
-            _add(acc, (outlet, key), (docs, terms, set(sketch)))
-    if len(acc) > max_rows:
-        acc = {k: v for k, v in acc.items() if v[0] > 1}
-        if len(acc) > max_rows:
-            acc = dict(heapq.nlargest(max_rows, acc.items(), key=lambda kv: kv[1][0]))
-    return _to_table(acc)
+    current = [
+        t.select(LINE_STATS_SCHEMA.names)
+        .cast(LINE_STATS_SCHEMA)
+        .filter(pc.equal(t["normalizer"], NORMALIZER_VERSION))
+        for t in tables
+    ]
+    rows = pa.concat_tables(current) if current else LINE_STATS_SCHEMA.empty_table()
+    con = duckdb.connect()
+    con.register("line_rows", rows)
+    merged = con.sql(
+        f"""
+        SELECT normalizer, outlet, key, sum(docs)::BIGINT AS docs, sum(terms)::BIGINT AS terms,
+               list_slice(list_sort(list_distinct(flatten(list(sketch))), 'ASC'), 1, {SKETCH_SIZE})
+                 AS sketch
+        FROM line_rows GROUP BY normalizer, outlet, key
+        """
+    ).to_arrow_table()
+    if len(merged) > max_rows:
+        merged = merged.filter(pc.greater(merged["docs"], 1))
+    if len(merged) > max_rows:
+        merged = merged.sort_by([("docs", "descending"), ("key", "ascending")]).slice(0, max_rows)
+    con.close()
+    return merged.sort_by([("outlet", "ascending"), ("key", "ascending")]).cast(LINE_STATS_SCHEMA)
 
 
 def _add(acc: dict[tuple[str | None, int], _Row], where: tuple[str | None, int], row: _Row) -> None:
@@ -151,9 +163,14 @@ class LineStats:
     def from_table(
         cls, table: pa.Table, *, min_docs: int = 3, min_stories: float = 2.5
     ) -> LineStats:
+        table = table.filter(pc.equal(table["normalizer"], NORMALIZER_VERSION))
+        # Only keys seen in min_docs documents (in one outlet, or over all) can be furniture:
+        # filtering first keeps the Python objects to the few recurring lines.
+        totals = table.group_by("key").aggregate([("docs", "sum")])
+        recurring = totals.filter(pc.greater_equal(totals["docs_sum"], min_docs))["key"]
+        table = table.filter(pc.is_in(table["key"], value_set=recurring.combine_chunks()))
         merged: dict[tuple[str | None, int], _Row] = {}
         by_outlet: dict[tuple[str | None, int], float] = {}
-        table = table.filter(pa.compute.equal(table["normalizer"], NORMALIZER_VERSION))
         for outlet, key, docs, terms, sketch in zip(
             *(table[c].to_pylist() for c in ("outlet", "key", "docs", "terms", "sketch")),
             strict=True,
