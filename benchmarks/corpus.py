@@ -29,8 +29,9 @@ from pathlib import Path
 from pipeline.model import REMOVAL_KINDS
 
 SEED = 20261122
-SHARED = Path("/work/shared")
-TEST_ARTICLES = Path(__file__).resolve().parents[1] / "tests/data/strip"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"  # the shared sets, beside the checkout
+TEST_ARTICLES = ROOT / "tests/data/strip"
 LANGUAGE_SHARE = {"en": 0.90, "de": 0.06, "es": 0.04}
 WIRE_SHARE = 0.45
 _SPAN = re.compile(r"⟦[a-z_]+:(.*?)⟧")

@@ -62,7 +62,13 @@ def stripper(size: int, workdir: Path) -> Stripper:
 def _strip_all(size: int, workdir: Path) -> list:
     strip = stripper(size, workdir)
     return [
-        strip.strip(e.lines, outlet=e.outlet, language=lang, title=e.title)
+        strip.strip(
+            e.lines,
+            outlet=e.outlet,
+            language=lang,
+            title=e.title,
+            body_kind=e.document.body_kind,
+        )
         for e, lang in extracted(size, workdir)
     ]
 
@@ -180,7 +186,13 @@ def html_ours(size: int, workdir: Path) -> Job:
             item = our_extracted(name, data)
             if item is not None:
                 language = detect_language(item.lines)
-                strip.strip(item.lines, outlet=item.outlet, language=language, title=item.title)
+                strip.strip(
+                    item.lines,
+                    outlet=item.outlet,
+                    language=language,
+                    title=item.title,
+                    body_kind="html",
+                )
 
     return Job(len(pages), run)
 
