@@ -366,7 +366,7 @@ def strip_batch(ctx: RunContext, batch: int, extracted_rel: str, stats_rel: str)
 
 
 #: Paragraphs linked in one call: bounds the link stage's memory whatever the run's size.
-LINK_CHUNK_PARAGRAPHS = 25_000
+LINK_CHUNK_PARAGRAPHS = 100_000
 
 
 def link_run(

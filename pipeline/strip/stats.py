@@ -84,14 +84,19 @@ def merge_counts(tables: Sequence[pa.Table], *, max_rows: int = DEFAULT_MAX_ROWS
         for t in tables
     ]
     rows = pa.concat_tables(current) if current else LINE_STATS_SCHEMA.empty_table()
-    con = duckdb.connect()
+    con = duckdb.connect(config={"threads": 1, "preserve_insertion_order": False})
     con.register("line_rows", rows)
+    # Most keys occur in one input row: they pass through, and only repeated keys are grouped.
     merged = con.sql(
         f"""
-        SELECT normalizer, outlet, key, sum(docs)::BIGINT AS docs, sum(terms)::BIGINT AS terms,
+        WITH counted AS (
+            SELECT *, count(*) OVER (PARTITION BY normalizer, outlet, key) AS n FROM line_rows
+        )
+        SELECT normalizer, outlet, key, docs, terms, sketch FROM counted WHERE n = 1
+        UNION ALL
+        SELECT normalizer, outlet, key, sum(docs)::BIGINT, sum(terms)::BIGINT,
                list_slice(list_sort(list_distinct(flatten(list(sketch))), 'ASC'), 1, {SKETCH_SIZE})
-                 AS sketch
-        FROM line_rows GROUP BY normalizer, outlet, key
+        FROM counted WHERE n > 1 GROUP BY normalizer, outlet, key
         """
     ).to_arrow_table()
     if len(merged) > max_rows:
