@@ -30,8 +30,13 @@ def verify(clean_dir: str, raw_dir: str | None = None) -> list[str]:
         return problems
     con = duckdb.connect()
     _register_views(clean, con)
-    for check in (_check_commits, _check_unique_ids, _check_ledger, _check_paragraphs,
-                  _check_duplicate_targets):
+    for check in (
+        _check_commits,
+        _check_unique_ids,
+        _check_ledger,
+        _check_paragraphs,
+        _check_duplicate_targets,
+    ):
         problems += check(clean, con)
     if raw_dir is not None:
         problems += _check_raw_accounted(Root.open(raw_dir), clean)
@@ -58,8 +63,10 @@ def _check_files(clean: Root) -> Iterator[str]:
                 yield f"{rel}: columns missing: {', '.join(missing)}"
             for name in schema.names:
                 if name in meta.names and meta.field(name).type != schema.field(name).type:
-                    yield (f"{rel}: column {name} is {meta.field(name).type}, "
-                           f"expected {schema.field(name).type}")
+                    yield (
+                        f"{rel}: column {name} is {meta.field(name).type}, "
+                        f"expected {schema.field(name).type}"
+                    )
 
 
 def _register_views(clean: Root, con: duckdb.DuckDBPyConnection) -> None:
@@ -116,8 +123,10 @@ def _check_ledger(_: Root, con: duckdb.DuckDBPyConnection) -> Iterator[str]:
         """
     ).fetchall()
     for sha, found, recorded in rows:
-        yield (f"source {sha}: the ledger records {recorded or 0} article(s), "
-               f"the articles table holds {found or 0}")
+        yield (
+            f"source {sha}: the ledger records {recorded or 0} article(s), "
+            f"the articles table holds {found or 0}"
+        )
 
 
 def _check_paragraphs(_: Root, con: duckdb.DuckDBPyConnection) -> Iterator[str]:

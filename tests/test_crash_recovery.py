@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -70,10 +71,8 @@ def staged_files(clean: Path) -> int:
     batches (``_work``). The run may delete them while we count."""
     found = 0
     for scratch in ("_staging", "_work"):
-        try:
+        with contextlib.suppress(FileNotFoundError):
             found += sum(1 for _ in (clean / scratch).rglob("*.parquet"))
-        except FileNotFoundError:
-            pass
     return found
 
 
@@ -84,13 +83,21 @@ def stage_sources(root: Root, run_id: str, names: list[str]) -> CommitPlan:
     plan = CommitPlan(run_id)
     for name in names:
         table = pa.Table.from_pylist(
-            [{"source_path": name, "source_sha256": name * 2, "outcome": "ingested",
-              "articles": 0, "rejected_records": 0}],
+            [
+                {
+                    "source_path": name,
+                    "source_sha256": name * 2,
+                    "outcome": "ingested",
+                    "articles": 0,
+                    "rejected_records": 0,
+                }
+            ],
             SOURCES,
         )
         plan.staged.append(
-            write_part(root, staged_path(run_id, f"sources/ingest_date=2026-01-01/{name}.parquet"),
-                       table)
+            write_part(
+                root, staged_path(run_id, f"sources/ingest_date=2026-01-01/{name}.parquet"), table
+            )
         )
     return plan
 
@@ -142,12 +149,12 @@ def test_killed_runs_then_a_full_run_lose_and_duplicate_nothing(tmp_path):
     small_batches = ("--batch-size", "10", "--workers", "1")
 
     # 1. killed while reading: the first batch is being staged
-    killed = kill_when(ingest_process(raw, clean, *small_batches),
-                       lambda: staged_files(clean) >= 1)
+    killed = kill_when(ingest_process(raw, clean, *small_batches), lambda: staged_files(clean) >= 1)
     assert killed and rows(clean, "articles") == []
     # 2. killed after several batches went through
-    killed = kill_when(ingest_process(raw, clean, *small_batches),
-                       lambda: staged_files(clean) >= 12)
+    killed = kill_when(
+        ingest_process(raw, clean, *small_batches), lambda: staged_files(clean) >= 12
+    )
     assert killed and rows(clean, "articles") == []
     # 3. a run that finishes
     process = ingest_process(raw, clean, *small_batches)

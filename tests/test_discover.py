@@ -35,8 +35,7 @@ def test_symlink_out_of_raw_dir_is_rejected_not_followed(tmp_path):
     result = found(raw)
     assert [(r.path, r.error_kind) for r in result.rejected] == [("link.txt", "symlink_outside")]
     assert [s.path for s in result.new] == ["inner-link.txt"]
-    assert [(s.path, first) for s, first in result.duplicates] == [("inside.txt",
-                                                                     "inner-link.txt")]
+    assert [(s.path, first) for s, first in result.duplicates] == [("inside.txt", "inner-link.txt")]
 
 
 def test_file_over_the_size_limit_is_rejected_with_the_limit(tmp_path):
@@ -76,5 +75,7 @@ def test_awkward_names_are_ingested_with_printable_paths(tmp_path):
     assert main(["ingest", str(raw), str(clean), "--workers", "1"]) == 0
     articles = ds.dataset(clean / "articles", partitioning="hive").to_table().to_pylist()
     assert sorted(a["source_path"] for a in articles) == [
-        "caf\\xe9-latin1.txt", "new\nline.txt", "with space.txt"
+        "caf\\xe9-latin1.txt",
+        "new\nline.txt",
+        "with space.txt",
     ]

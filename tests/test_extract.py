@@ -25,8 +25,16 @@ def test_text_lines_count_blank_lines_but_do_not_emit_them() -> None:
 
 
 def test_text_document_outlet_from_url_else_hint() -> None:
-    doc = Document("a.txt", "sha", "txt", None, "A\nB\n", "text",
-                   url="https://www.news.example.co.uk/x", outlet="Example")
+    doc = Document(
+        "a.txt",
+        "sha",
+        "txt",
+        None,
+        "A\nB\n",
+        "text",
+        url="https://www.news.example.co.uk/x",
+        outlet="Example",
+    )
     assert extract(doc).outlet == "example.co.uk"
     doc.url = None
     assert extract(doc).outlet == "Example"
@@ -38,8 +46,13 @@ def test_html_article_text_without_comments_navigation_or_footer() -> None:
     assert any(t.startswith("Residents of Port Elwin voted on Wednesday") for t in texts)
     assert texts[-1].startswith("Work is due to start in the autumn")
     joined = "\n".join(texts)
-    for furniture in ("About time too", "budget doubles", "Lifeboat crew", "All rights reserved",
-                      "Sport"):
+    for furniture in (
+        "About time too",
+        "budget doubles",
+        "Lifeboat crew",
+        "All rights reserved",
+        "Sport",
+    ):
         assert furniture not in joined
 
 
@@ -63,7 +76,9 @@ def test_container_hints_win_for_url_and_published() -> None:
     doc = html_doc(ARTICLE, url="https://mirror.example.net/copy", published="2024-03-15")
     extracted = extract(doc)
     assert (extracted.url, extracted.outlet, extracted.published) == (
-        "https://mirror.example.net/copy", "example.net", "2024-03-15",
+        "https://mirror.example.net/copy",
+        "example.net",
+        "2024-03-15",
     )
 
 
@@ -74,9 +89,9 @@ def test_site_name_is_the_outlet_when_no_url_is_known() -> None:
 
 def test_json_ld_fills_what_meta_tags_lack() -> None:
     page = (
-        "<html><head><script type='application/ld+json'>[{\"@type\": \"NewsArticle\", "
-        "\"headline\": \"Ferry strike ends\", \"datePublished\": \"2023-07-01T06:00:00Z\", "
-        "\"author\": \"Sam Reyes\", \"publisher\": {\"name\": \"Island Post\"}}]</script>"
+        '<html><head><script type=\'application/ld+json\'>[{"@type": "NewsArticle", '
+        '"headline": "Ferry strike ends", "datePublished": "2023-07-01T06:00:00Z", '
+        '"author": "Sam Reyes", "publisher": {"name": "Island Post"}}]</script>'
         "<script type='application/ld+json'>{broken</script></head><body><article>"
         + "<p>Ferries will run again from Monday after crews accepted a new pay offer.</p>" * 3
         + "</article></body></html>"

@@ -24,19 +24,28 @@ SENTENCES = [
     "Residents of the lower village have been told to expect road closures in the spring",
     "A public exhibition of the plans opens at the parish hall at the end of the month",
 ]
-PARAGRAPHS = [f"{s}, according to officials who briefed reporters at length about it. " * 2
-              for s in SENTENCES]
+PARAGRAPHS = [
+    f"{s}, according to officials who briefed reporters at length about it. " * 2 for s in SENTENCES
+]
 
 
 def page(split: bool) -> str:
     first, second = PARAGRAPHS[:3], PARAGRAPHS[3:]
     body = "".join(f"<p>{p}</p>" for p in first)
     rest = "".join(f"<p>{p}</p>" for p in second)
-    sections = (f'<div class="body">{body}</div><div class="promo"><a href="/x">More</a></div>'
-                f'<div class="body">{rest}</div>') if split else f"<div>{body}{rest}</div>"
-    return (f"<html><head><title>Weir</title></head><body><nav><a href='/'>Home</a></nav>"
-            f"<article><h1>Weir to be rebuilt</h1>{sections}</article>"
-            "<footer>Copyright Ashford Gazette</footer></body></html>")
+    sections = (
+        (
+            f'<div class="body">{body}</div><div class="promo"><a href="/x">More</a></div>'
+            f'<div class="body">{rest}</div>'
+        )
+        if split
+        else f"<div>{body}{rest}</div>"
+    )
+    return (
+        f"<html><head><title>Weir</title></head><body><nav><a href='/'>Home</a></nav>"
+        f"<article><h1>Weir to be rebuilt</h1>{sections}</article>"
+        "<footer>Copyright Ashford Gazette</footer></body></html>"
+    )
 
 
 def test_coverage_counts_only_substantial_paragraphs() -> None:
@@ -63,8 +72,13 @@ def test_second_text_must_keep_the_first_and_cover_more() -> None:
 
 def test_readability_completes_a_split_article(monkeypatch: pytest.MonkeyPatch) -> None:
     partial = SimpleNamespace(
-        text="\n".join(PARAGRAPHS[:2]), title=None, author=None, date=None, url=None,
-        sitename=None, description=None,
+        text="\n".join(PARAGRAPHS[:2]),
+        title=None,
+        author=None,
+        date=None,
+        url=None,
+        sitename=None,
+        description=None,
     )
     monkeypatch.setattr(html_extraction.trafilatura, "bare_extraction", lambda *a, **k: partial)
     doc = Document("p.html", "sha", "html", None, page(split=True), "html")

@@ -40,9 +40,12 @@ def documented_columns() -> dict[str, list[tuple[str, str]]]:
     for line in (ROOT / "docs" / "schema.md").read_text().splitlines():
         if heading := re.match(r"## (\w+)", line):
             current = heading.group(1)
-        elif current and (row := re.match(r"\| (\w+) \| ([^|]+) \|", line)):
-            if row.group(1) != "column":
-                tables.setdefault(current, []).append((row.group(1), row.group(2).strip()))
+        elif (
+            current
+            and (row := re.match(r"\| (\w+) \| ([^|]+) \|", line))
+            and row.group(1) != "column"
+        ):
+            tables.setdefault(current, []).append((row.group(1), row.group(2).strip()))
     return tables
 
 
@@ -57,8 +60,9 @@ def test_every_sample_becomes_records(ingested):
     articles = read(clean, "articles")
     sources = read(clean, "sources").to_pylist()
     assert {s["source_path"] for s in sources} == {
-        p.relative_to(raw).as_posix() for p in raw.rglob("*") if p.is_file()
-        and not p.name.endswith(".meta.json")
+        p.relative_to(raw).as_posix()
+        for p in raw.rglob("*")
+        if p.is_file() and not p.name.endswith(".meta.json")
     }
     assert sum(s["articles"] for s in sources) == articles.num_rows
     assert set(articles["source_format"].to_pylist()) == {"txt", "html", "warc", "jsonl"}
@@ -99,8 +103,12 @@ def test_parquet_reads_back_with_duckdb(ingested):
 
 def test_paragraph_offsets_point_into_text(ingested):
     _, clean, _ = ingested
-    texts = dict(zip(*read(clean, "articles").select(["article_id", "text"]).to_pydict().values(),
-                     strict=True))
+    texts = dict(
+        zip(
+            *read(clean, "articles").select(["article_id", "text"]).to_pydict().values(),
+            strict=True,
+        )
+    )
     for p in read(clean, "paragraphs").to_pylist():
         assert texts[p["article_id"]][p["char_start"] : p["char_end"]] == p["text"]
 
@@ -141,8 +149,9 @@ def test_bad_raw_dir_exits_nonzero_with_message(tmp_path, capsys, problem):
 
 
 def test_explain_marks_removals(capsys):
-    assert main(["explain", str(ROOT / "raw" / "000_1da99dccc0043c74.txt"), "--color",
-                 "never"]) == 0
+    assert (
+        main(["explain", str(ROOT / "raw" / "000_1da99dccc0043c74.txt"), "--color", "never"]) == 0
+    )
     out = capsys.readouterr().out
     assert "[paywall_appeal" in out
     assert "[comment_prompt" in out

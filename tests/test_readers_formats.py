@@ -64,7 +64,10 @@ def test_sidecar_fills_provenance() -> None:
     )
     doc = read_one("a.txt", b"Body line\n", sidecar=sidecar)
     assert (doc.url, doc.outlet, doc.published, doc.fetched_at) == (
-        "https://news.example.org/a", "Example News", "2024-01-02", "2024-01-03T10:00:00Z",
+        "https://news.example.org/a",
+        "Example News",
+        "2024-01-02",
+        "2024-01-03T10:00:00Z",
     )
 
 

@@ -21,8 +21,13 @@ def read_all(name: str, data: bytes, **kwargs: object) -> list[Document | Reject
     return list(read_source(name, "sha", data, **kwargs))
 
 
-GOOD_HTML = {"url": "https://a.example.org/1", "html": "<html><body><p>Hi</p></body></html>",
-             "outlet": "A News", "published": "2024-05-01", "fetched_at": "2024-05-02T00:00:00Z"}
+GOOD_HTML = {
+    "url": "https://a.example.org/1",
+    "html": "<html><body><p>Hi</p></body></html>",
+    "outlet": "A News",
+    "published": "2024-05-01",
+    "fetched_at": "2024-05-02T00:00:00Z",
+}
 GOOD_TEXT = {"url": "https://b.example.org/2", "text": "Title\nParagraph one.\n"}
 
 
@@ -36,7 +41,9 @@ def test_each_line_is_a_document_with_its_line_number(compress: bool) -> None:
     ]
     first = items[0]
     assert (first.outlet, first.published, first.fetched_at) == (
-        "A News", "2024-05-01", "2024-05-02T00:00:00Z",
+        "A News",
+        "2024-05-01",
+        "2024-05-02T00:00:00Z",
     )
     assert items[1].body == GOOD_TEXT["text"]
     assert all(d.source_format == "jsonl" for d in items)

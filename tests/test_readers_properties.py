@@ -43,8 +43,30 @@ def test_arbitrary_bytes_never_raise_anything_else(name: str, data: bytes) -> No
     read_and_extract(name, data)
 
 
-TAGS = st.sampled_from(["p", "div", "article", "span", "h1", "li", "ul", "table", "td", "tr",
-                        "script", "style", "nav", "footer", "br", "a", "b", "!--", "html", "body"])
+TAGS = st.sampled_from(
+    [
+        "p",
+        "div",
+        "article",
+        "span",
+        "h1",
+        "li",
+        "ul",
+        "table",
+        "td",
+        "tr",
+        "script",
+        "style",
+        "nav",
+        "footer",
+        "br",
+        "a",
+        "b",
+        "!--",
+        "html",
+        "body",
+    ]
+)
 
 
 @st.composite
@@ -109,12 +131,19 @@ def _sample_warc() -> bytes:
     writer = WARCWriter(out, gzip=False)
     for i in range(4):
         payload = f"<html><body><p>Report {i} on the harbour works.</p></body></html>".encode()
-        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html"),
-                                              ("Content-Length", str(len(payload)))],
-                                   protocol="HTTP/1.1")
-        writer.write_record(writer.create_warc_record(
-            f"https://example.org/{i}", "response", payload=io.BytesIO(payload),
-            http_headers=headers))
+        headers = StatusAndHeaders(
+            "200 OK",
+            [("Content-Type", "text/html"), ("Content-Length", str(len(payload)))],
+            protocol="HTTP/1.1",
+        )
+        writer.write_record(
+            writer.create_warc_record(
+                f"https://example.org/{i}",
+                "response",
+                payload=io.BytesIO(payload),
+                http_headers=headers,
+            )
+        )
     return out.getvalue()
 
 
@@ -123,8 +152,9 @@ SAMPLE_WARC = _sample_warc()
 
 @FAST
 @given(
-    cuts=st.lists(st.tuples(st.integers(0, len(SAMPLE_WARC) - 1), st.binary(max_size=20)),
-                  max_size=4),
+    cuts=st.lists(
+        st.tuples(st.integers(0, len(SAMPLE_WARC) - 1), st.binary(max_size=20)), max_size=4
+    ),
     compress=st.booleans(),
 )
 def test_damaged_warcs_never_raise_anything_else(

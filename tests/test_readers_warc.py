@@ -35,8 +35,12 @@ def warc(records: list[tuple[str, str, str, bytes]], compress: bool) -> bytes:
 
 def pages(count: int) -> list[tuple[str, str, str, bytes]]:
     return [
-        (f"https://news.example.com/{i}", "200 OK", "text/html; charset=utf-8",
-         PAGE.format(i).encode())
+        (
+            f"https://news.example.com/{i}",
+            "200 OK",
+            "text/html; charset=utf-8",
+            PAGE.format(i).encode(),
+        )
         for i in range(count)
     ]
 
@@ -51,14 +55,20 @@ def test_every_html_response_is_a_document(compress: bool) -> None:
         *pages(2),
         ("https://news.example.com/logo.png", "200 OK", "image/png", b"\x89PNG\r\n\x1a\n..."),
         ("https://news.example.com/gone", "404 Not Found", "text/html", b"<p>Not found</p>"),
-        ("https://news.example.com/latin", "200 OK", "text/html; charset=iso-8859-1",
-         "<html><body><p>Garçon!</p></body></html>".encode("latin-1")),
+        (
+            "https://news.example.com/latin",
+            "200 OK",
+            "text/html; charset=iso-8859-1",
+            "<html><body><p>Garçon!</p></body></html>".encode("latin-1"),
+        ),
     ]
     items = read_all("crawl.warc.gz" if compress else "crawl.warc", warc(records, compress))
     docs = [i for i in items if isinstance(i, Document)]
     problems = [i for i in items if isinstance(i, Rejection)]
     assert [d.url for d in docs] == [
-        "https://news.example.com/0", "https://news.example.com/1", "https://news.example.com/latin",
+        "https://news.example.com/0",
+        "https://news.example.com/1",
+        "https://news.example.com/latin",
     ]
     assert "Story number 1: café." in docs[1].body
     assert "Garçon!" in docs[2].body

@@ -128,7 +128,8 @@ def test_text_unique_drops_paragraphs_found_elsewhere(output):
     _, articles, paragraphs = output
     for article in articles.values():
         elsewhere = [
-            p["text"] for (aid, _), p in paragraphs.items()
+            p["text"]
+            for (aid, _), p in paragraphs.items()
             if aid == article["article_id"] and p["duplicate_of_article"] not in (None, aid)
         ]
         for text in elsewhere:

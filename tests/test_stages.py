@@ -15,8 +15,11 @@ from pipeline import stages
 def links(clean: Path) -> dict:
     table = ds.dataset(clean / "paragraphs", partitioning="hive").to_table()
     return {
-        (row["article_id"], row["idx"]): (row["duplicate_of_article"], row["duplicate_of_idx"],
-                                          row["dup_kind"])
+        (row["article_id"], row["idx"]): (
+            row["duplicate_of_article"],
+            row["duplicate_of_idx"],
+            row["dup_kind"],
+        )
         for row in table.to_pylist()
     }
 

@@ -67,8 +67,9 @@ def dangling_duplicate(clean: Path, _raw: Path) -> None:
 
     def point_nowhere(table: pa.Table) -> pa.Table:
         column = pa.array(["0" * 32] * len(table), pa.string())
-        return table.set_column(table.schema.get_field_index("duplicate_of_article"),
-                                "duplicate_of_article", column)
+        return table.set_column(
+            table.schema.get_field_index("duplicate_of_article"), "duplicate_of_article", column
+        )
 
     rewrite(part, point_nowhere, metadata)
 

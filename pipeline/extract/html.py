@@ -26,8 +26,21 @@ TRAFILATURA_OPTIONS = {
     "with_metadata": True,
 }
 #: Elements whose text is never the article, for the BeautifulSoup fallback.
-_NOT_ARTICLE = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form",
-                "template", "svg", "iframe", "button", "select")
+_NOT_ARTICLE = (
+    "script",
+    "style",
+    "noscript",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "template",
+    "svg",
+    "iframe",
+    "button",
+    "select",
+)
 _TEXT_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre")
 #: libxml2 drops elements nested deeper than this (without its "huge" option).
 _LIBXML2_MAX_DEPTH = 255
@@ -81,7 +94,8 @@ def _no_text(tree: HtmlElement) -> RejectedInput:
         element, depth = element[-1], depth + 1
     if depth >= _LIBXML2_MAX_DEPTH:
         return RejectedInput(
-            "extract", "too_deep",
+            "extract",
+            "too_deep",
             f"elements nested deeper than {_LIBXML2_MAX_DEPTH} levels are dropped by the parser, "
             "and no text was found above that depth",
         )

@@ -12,12 +12,27 @@ from dataclasses import dataclass
 from lxml.html import HtmlElement
 
 _ARTICLE_TYPES = frozenset(
-    {"Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
-     "OpinionNewsArticle", "Report", "LiveBlogPosting"}
+    {
+        "Article",
+        "NewsArticle",
+        "ReportageNewsArticle",
+        "AnalysisNewsArticle",
+        "BlogPosting",
+        "OpinionNewsArticle",
+        "Report",
+        "LiveBlogPosting",
+    }
 )
 _PUBLISHED_KEYS = (
-    "article:published_time", "og:article:published_time", "datepublished", "pubdate",
-    "publishdate", "parsely-pub-date", "sailthru.date", "dc.date.issued", "date",
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "date",
 )
 _META_FIELDS = {
     "og:site_name": "site_name",

@@ -63,7 +63,8 @@ def read_bounded(stream: BinaryIO, max_bytes: int) -> bytes:
     try:
         data = reader.read(max_bytes + 1)
     except DECOMPRESS_ERRORS as exc:
-        raise RejectedInput("read", "corrupt_compression", f"gzip stream unreadable: {exc}"
+        raise RejectedInput(
+            "read", "corrupt_compression", f"gzip stream unreadable: {exc}"
         ) from exc
     if len(data) > max_bytes:
         raise RejectedInput(

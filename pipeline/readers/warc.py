@@ -40,7 +40,11 @@ def read_warc(
 
 
 def _read_from(
-    path: str, sha256: str, data: bytes, position: int, boundary: re.Pattern[bytes],
+    path: str,
+    sha256: str,
+    data: bytes,
+    position: int,
+    boundary: re.Pattern[bytes],
     limits: Limits,
 ) -> Generator[Document | Rejection, None, int | None]:
     """Read records from ``position`` until the end (return None) or until damage (return
@@ -56,7 +60,9 @@ def _read_from(
             last_start = records.get_record_offset()
             if not (record.rec_type and record.rec_headers.get_header("WARC-Record-ID")):
                 yield Rejection(
-                    f"byte {last_start}", "read", "corrupt_record",
+                    f"byte {last_start}",
+                    "read",
+                    "corrupt_record",
                     "record header has no WARC-Type or WARC-Record-ID",
                 )
                 # warcio's idea of where this record ends cannot be trusted either.
