@@ -7,11 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # benchmarks/ is not an installed package
+from benchmarks.__main__ import QUICK, plan
+from benchmarks.corpus import generate, kinds_covered
 
-from benchmarks.__main__ import QUICK, plan  # noqa: E402
-from benchmarks.corpus import generate, kinds_covered  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_quick_benchmark_prints_every_row(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -103,7 +102,6 @@ def html_dev_scores() -> dict[str, tuple[float, float, float]]:
     the stripper keeps of them (the metric of ``benchmarks/bench_html.py``)."""
     if not (HTML_DEV / "ground-truth.json").exists():
         pytest.skip("shared html-dev set not available")
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from benchmarks.bench_html import load_pages, our_extracted, score
 
     stripper = Stripper()
