@@ -12,26 +12,24 @@ from pipeline.store.schema import ARTICLES
 
 LINE_TYPE = pa.struct([("source_line", pa.int32()), ("text", pa.string())])
 
-#: One row per extracted document (stage ``read`` -> stage ``strip``): the article's
-#: provenance and metadata columns, its language, and its lines.
+#: Columns an article takes over unchanged from its extracted document.
+CARRIED_COLUMNS = (
+    "article_id",
+    "source_path",
+    "source_sha256",
+    "source_format",
+    "record_locator",
+    "url",
+    "outlet",
+    "language",
+    "fetched_at",
+)
+#: Metadata that the stripper may lift from removed lines when the extractor found none.
+METADATA_COLUMNS = ("title", "author", "published")
+
+#: One row per extracted document (stage ``read`` -> stage ``strip``).
 EXTRACTED = pa.schema(
-    [
-        ARTICLES.field(name)
-        for name in (
-            "article_id",
-            "source_path",
-            "source_sha256",
-            "source_format",
-            "record_locator",
-            "url",
-            "outlet",
-            "title",
-            "author",
-            "published",
-            "fetched_at",
-            "language",
-        )
-    ]
+    [ARTICLES.field(name) for name in CARRIED_COLUMNS + METADATA_COLUMNS]
     + [pa.field("body_kind", pa.string()), pa.field("lines", pa.list_(LINE_TYPE))]
 )
 
@@ -95,10 +93,17 @@ def paragraph_rows(article: str, kept: Sequence[Line]) -> Iterable[dict]:
         }
 
 
-def merge_metadata(row: dict, stripped: Stripped) -> dict:
-    """Explicit metadata (HTML meta tags, sidecars) wins over what the stripper lifted."""
+def article_row(row: dict, stripped: Stripped) -> dict:
+    """An ``articles`` row (less the run's stamps) from an extracted row and its stripping.
+
+    Explicit metadata (HTML meta tags, sidecars) wins over what the stripper lifted."""
+    text, _ = join_paragraphs(stripped.kept)
+    lifted = {"title": stripped.title, "author": stripped.author, "published": stripped.published}
     return {
-        "title": row["title"] or stripped.title,
-        "author": row["author"] or stripped.author,
-        "published": row["published"] or stripped.published,
+        **{name: row[name] for name in CARRIED_COLUMNS},
+        **{name: row[name] or lifted[name] for name in METADATA_COLUMNS},
+        "text": text,
+        "text_unique": None,
+        "removed": removal_rows(stripped.removed),
+        "credits": stripped.credits,
     }

@@ -36,15 +36,7 @@ from pipeline.discover import Discovery, SourceFile
 from pipeline.extract import extract
 from pipeline.language import detect_language
 from pipeline.readers import RejectedInput, Rejection, read_source, sidecar_path
-from pipeline.records import (
-    EXTRACTED,
-    extracted_row,
-    join_paragraphs,
-    lines_of,
-    merge_metadata,
-    paragraph_rows,
-    removal_rows,
-)
+from pipeline.records import EXTRACTED, article_row, extracted_row, lines_of, paragraph_rows
 from pipeline.store import PARTITION_COLUMN, Root, read_parts, staged_path, work_dir, write_part
 from pipeline.store.schema import ARTICLES, PARAGRAPHS, REJECTED, SOURCES
 from pipeline.strip import LineStats, Stripper, load_rules
@@ -314,28 +306,9 @@ def strip_batch(ctx: RunContext, batch: int, extracted_rel: str, stats_rel: str)
             title=row["title"],
             body_kind=row["body_kind"],
         )
-        text, _ = join_paragraphs(stripped.kept)
         articles.append(
             {
-                **{
-                    k: row[k]
-                    for k in (
-                        "article_id",
-                        "source_path",
-                        "source_sha256",
-                        "source_format",
-                        "record_locator",
-                        "url",
-                        "outlet",
-                        "language",
-                        "fetched_at",
-                    )
-                },
-                **merge_metadata(row, stripped),
-                "text": text,
-                "text_unique": None,
-                "removed": removal_rows(stripped.removed),
-                "credits": stripped.credits,
+                **article_row(row, stripped),
                 "ingested_at": ctx.ingested_at,
                 "flow_run_id": ctx.run_id,
                 "pipeline_version": __version__,
