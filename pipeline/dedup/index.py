@@ -126,13 +126,16 @@ class StoredIndex:
     def bucket_members(self, column: str, keys: pa.Table) -> pa.Table:
         """Stored rows whose ``column`` (a band column or ``sentence_keys``) holds one of
         ``keys``, at most ``hot_bucket_cap`` per key in canonical-priority order."""
+        # Only the columns the ranking needs: a bare * would read every stored column (words,
+        # all bands) of every part, so memory would grow with the index instead of the matches.
+        needed = "article_id, idx, is_truncated, published, ingest_order"
         if column == "sentence_keys":
             source = (
-                "(SELECT *, unnest(sentence_keys) AS key FROM {index} "
+                f"(SELECT {needed}, unnest(sentence_keys) AS key FROM {{index}} "
                 "WHERE sentence_keys IS NOT NULL)"
             )
         else:
-            source = f"(SELECT *, {column} AS key FROM {{index}} WHERE {column} IS NOT NULL)"
+            source = f"(SELECT {needed}, {column} AS key FROM {{index}} WHERE {column} IS NOT NULL)"
         return self._query(
             f"""
             SELECT key, article_id, idx,
