@@ -18,24 +18,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pycld2
-from langdetect import DetectorFactory, LangDetectException, detect_langs
 
 from benchmarks.corpus import SHARED, TEST_ARTICLES, generate
-from pipeline.language import MIN_LETTERS, MIN_PROBABILITY, detect_language, language_sample
+from pipeline.language import MIN_LETTERS, detect_language, langdetect_code, language_sample
 from pipeline.model import Line
 
-DetectorFactory.seed = 0
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 #: Labelled samples shorter than this many characters are the "short" group.
 SHORT_CHARS = 200
-
-
-def langdetect_code(text: str) -> str | None:
-    try:
-        best = detect_langs(text)[0]
-    except LangDetectException:
-        return None
-    return best.lang if best.prob >= MIN_PROBABILITY else None
 
 
 def cld2_code(text: str) -> str | None:

@@ -59,8 +59,13 @@ def detect_language(lines: Sequence[Line]) -> str | None:
         return None
     if letters >= CLD2_MIN_LETTERS and (code := _cld2_reliable(sample)):
         return code
+    return langdetect_code(sample)
+
+
+def langdetect_code(text: str) -> str | None:
+    """langdetect's best language for ``text`` when it is at least ``MIN_PROBABILITY`` sure."""
     try:
-        best = detect_langs(sample)[0]
+        best = detect_langs(text)[0]
     except LangDetectException:
         return None
     return best.lang if best.prob >= MIN_PROBABILITY else None
