@@ -28,13 +28,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.corpus import SHARED
 from pipeline.model import Line
 from pipeline.strip import LineStats, Stripper, count_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [
-    Path("/work/shared/dev-text/docs"),
-    Path("/work/shared/seeds"),
+    SHARED / "dev-text" / "docs",
+    SHARED / "seeds",
     ROOT / "tests/data/strip",
 ]
 TARGET_CHARS = 4000
