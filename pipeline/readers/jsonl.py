@@ -11,7 +11,7 @@ from pipeline.model import Document
 from pipeline.readers.errors import RejectedInput, Rejection
 from pipeline.readers.limits import Limits
 from pipeline.readers.payload import DECOMPRESS_ERRORS, open_decompressed
-from pipeline.readers.text import check_line_length, optional_str
+from pipeline.readers.text import check_line_length, optional_str, provenance
 
 _BODY_FIELDS = (("html", "html"), ("text", "text"))
 
@@ -70,10 +70,7 @@ def _document(path: str, sha256: str, number: int, line: bytes, limits: Limits) 
                 record_locator=str(number),
                 body=body,
                 body_kind=kind,
-                url=optional_str(obj, "url", "malformed_record"),
-                outlet=optional_str(obj, "outlet", "malformed_record"),
-                published=optional_str(obj, "published", "malformed_record"),
-                fetched_at=optional_str(obj, "fetched_at", "malformed_record"),
+                **provenance(obj, "malformed_record"),
             )
     raise RejectedInput("read", "empty", 'no non-empty "html" or "text" field')
 

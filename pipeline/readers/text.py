@@ -11,7 +11,7 @@ from pipeline.readers.errors import RejectedInput
 from pipeline.readers.limits import DEFAULT_LIMITS, Limits
 
 SIDECAR_SUFFIX = ".meta.json"
-SIDECAR_FIELDS = ("url", "outlet", "published", "fetched_at")
+PROVENANCE_FIELDS = ("url", "outlet", "published", "fetched_at")
 _TEXT_SUFFIXES = (".txt.gz", ".txt")
 
 
@@ -67,7 +67,13 @@ def parse_sidecar(data: bytes | None) -> dict[str, str | None]:
         raise RejectedInput("read", "malformed_sidecar", f"sidecar is not JSON: {exc}") from exc
     if not isinstance(meta, dict):
         raise RejectedInput("read", "malformed_sidecar", "sidecar is not a JSON object")
-    return {name: optional_str(meta, name, "malformed_sidecar") for name in SIDECAR_FIELDS}
+    return provenance(meta, "malformed_sidecar")
+
+
+def provenance(obj: dict, error_kind: str) -> dict[str, str | None]:
+    """The provenance fields (url, outlet, published, fetched_at) of a sidecar or JSONL
+    object, each a string or ``None``."""
+    return {name: optional_str(obj, name, error_kind) for name in PROVENANCE_FIELDS}
 
 
 def optional_str(obj: dict, name: str, error_kind: str) -> str | None:
