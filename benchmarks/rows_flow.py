@@ -47,6 +47,7 @@ def plain_ingest(
     found = discover(raw, Ledger.load(clean))
     batches = [found.new[i : i + batch_size] for i in range(0, len(found.new), batch_size)]
     plan = CommitPlan(ctx.run_id)
+    plan.staged += stages.stage_discovery(ctx, found)
     spawn = multiprocessing.get_context("spawn")
     pool_cm = ProcessPoolExecutor(workers, mp_context=spawn) if workers > 1 else nullcontext()
     with pool_cm as pool:
