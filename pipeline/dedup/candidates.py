@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pipeline.dedup.features import distinct_sorted
+
 
 def bucket_pairs(keys: np.ndarray, nodes: np.ndarray, is_new: np.ndarray, cap: int) -> np.ndarray:
     """Candidate pairs (u < v, int64 array of shape (p, 2)) from one key column.
@@ -39,5 +41,5 @@ def unique_pairs(pairs: list[np.ndarray]) -> np.ndarray:
         return np.zeros((0, 2), np.int64)
     both = np.concatenate(pairs)
     width = np.int64(both.max(initial=0) + 1)
-    codes = np.unique(both[:, 0] * width + both[:, 1])
+    codes = distinct_sorted(both[:, 0] * width + both[:, 1])
     return np.stack([codes // width, codes % width], axis=1)

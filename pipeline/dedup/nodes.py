@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow.compute as pc
 
 from pipeline.dedup.features import Features, offsets_of, take_ragged
 from pipeline.dedup.index import StoredIndex, id_table
@@ -53,9 +54,16 @@ class Nodes:
     def load(self, index: StoredIndex) -> None:
         """Fetch the index columns of stored nodes not loaded yet, in one semi-join."""
         missing = [k for k, n in self._stored_ids.items() if n not in self.stored_rows]
-        if missing:
-            for row in index.rows_by_id(id_table(missing), _STORED_COLUMNS).to_pylist():
-                self.stored_rows[self._stored_ids[(row["article_id"], row["idx"])]] = row
+        if not missing:
+            return
+        table = index.rows_by_id(id_table(missing), _STORED_COLUMNS)
+        # Words stay numpy (one slice per row): as Python ints they cost ~36 bytes each.
+        words = table["words"].combine_chunks()
+        flat = words.flatten().to_numpy()
+        offsets = offsets_of(pc.fill_null(pc.list_value_length(words), 0).to_numpy())
+        for i, row in enumerate(table.drop_columns(["words"]).to_pylist()):
+            row["words"] = flat[offsets[i] : offsets[i + 1]]
+            self.stored_rows[self._stored_ids[(row["article_id"], row["idx"])]] = row
 
     def arrays(self) -> NodeArrays:
         """Word counts, cut-off flags and bigram sets of all nodes (rebuilt when nodes grew)."""
@@ -69,8 +77,8 @@ class Nodes:
         f = self.feats
         new_words, new_offsets = take_ragged(f.word_hash, f.word_offsets, rep[new_ids])
         stored = [self.stored_rows[n] for n in stored_ids.tolist()]
-        lists = [row["words"] or [] for row in stored]
-        stored_words = np.fromiter((w for ws in lists for w in ws), np.uint32)
+        lists = [row["words"] for row in stored]
+        stored_words = np.concatenate(lists) if lists else np.zeros(0, np.uint32)
         block_offsets = np.r_[
             new_offsets, new_offsets[-1] + offsets_of([len(w) for w in lists])[1:]
         ]

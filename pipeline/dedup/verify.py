@@ -10,39 +10,43 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
-from pipeline.dedup.features import offsets_of, take_ragged
+from pipeline.dedup.features import distinct_sorted, offsets_of
 from pipeline.dedup.minhash import shingle_hashes
 from pipeline.dedup.params import DedupParams
 
+#: Bigrams (both sides of a pair) verified per block: bounds the working set (~20 MB).
+_BLOCK_BIGRAMS = 1 << 21
+
 
 class BigramSets:
-    """The distinct word bigrams of n paragraphs as one ragged array of 32-bit bigram hashes
-    (so that a (pair, bigram) combination packs into one sortable int64). Words are 32-bit
-    hashes already; a collision inside one pair's sets is a ~1e-6 event."""
+    """The distinct word bigrams of n paragraphs as a sparse 0/1 matrix (one row per paragraph,
+    one column per 32-bit bigram hash). Words are 32-bit hashes already; a collision inside
+    one pair's sets is a ~1e-6 event."""
 
     def __init__(self, words: np.ndarray, word_offsets: np.ndarray) -> None:
         grams, offsets = shingle_hashes(words, word_offsets, 2)
         owner = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
         packed = (owner << 32) | (grams & np.uint64(0xFFFFFFFF)).astype(np.int64)
-        packed.sort()
-        distinct = packed[np.r_[True, packed[1:] != packed[:-1]]] if len(packed) else packed
-        self.values = distinct & 0xFFFFFFFF
+        distinct = distinct_sorted(packed)
         self.sizes = np.bincount(distinct >> 32, minlength=len(offsets) - 1)
-        self.offsets = offsets_of(self.sizes)
+        # Rows hold sorted distinct column ids: the canonical CSR form, so an element-wise
+        # product merges two rows in one linear pass in scipy's compiled code.
+        self.matrix = sp.csr_matrix(
+            (np.ones(len(distinct), np.int8), distinct & 0xFFFFFFFF, offsets_of(self.sizes)),
+            shape=(len(self.sizes), 1 << 32),
+        )
+        self.matrix.has_canonical_format = True
 
     def common(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """|set(u) & set(v)| for each pair (u[i], v[i]): both sets hold distinct ids, so an id
-        seen twice within one pair is in both."""
-        a, a_off = take_ragged(self.values, self.offsets, u)
-        b, b_off = take_ragged(self.values, self.offsets, v)
-        pair = np.arange(len(u), dtype=np.int64) << 32
-        packed = np.concatenate(
-            [np.repeat(pair, np.diff(a_off)) | a, np.repeat(pair, np.diff(b_off)) | b]
-        )
-        packed.sort()
-        twice = packed[1:][packed[1:] == packed[:-1]]
-        return np.bincount(twice >> 32, minlength=len(u))
+        """|set(u) & set(v)| for each pair (u[i], v[i]), in blocks of about
+        ``_BLOCK_BIGRAMS`` bigrams so that memory does not follow the number of pairs."""
+        out = np.zeros(len(u), np.int64)
+        for lo, hi in _blocks(self.sizes[u] + self.sizes[v], _BLOCK_BIGRAMS):
+            both = self.matrix[u[lo:hi]].multiply(self.matrix[v[lo:hi]]).tocsr()
+            out[lo:hi] = np.diff(both.indptr)
+        return out
 
     def similarities(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per pair: the Jaccard of the two sets, and the share of u's set found in v's."""
@@ -91,3 +95,12 @@ def verify_pairs(
     return [
         Match(int(small[i]), int(large[i]), str(kinds[i]), float(sims[i])) for i in keep.tolist()
     ]
+
+
+def _blocks(weights: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """Consecutive ranges of ``weights`` summing to about ``size`` each (at least one item)."""
+    if not len(weights):
+        return []
+    ends = np.searchsorted(np.cumsum(weights), np.arange(size, weights.sum(), size), "right")
+    cuts = np.unique(np.r_[0, ends, len(weights)])
+    return list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True))
