@@ -37,10 +37,20 @@ from pipeline.extract import extract
 from pipeline.language import detect_language
 from pipeline.readers import RejectedInput, Rejection, read_source, sidecar_path
 from pipeline.records import EXTRACTED, article_row, extracted_row, lines_of, paragraph_rows
-from pipeline.store import PARTITION_COLUMN, Root, read_parts, staged_path, work_dir, write_part
+from pipeline.store import (
+    PARTITION_COLUMN,
+    LocalFiles,
+    Root,
+    read_parts,
+    staged_path,
+    work_dir,
+    write_part,
+    write_part_batches,
+)
 from pipeline.store.schema import ARTICLES, PARAGRAPHS, REJECTED, SOURCES
 from pipeline.strip import LineStats, Stripper, load_rules
-from pipeline.strip.stats import LINE_STATS_SCHEMA, count_lines, merge_counts
+from pipeline.strip.merge import merged_count_files
+from pipeline.strip.stats import LINE_STATS_SCHEMA, count_lines
 
 LINE_STATS_DIR = "line_stats"
 DEDUP_INDEX_DIR = "dedup_index"
@@ -263,20 +273,20 @@ def merge_stats(ctx: RunContext, line_count_parts: Sequence[str]) -> StageResult
     """Fold this run's line counts into the stored statistics; stage the new snapshot.
 
     The stored snapshot is replaced, not appended to, when the run commits, so the table
-    stays one file however many runs there have been.
+    stays one file however many runs there have been. The merge streams the files within a
+    fixed memory budget (:mod:`pipeline.strip.merge`).
     """
     clean = Root.open(ctx.clean_url)
     stored = clean.list_files(LINE_STATS_DIR, ".parquet")
-    merged = merge_counts(
-        [
-            read_parts(clean, stored, LINE_STATS_SCHEMA),
-            read_parts(clean, list(line_count_parts), LINE_STATS_SCHEMA),
-        ]
-    )
     final = posixpath.join(LINE_STATS_DIR, f"line-stats-{ctx.run_id}.parquet")
-    result = StageResult()
-    result.staged.append(write_part(clean, staged_path(ctx.run_id, final), merged))
-    result.work["line_stats"] = result.staged[0]
+    staged = staged_path(ctx.run_id, final)
+    with (
+        LocalFiles(clean, [*stored, *line_count_parts]) as local,
+        merged_count_files(local.paths) as batches,
+    ):
+        write_part_batches(clean, staged, LINE_STATS_SCHEMA, batches)
+    result = StageResult(staged=[staged])
+    result.work["line_stats"] = staged
     result.work["replaces"] = "\n".join(stored)
     return result
 

@@ -3,8 +3,9 @@
 from pipeline.store.commit import CommitPlan, commit, recover, staged_path, work_dir
 from pipeline.store.fs import Root
 from pipeline.store.ledger import Ledger
+from pipeline.store.local import LocalFiles
 from pipeline.store.lock import writer_lock
-from pipeline.store.parquet import read_parts, write_part
+from pipeline.store.parquet import read_parts, write_part, write_part_batches
 from pipeline.store.schema import DATASETS, PARTITION_COLUMN, SCHEMA_VERSION
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "CommitPlan",
     "Ledger",
+    "LocalFiles",
     "Root",
     "commit",
     "read_parts",
@@ -20,5 +22,6 @@ __all__ = [
     "staged_path",
     "work_dir",
     "write_part",
+    "write_part_batches",
     "writer_lock",
 ]

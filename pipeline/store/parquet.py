@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -32,6 +33,19 @@ def write_part(
         with_version_metadata(table.schema, extra_metadata).metadata
     )
     pq.write_table(table, path, filesystem=root.fs, compression="zstd")
+    return rel
+
+
+def write_part_batches(
+    root: Root, rel: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]
+) -> str:
+    """Write record batches of ``schema`` as one part, one batch in memory at a time."""
+    path = root.join(rel)
+    root.fs.makedirs(posixpath.dirname(path), exist_ok=True)
+    schema = with_version_metadata(schema)
+    with pq.ParquetWriter(path, schema, filesystem=root.fs, compression="zstd") as writer:
+        for batch in batches:
+            writer.write_batch(batch)
     return rel
 
 
