@@ -18,9 +18,11 @@ NORMALIZER_VERSION = 1
 _NON_WORD = re.compile(r"[^\w]+|_+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _WORD_CHAR = re.compile(r"\w")
-#: ASCII characters that are not ``\w`` (and ``_``) map to a space: on ASCII text this
-#: table does what ``_NON_WORD`` does, several times faster.
-_ASCII_NON_WORD = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
+#: Lower-cases ASCII letters and maps every other ASCII byte that is not a letter or digit
+#: (``_`` included) to a space: on ASCII text, what ``_NON_WORD`` and ``casefold`` do.
+_ASCII_FOLD = bytes(
+    ord(chr(c).lower()) if chr(c).isalnum() else ord(" ") if c < 128 else c for c in range(256)
+)
 
 
 def normalize_for_match(text: str) -> str:
@@ -28,34 +30,52 @@ def normalize_for_match(text: str) -> str:
     spaces, whitespace collapsed; digits are kept.
 
     Quotes and dashes of every style are punctuation, so they all become the same space.
-    Text that is ASCII once accents are folded (most Latin-script text) takes a fast path
-    through ``str.replace`` and an ASCII translate table with the same output as the
-    general path; the general path serves other scripts.
+    """
+    return _normalized(text).decode()
+
+
+def match_key(text: str) -> int:
+    """A signed 64-bit hash of the normalised text (fits Arrow's int64)."""
+    return xxhash.xxh64_intdigest(_normalized(text)) - (1 << 63)
+
+
+def _normalized(text: str) -> bytes:
+    """The normalised text, UTF-8 encoded.
+
+    Text that is ASCII once accents are folded (most Latin-script text) takes a fast path:
+    each distinct non-ASCII character is replaced by its folded decomposition (see
+    :func:`_fold_non_ascii`), then one byte translate table does case and punctuation. The
+    output is that of the general path, which serves other scripts.
     """
     if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
         for ch in set(_NON_ASCII.findall(text)):
             folded = _fold_non_ascii(ch)
             if folded is None:
-                return _normalize_general(text)
+                return _normalize_general(unicodedata.normalize("NFKD", text)).encode()
             text = text.replace(ch, folded)
-    return " ".join(text.lower().translate(_ASCII_NON_WORD).split())
+    return b" ".join(text.encode().translate(_ASCII_FOLD).split())
 
 
 @cache
 def _fold_non_ascii(ch: str) -> str | None:
-    """A decomposed non-ASCII character's fate: ``""`` for a combining mark, ``" "`` for
-    punctuation or a symbol, ``None`` for a word character (the general path keeps it)."""
-    if unicodedata.combining(ch):
-        return ""
-    return None if _WORD_CHAR.match(ch) else " "
+    """What a non-ASCII character becomes before case and punctuation are done: its NFKD
+    decomposition with combining marks dropped and other non-ASCII punctuation or symbols
+    as spaces; ``None`` when that leaves a non-ASCII word character (the general path keeps
+    it).
+
+    Per character this equals decomposing the whole text: NFKD decomposes character by
+    character and then only reorders combining marks, all of which are dropped."""
+    folded = []
+    for part in unicodedata.normalize("NFKD", ch):
+        if part.isascii():
+            folded.append(part)
+        elif not unicodedata.combining(part):
+            if _WORD_CHAR.match(part):
+                return None
+            folded.append(" ")
+    return "".join(folded)
 
 
 def _normalize_general(decomposed: str) -> str:
     folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     return " ".join(_NON_WORD.sub(" ", folded).split())
-
-
-def match_key(text: str) -> int:
-    """A signed 64-bit hash of the normalised text (fits Arrow's int64)."""
-    return xxhash.xxh64_intdigest(normalize_for_match(text).encode()) - (1 << 63)

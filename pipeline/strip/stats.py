@@ -15,9 +15,9 @@ The same document must be counted once: the flow passes only documents not inges
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import duckdb
 import pyarrow as pa
@@ -26,6 +26,7 @@ import xxhash
 
 from pipeline.model import Line
 from pipeline.normalize import NORMALIZER_VERSION, match_key
+from pipeline.strip.memo import Memo
 from pipeline.strip.text import content_words, words
 
 #: Sketch size: the union estimate's relative error is about 1/sqrt(K - 2), ~13%.
@@ -46,26 +47,46 @@ LINE_STATS_SCHEMA = pa.schema(
     ]
 )
 
-_Row = tuple[int, int, set[int]]  # docs, terms, sketch
+
+def _word_hash(word: str) -> int:
+    return xxhash.xxh64_intdigest(word.encode()) - (1 << 63)
+
+
+_WORD_HASHES = Memo(_word_hash)
+#: Short lines (furniture) recur within a batch: their keys are remembered.
+_line_key = lru_cache(maxsize=8_192)(match_key)
 
 
 def count_lines(docs: Iterable[tuple[str | None, Sequence[Line]]]) -> pa.Table:
     """Partial counts for one batch of new documents, given as ``(outlet, lines)`` pairs."""
-    acc: dict[tuple[str | None, int], _Row] = {}
+    hosts: dict[tuple[str | None, int], list[int]] = {}  # (outlet, key) -> document numbers
+    terms: list[int] = []
+    sketches: list[list[int]] = []
     for outlet, lines in docs:
-        keys, vocabulary = set(), set()
+        doc = len(terms)
+        keys, tokens = set(), []
         for line in lines:
-            tokens = words(line.text)
-            if not tokens:
-                continue
-            vocabulary |= content_words(tokens, frozenset())
-            if len(tokens) <= MAX_COUNTED_WORDS:
-                keys.add(match_key(line.text))
-        hashes = [xxhash.xxh64_intdigest(w.encode()) - (1 << 63) for w in vocabulary]
-        sketch = set(heapq.nsmallest(SKETCH_SIZE, hashes))
+            line_tokens = words(line.text)
+            if 0 < len(line_tokens) <= MAX_COUNTED_WORDS:
+                keys.add(_line_key(line.text))
+            tokens += line_tokens
+        vocabulary = content_words(tokens, frozenset())
+        terms.append(len(vocabulary))
+        # The smallest hashes, then distinct: equal hashes of two words count once.
+        sketches.append(bottom_k([sorted(map(_WORD_HASHES.__getitem__, vocabulary))[:SKETCH_SIZE]]))
         for key in keys:
-            _add(acc, (outlet, key), (1, len(vocabulary), sketch))
-    return _to_table(acc)
+            found = hosts.get((outlet, key))
+            if found is None:
+                hosts[(outlet, key)] = [doc]
+            else:
+                found.append(doc)
+    return _to_table(hosts, terms, sketches)
+
+
+def bottom_k(sketches: Iterable[Iterable[int]]) -> list[int]:
+    """The ``SKETCH_SIZE`` smallest distinct hashes of the sketches' union, ascending: the
+    sketch of the union of their documents' vocabularies."""
+    return sorted(set().union(*sketches))[:SKETCH_SIZE]
 
 
 def merge_counts(tables: Sequence[pa.Table], *, max_rows: int = DEFAULT_MAX_ROWS) -> pa.Table:
@@ -107,27 +128,26 @@ def merge_counts(tables: Sequence[pa.Table], *, max_rows: int = DEFAULT_MAX_ROWS
     return merged.sort_by([("outlet", "ascending"), ("key", "ascending")]).cast(LINE_STATS_SCHEMA)
 
 
-def _add(acc: dict[tuple[str | None, int], _Row], where: tuple[str | None, int], row: _Row) -> None:
-    old = acc.get(where)
-    if old is None:
-        acc[where] = row
-        return
-    union = old[2] | row[2]
-    if len(union) > SKETCH_SIZE:
-        union = set(heapq.nsmallest(SKETCH_SIZE, union))
-    acc[where] = (old[0] + row[0], old[1] + row[1], union)
-
-
-def _to_table(acc: dict[tuple[str | None, int], _Row]) -> pa.Table:
-    items = sorted(acc.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))
+def _to_table(
+    hosts: dict[tuple[str | None, int], list[int]], terms: list[int], sketches: list[list[int]]
+) -> pa.Table:
+    """One row per (outlet, key). Most keys have one host document, whose sketch they share:
+    Arrow converts each sketch once and repeats it with ``take``."""
+    rows = sorted(hosts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))
+    which = []
+    for _, docs in rows:
+        if len(docs) > 1:
+            sketches.append(bottom_k(sketches[doc] for doc in docs))
+        which.append(docs[0] if len(docs) == 1 else len(sketches) - 1)
+    sketch_type = LINE_STATS_SCHEMA.field("sketch").type
     return pa.table(
         {
-            "normalizer": [NORMALIZER_VERSION] * len(items),
-            "outlet": [k[0] for k, _ in items],
-            "key": [k[1] for k, _ in items],
-            "docs": [v[0] for _, v in items],
-            "terms": [v[1] for _, v in items],
-            "sketch": [sorted(v[2]) for _, v in items],
+            "normalizer": [NORMALIZER_VERSION] * len(rows),
+            "outlet": [outlet for (outlet, _), _ in rows],
+            "key": [key for (_, key), _ in rows],
+            "docs": [len(docs) for _, docs in rows],
+            "terms": [sum(map(terms.__getitem__, docs)) for _, docs in rows],
+            "sketch": pa.array(sketches, sketch_type).take(pa.array(which, pa.int64())),
         },
         schema=LINE_STATS_SCHEMA,
     )
@@ -174,7 +194,7 @@ class LineStats:
         totals = table.group_by("key").aggregate([("docs", "sum")])
         recurring = totals.filter(pc.greater_equal(totals["docs_sum"], min_docs))["key"]
         table = table.filter(pc.is_in(table["key"], value_set=recurring.combine_chunks()))
-        merged: dict[tuple[str | None, int], _Row] = {}
+        merged: dict[int, tuple[list[int], list[int], list[Sequence[int]]]] = {}
         by_outlet: dict[tuple[str | None, int], float] = {}
         for outlet, key, docs, terms, sketch in zip(
             *(table[c].to_pylist() for c in ("outlet", "key", "docs", "terms", "sketch")),
@@ -182,9 +202,14 @@ class LineStats:
         ):
             if docs >= min_docs:
                 by_outlet[(outlet, key)] = distinct_stories(docs, terms, sketch)
-            _add(merged, (None, key), (docs, terms, set(sketch)))
+            row = merged.setdefault(key, ([], [], []))
+            row[0].append(docs)
+            row[1].append(terms)
+            row[2].append(sketch)
         by_key = {
-            key: distinct_stories(*row) for (_, key), row in merged.items() if row[0] >= min_docs
+            key: distinct_stories(sum(docs), sum(terms), bottom_k(sketches))
+            for key, (docs, terms, sketches) in merged.items()
+            if sum(docs) >= min_docs
         }
         return cls(by_outlet, by_key, min_docs, min_stories)
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import re
 
+from pipeline.strip.memo import Memo
+
 _WORD = re.compile(r"\w+")
+_NON_ASCII_WORD_CHAR = re.compile(r"[^\x00-\x7f\W]")
+#: Lower-cases ASCII letters, keeps digits and ``_`` and maps every other byte to a space.
+_WORD_BYTES = bytes(
+    ord(chr(c).lower()) if c < 128 and (chr(c).isalnum() or chr(c) == "_") else ord(" ")
+    for c in range(256)
+)
 _CLOSERS = "\"'”’»)]"
 _SENTENCE_MARKS = (".", "!", "?", "…")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -12,14 +20,32 @@ _OPEN_SINGLE_QUOTE = re.compile(r"(?:^|[\s(\[])['‘][^'’]*$")
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens."""
+    """Lower-cased word tokens (``\\w+``).
+
+    Text without non-ASCII word characters (most English text: its non-ASCII characters are
+    curly quotes and dashes) takes a fast path: a byte translate table over its UTF-8 form
+    lower-cases ASCII letters and turns every other non-word byte, those of non-ASCII
+    characters included, into a space. No non-word character lower-cases to a word
+    character, so this finds the tokens the regex finds."""
+    if text.isascii() or not _NON_ASCII_WORD_CHAR.search(text):
+        return text.encode("utf-8", "surrogatepass").translate(_WORD_BYTES).decode().split()
     return _WORD.findall(text.lower())
+
+
+def _stem(token: str) -> str:
+    """A token's content-word stem, or ``""`` for a token too short or a number."""
+    return token[:5] if len(token) >= 3 and not token.isdigit() else ""
+
+
+_STEMS = Memo(_stem)
 
 
 def content_words(tokens: list[str], stopwords: frozenset[str]) -> set[str]:
     """Tokens that carry topic: three letters or more, not numbers or stop words, cut to
     their first five characters so that inflections agree ("library", "librarian")."""
-    return {t[:5] for t in set(tokens).difference(stopwords) if len(t) >= 3 and not t.isdigit()}
+    stems = set(map(_STEMS.__getitem__, set(tokens).difference(stopwords)))
+    stems.discard("")
+    return stems
 
 
 def simple_key(tokens: list[str]) -> str:
