@@ -142,6 +142,7 @@ class StoredIndex:
                    row_number() OVER (PARTITION BY key ORDER BY {PRIORITY_SQL}) AS rank
             FROM {source} SEMI JOIN keys USING (key)
             QUALIFY rank <= {int(self.params.hot_bucket_cap)}
+            ORDER BY key, rank
             """,
             keys=keys,
         )

@@ -284,8 +284,12 @@ class _Run:
         columns = self.key_columns(reps)
         with ThreadPoolExecutor(self.workers) as pool:
             stored_members = list(pool.map(self.stored_bucket_members, columns))
+        stored_nodes = self.stored_member_nodes(stored_members)
         candidates = unique_pairs(
-            [self.column_pairs(c, m) for c, m in zip(columns, stored_members, strict=True)]
+            [
+                self.column_pairs(c, m, n)
+                for c, m, n in zip(columns, stored_members, stored_nodes, strict=True)
+            ]
         )
         self.stats["candidate_pairs"] = len(candidates)
         self.nodes.load(self.stored)
@@ -296,24 +300,30 @@ class _Run:
         self.stats["verified_links"] = len(matches)
         return matches
 
-    def stored_bucket_members(self, column: tuple) -> pa.Table | None:
+    def stored_bucket_members(self, column: tuple) -> pa.Table:
+        """The stored members of one key column's buckets, by key and then priority rank."""
         name, keys, _ = column
         if not self.stored or len(keys) == 0:
-            return None
+            return pa.table({"key": pa.array([], pa.int64())})
         return self.stored.bucket_members(name, pa.table({"key": np.unique(keys)}))
 
-    def column_pairs(self, column: tuple, stored: pa.Table | None) -> np.ndarray:
+    def stored_member_nodes(self, members: list[pa.Table]) -> list[np.ndarray]:
+        """The node of every stored bucket member, per column (registered in one pass)."""
+        present = [m.select(["article_id", "idx"]) for m in members if m.num_rows]
+        if not present:
+            return [np.zeros(0, np.int64) for _ in members]
+        nodes = self.nodes.stored_many(pa.concat_tables(present))
+        return np.split(nodes, np.cumsum([m.num_rows for m in members])[:-1])
+
+    def column_pairs(self, column: tuple, stored: pa.Table, stored_nodes: np.ndarray) -> np.ndarray:
         """Pairs of one key column; stored members come first, in the stored priority order
         the index query returns them (capped per key)."""
         _, keys, nodes = column
-        is_new = np.ones(len(keys), bool)
-        if stored is not None and stored.num_rows:
-            stored = stored.sort_by([("key", "ascending"), ("rank", "ascending")])
-            ids = zip(stored["article_id"].to_pylist(), stored["idx"].to_pylist(), strict=True)
-            s_nodes = np.array([self.nodes.stored(k) for k in ids], np.int64)
-            keys = np.concatenate([stored["key"].to_numpy(), keys])
-            nodes = np.concatenate([s_nodes, nodes])
-            is_new = np.r_[np.zeros(len(s_nodes), bool), is_new]
+        keys = np.concatenate([stored["key"].to_numpy(), keys])
+        nodes = np.concatenate([stored_nodes, nodes])
+        is_new = np.r_[
+            np.zeros(len(stored_nodes), bool), np.ones(len(nodes) - len(stored_nodes), bool)
+        ]
         return bucket_pairs(keys, nodes, is_new, self.params.hot_bucket_cap)
 
     # -- clusters and output -------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.dedup.features import Features, offsets_of, take_ragged
@@ -50,6 +51,24 @@ class Nodes:
         if key not in self._stored_ids:
             self._stored_ids[key] = self.add_new(key, -1)
         return self._stored_ids[key]
+
+    def stored_many(self, ids: pa.Table) -> np.ndarray:
+        """The nodes of the stored rows ``ids`` (article_id, idx; repeats allowed), in order.
+        Rows not seen yet are registered in (article_id, idx) order, so that node numbers
+        (which break ties downstream) do not depend on the order of the index's answers."""
+        rows = ids.select(["article_id", "idx"])
+        rows = rows.append_column("row", pa.array(np.arange(len(rows), dtype=np.int64)))
+        distinct = (
+            rows.group_by(["article_id", "idx"])
+            .aggregate([])
+            .sort_by([("article_id", "ascending"), ("idx", "ascending")])
+        )
+        keys = zip(distinct["article_id"].to_pylist(), distinct["idx"].to_pylist(), strict=True)
+        nodes = pa.array([self.stored(k) for k in keys], pa.int64())
+        found = rows.join(distinct.append_column("node", nodes), ["article_id", "idx"])
+        out = np.empty(len(rows), np.int64)
+        out[found["row"].to_numpy()] = found["node"].to_numpy()
+        return out
 
     def load(self, index: StoredIndex) -> None:
         """Fetch the index columns of stored nodes not loaded yet, in one semi-join."""
