@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import xxhash
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.model import Line
 from pipeline.normalize import NORMALIZER_VERSION, match_key
 from pipeline.strip import LINE_STATS_SCHEMA, LineStats, Stripper, count_lines, merge_counts
 from pipeline.strip.stats import distinct_stories
+from pipeline.strip.text import words
 
 TOPICS = [
     "council bridge river crossing councillors vote scheme footbridge flood estates buses",
@@ -152,3 +157,96 @@ def test_stripper_removes_furniture_known_from_statistics(outlet):
     removed = [r for r in result.removed if r.text == FURNITURE]
     assert removed and removed[0].rule.startswith("stats.")
     assert "More details are expected next week." in [line.text for line in result.kept]
+
+
+VOCABULARY = [
+    *[
+        "council",
+        "bridge",
+        "river",
+        "Müller’s",
+        "café™",
+        "ﬁnal",
+        "“quoted”",
+        "naïve",
+        "2024",
+        "x9",
+        "über_alles",
+        "a",
+        "an",
+    ],
+    *[
+        "Ελλάδα",
+        "Москва",
+        "shop-front",
+        "co-op",
+        "été",
+        "½",
+        "—",
+        "…",
+        "it’s",
+        "12:30",
+        "Straße",
+        "İstanbul",
+    ],
+]
+
+
+def reference_counts(docs: list[tuple[str | None, list[Line]]]) -> list[dict]:
+    """count_lines by its definition: per (outlet, line key), the documents holding the line
+    (up to 64 words), their summed vocabulary sizes and the 64 smallest hashes of the union
+    of their vocabularies."""
+    rows: dict[tuple[str | None, int], tuple[int, int, set[int]]] = {}
+    for outlet, lines in docs:
+        tokens = [re.findall(r"\w+", line.text.lower()) for line in lines]
+        vocabulary = {t[:5] for ts in tokens for t in ts if len(t) >= 3 and not t.isdigit()}
+        hashes = {xxhash.xxh64_intdigest(w.encode()) - (1 << 63) for w in vocabulary}
+        keys = {
+            match_key(line.text)
+            for line, ts in zip(lines, tokens, strict=True)
+            if 0 < len(ts) <= 64
+        }
+        for key in keys:
+            n, terms, union = rows.get((outlet, key), (0, 0, set()))
+            rows[(outlet, key)] = (n + 1, terms + len(vocabulary), union | hashes)
+    return [
+        {
+            "normalizer": NORMALIZER_VERSION,
+            "outlet": outlet,
+            "key": key,
+            "docs": n,
+            "terms": terms,
+            "sketch": sorted(union)[:64],
+        }
+        for (outlet, key), (n, terms, union) in sorted(
+            rows.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])
+        )
+    ]
+
+
+def random_docs(seed: int, n: int) -> list[tuple[str | None, list[Line]]]:
+    rng = random.Random(seed)
+    furniture = [" ".join(rng.choices(VOCABULARY, k=rng.randint(1, 6))) for _ in range(5)]
+    docs = []
+    for _ in range(n):
+        own = [" ".join(rng.choices(VOCABULARY, k=rng.randint(0, 80))) for _ in range(6)]
+        texts = own + rng.sample(furniture, 3) + ["", "—", own[0]]
+        rng.shuffle(texts)
+        docs.append(
+            (rng.choice(["gazette", "herald", None]), [Line(i, t) for i, t in enumerate(texts)])
+        )
+    return docs
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_count_lines_gives_the_table_its_definition_gives(seed):
+    docs = random_docs(seed, 60)
+    table = count_lines(docs)
+    assert table.schema.equals(LINE_STATS_SCHEMA)
+    assert table.to_pylist() == reference_counts(docs)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.one_of(st.characters(), st.sampled_from(" _-’“Σİ™ﬁé\u0301ß"))))
+def test_words_are_the_lower_cased_regex_tokens(text):
+    assert words(text) == re.findall(r"\w+", text.lower())

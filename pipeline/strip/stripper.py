@@ -129,9 +129,10 @@ class Stripper:
             if text := line.text.strip():
                 tokens, vocab, hits = analyse(text)
                 item = _Item(line, text, tokens, vocab)
-                _apply_hits(item, hits)
-                if item.fragment is not None:
-                    item.vocab = content_words(item.tokens, analyse.stopwords)
+                if hits:
+                    _apply_hits(item, hits)
+                    if item.fragment is not None:
+                        item.vocab = content_words(item.tokens, analyse.stopwords)
                 items.append(item)
         body = _mark_body(items)
         body_df = _document_frequency(body)
@@ -218,17 +219,15 @@ def _document_frequency(body: list[_Item]) -> Counter[str]:
 def _apply_guards(items: list[_Item], body_df: Counter[str]) -> None:
     """Halve a rule's weight where the story itself is about its topic: the guard words
     occur in two or more body paragraphs that no rule matched."""
-    for item in items:
+    guarded = [item for item in items if item.guarded]
+    if not guarded:
+        return
+    # A guarded line has a hit, so its score stays above zero: it is never one of these.
+    unmatched_body = [item.tokens for item in items if item.is_body and item.score == 0.0]
+    for item in guarded:
         for rule in item.guarded:
-            others = sum(
-                1
-                for other in items
-                if other is not item
-                and other.is_body
-                and other.score == 0.0
-                and any(w in other.tokens for w in rule.guard)
-            )
-            if others >= 2:
+            guard = frozenset(rule.guard)
+            if sum(1 for tokens in unmatched_body if not guard.isdisjoint(tokens)) >= 2:
                 item.score -= rule.weight / 2
 
 

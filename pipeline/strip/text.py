@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from pipeline.strip.memo import Memo
 
@@ -32,20 +33,25 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def _stem(token: str) -> str:
-    """A token's content-word stem, or ``""`` for a token too short or a number."""
-    return token[:5] if len(token) >= 3 and not token.isdigit() else ""
-
-
-_STEMS = Memo(_stem)
-
-
 def content_words(tokens: list[str], stopwords: frozenset[str]) -> set[str]:
     """Tokens that carry topic: three letters or more, not numbers or stop words, cut to
     their first five characters so that inflections agree ("library", "librarian")."""
-    stems = set(map(_STEMS.__getitem__, set(tokens).difference(stopwords)))
+    stems = set(map(_stems(stopwords).__getitem__, tokens))
     stems.discard("")
     return stems
+
+
+@cache
+def _stems(stopwords: frozenset[str]) -> Memo[str]:
+    """Token -> its stem, or ``""`` for a token that is no content word, remembered per
+    process and set of stop words (one per language)."""
+
+    def stem(token: str) -> str:
+        if len(token) < 3 or token.isdigit() or token in stopwords:
+            return ""
+        return token[:5]
+
+    return Memo(stem)
 
 
 def simple_key(tokens: list[str]) -> str:
