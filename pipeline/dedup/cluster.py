@@ -8,28 +8,14 @@ wire paragraphs merged into one longer paragraph are not linked to each other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from pipeline.dedup.verify import Match
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
-
-class UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-
-    def find(self, x: int) -> int:
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
+from pipeline.dedup.verify import Matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +37,7 @@ class Assignment:
 
 
 def assign(
-    n_nodes: int, info: Callable[[int], NodeInfo], matches: Sequence[Match]
+    n_nodes: int, info: Callable[[int], NodeInfo], matches: Matches
 ) -> dict[int, Assignment]:
     """The canonical of every node with a link (the others are their own canonical; ``info``
     is only asked about linked nodes).
@@ -60,25 +46,33 @@ def assign(
     stored row with the best priority decides which stored cluster a bridge joins); an
     all-new cluster takes its best-priority member.
     """
-    uf = UnionFind(n_nodes)
-    for m in matches:
-        if m.kind == "near":
-            uf.union(m.small, m.large)
-    linked = sorted({n for m in matches for n in (m.small, m.large)})
+    root = _near_roots(n_nodes, matches).tolist()
+    linked = np.unique(np.concatenate([matches.small, matches.large])).tolist()
     members: dict[int, list[NodeInfo]] = {}
     for n in linked:
-        members.setdefault(uf.find(n), []).append(info(n))
-    canonical = {root: _cluster_canonical(ms) for root, ms in members.items()}
-    has_stored = {root for root, ms in members.items() if any(m.stored_canonical for m in ms)}
-    best = _containers(uf, matches, canonical, has_stored)
-    target = {inner: uf.find(m.large) for inner, m in best.items()}
+        members.setdefault(root[n], []).append(info(n))
+    canonical = {r: _cluster_canonical(ms) for r, ms in members.items()}
+    has_stored = {r for r, ms in members.items() if any(m.stored_canonical for m in ms)}
+    best = _containers(root, matches, canonical, has_stored)
+    target = {inner: root[large] for inner, large in best.items()}
     out = {}
     for n in linked:
-        root = uf.find(n)
-        outer = _follow(root, target)
-        container = best[root].large if outer != root else None
-        out[n] = Assignment(canonical[outer], container)
+        outer = _follow(root[n], target)
+        out[n] = Assignment(canonical[outer], best[root[n]] if outer != root[n] else None)
     return out
+
+
+def _near_roots(n_nodes: int, matches: Matches) -> np.ndarray:
+    """Per node, the smallest node of its cluster under the near links (its root)."""
+    near = ~matches.contained
+    graph = sp.coo_matrix(
+        (np.ones(int(near.sum()), np.int8), (matches.small[near], matches.large[near])),
+        shape=(n_nodes, n_nodes),
+    )
+    _, labels = connected_components(graph, directed=False)
+    smallest = np.full(labels.max(initial=-1) + 1, n_nodes, np.int64)
+    np.minimum.at(smallest, labels, np.arange(n_nodes))
+    return smallest[labels]
 
 
 def _cluster_canonical(members: list[NodeInfo]) -> tuple[str, int]:
@@ -91,24 +85,29 @@ def _cluster_canonical(members: list[NodeInfo]) -> tuple[str, int]:
 
 
 def _containers(
-    uf: UnionFind,
-    matches: Sequence[Match],
+    root: list[int],
+    matches: Matches,
     canonical: dict[int, tuple[str, int]],
     has_stored: set[int],
-) -> dict[int, Match]:
-    """For each all-new cluster contained in another: its best containment link (highest
-    containment, then smallest container canonical, then smallest node)."""
-    best: dict[int, tuple[tuple, Match]] = {}
-    for m in matches:
-        if m.kind != "contained":
-            continue
-        inner, outer = uf.find(m.small), uf.find(m.large)
+) -> dict[int, int]:
+    """For each all-new cluster contained in another: the container node of its best
+    containment link (highest containment, then smallest container canonical, then smallest
+    node)."""
+    best: dict[int, tuple[tuple, int]] = {}
+    contained = np.flatnonzero(matches.contained)
+    for small, large, share in zip(
+        matches.small[contained].tolist(),
+        matches.large[contained].tolist(),
+        matches.similarity[contained].tolist(),
+        strict=True,
+    ):
+        inner, outer = root[small], root[large]
         if inner == outer or inner in has_stored:
             continue
-        rank = (-m.similarity, canonical[outer], m.large)
+        rank = (-share, canonical[outer], large)
         if inner not in best or rank < best[inner][0]:
-            best[inner] = (rank, m)
-    return {inner: m for inner, (_, m) in best.items()}
+            best[inner] = (rank, large)
+    return {inner: large for inner, (_, large) in best.items()}
 
 
 def _follow(root: int, target: dict[int, int]) -> int:

@@ -27,7 +27,7 @@ from pipeline.dedup.index import StoredIndex, band_column, id_table, index_schem
 from pipeline.dedup.minhash import band_keys, shingle_hashes, signatures
 from pipeline.dedup.nodes import Key, Nodes
 from pipeline.dedup.params import DedupParams
-from pipeline.dedup.verify import Match, verify_pairs
+from pipeline.dedup.verify import Matches, verify_pairs
 
 PARAGRAPH_INPUT = pa.schema(
     [
@@ -63,6 +63,7 @@ class Link:
 
 
 _NO_LINK = Link(None)
+_NO_MATCHES = Matches(*(np.zeros(0, t) for t in (np.int64, np.int64, bool, np.float64)))
 
 
 @dataclass(slots=True)
@@ -225,9 +226,10 @@ class _Run:
         order = np.lexsort((np.array(self.rank, np.int64)[rows], fps))
         rows, fps = rows[order], fps[order]
         starts = np.flatnonzero(np.r_[True, fps[1:] != fps[:-1]])
+        ordered, bounds = rows.tolist(), [*starts.tolist(), len(rows)]
         groups = [
-            _Group(fp, members.tolist(), int(members[0]))
-            for fp, members in zip(fps[starts].tolist(), np.split(rows, starts[1:]), strict=True)
+            _Group(fp, ordered[lo:hi], ordered[lo])
+            for fp, lo, hi in zip(fps[starts].tolist(), bounds[:-1], bounds[1:], strict=True)
         ]
         self.stats["distinct_texts"] = len(groups)
         return groups
@@ -248,11 +250,13 @@ class _Run:
                     else Link(canon, row["similarity"], row["dup_kind"])
                 )
                 stored_articles[row["fingerprint"]] = row["n_articles"]
+        limit = self.params.furniture_max_articles
         furniture = {
             g.fingerprint
             for g in groups
-            if len({self.article[r] for r in g.rows}) + stored_articles.get(g.fingerprint, 0)
-            > self.params.furniture_max_articles
+            if len(g.rows) + stored_articles.get(g.fingerprint, 0) > limit  # else cannot exceed
+            and len({self.article[r] for r in g.rows}) + stored_articles.get(g.fingerprint, 0)
+            > limit
         }
         self.stats["furniture_texts"] = len(furniture)
         return furniture
@@ -277,9 +281,9 @@ class _Run:
         columns.append(("sentence_keys", sentence_keys, np.repeat(rep_nodes, np.diff(offsets))))
         return columns
 
-    def match(self, reps: list[_Group]) -> list[Match]:
+    def match(self, reps: list[_Group]) -> Matches:
         if not reps:
-            return []
+            return _NO_MATCHES
         self.bands = self.signatures_of(reps)
         columns = self.key_columns(reps)
         with ThreadPoolExecutor(self.workers) as pool:
@@ -327,19 +331,18 @@ class _Run:
         return bucket_pairs(keys, nodes, is_new, self.params.hot_bucket_cap)
 
     # -- clusters and output -------------------------------------------------------------------
-    def detect_truncation(self, matches: list[Match]) -> None:
+    def detect_truncation(self, matches: Matches) -> None:
         """A paragraph of unknown truncation that ends mid-sentence and is verified against a
         complete paragraph is a cut-off teaser: it must not be a cluster's canonical."""
-        arrays = self.nodes.arrays()
+        cut = self.nodes.arrays().cut_off
+        small, large = matches.small, matches.large
+        flagged = np.r_[small[cut[small] & ~cut[large]], large[cut[large] & ~cut[small]]]
         changed = False
-        for m in matches:
-            for node, partner in ((m.small, m.large), (m.large, m.small)):
-                group = self.group_of_node.get(node)
-                if group is None or not arrays.cut_off[node]:
-                    continue
-                for r in () if arrays.cut_off[partner] else group.rows:
-                    if self.truncated_given[r] is None and not self.truncated[r]:
-                        self.truncated[r] = changed = True
+        for node in np.unique(flagged).tolist():
+            group = self.group_of_node.get(node)
+            for r in group.rows if group is not None else ():
+                if self.truncated_given[r] is None and not self.truncated[r]:
+                    self.truncated[r] = changed = True
         if changed:
             self.rank_rows()
 

@@ -58,13 +58,17 @@ class BigramSets:
 
 
 @dataclass(frozen=True, slots=True)
-class Match:
-    """A verified link between nodes ``small`` and ``large`` (fewer and more words)."""
+class Matches:
+    """Verified links between nodes ``small`` and ``large`` (fewer and more words), one
+    entry per link in parallel arrays (hundreds of thousands a chunk: no per-link objects)."""
 
-    small: int
-    large: int
-    kind: str  # "near" or "contained"
-    similarity: float
+    small: np.ndarray  # int64
+    large: np.ndarray  # int64
+    contained: np.ndarray  # bool: "contained", else "near"
+    similarity: np.ndarray  # float64: the share for "contained", the Jaccard for "near"
+
+    def __len__(self) -> int:
+        return len(self.small)
 
 
 def verify_pairs(
@@ -73,7 +77,7 @@ def verify_pairs(
     n_words: np.ndarray,
     cut_off: np.ndarray,
     params: DedupParams,
-) -> list[Match]:
+) -> Matches:
     """The candidate pairs that are near duplicates or containments, with their similarity.
 
     A clearly shorter paragraph (``contain_min_ratio``) almost wholly inside a longer one is
@@ -89,12 +93,8 @@ def verify_pairs(
     teaser = (jac >= params.near_threshold) & ~(longer & ~cut_off[small])
     contained = ~teaser & longer & (share >= params.contain_threshold)
     near = ~contained & (jac >= params.near_threshold)
-    kinds = np.where(contained, "contained", "near")
-    sims = np.where(contained, share, jac)
-    keep = np.flatnonzero(contained | near)
-    return [
-        Match(int(small[i]), int(large[i]), str(kinds[i]), float(sims[i])) for i in keep.tolist()
-    ]
+    keep = contained | near
+    return Matches(small[keep], large[keep], contained[keep], np.where(contained, share, jac)[keep])
 
 
 def _blocks(weights: np.ndarray, size: int) -> list[tuple[int, int]]:
