@@ -1,5 +1,6 @@
 """What the stripper needs to know about one line on its own: its words, its topic words and
-the rules that match it. None of this depends on the article around the line, so it is
+the evidence of the rules that match it (a template :class:`pipeline.strip.item.Item`).
+None of this depends on the article around the line, so it is
 remembered per line text: page furniture (a newsletter prompt, a share bar, a sign-off)
 recurs in every article of an outlet, and a worker strips many articles of one outlet.
 """
@@ -7,10 +8,10 @@ recurs in every article of an outlet, and a worker strips many articles of one o
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import NamedTuple
 
 from pipeline.normalize import match_key
-from pipeline.strip.rules import CompiledRules, RuleHit
+from pipeline.strip.item import Item
+from pipeline.strip.rules import CompiledRules
 from pipeline.strip.text import content_words, words
 
 #: Distinct lines remembered per language and body kind (least recently used go first);
@@ -18,15 +19,6 @@ from pipeline.strip.text import content_words, words
 CACHE_LINES = 4_096
 #: Longer lines are story paragraphs, which seldom recur: they are not remembered.
 CACHE_MAX_CHARS = 400
-
-
-class LineAnalysis(NamedTuple):
-    """A stripped line's lower-cased words, topic words and rule hits. Shared between the
-    articles a line occurs in: read it, never change it in place."""
-
-    tokens: list[str]
-    vocab: set[str]
-    hits: tuple[RuleHit, ...]
 
 
 class LineAnalyser:
@@ -40,12 +32,16 @@ class LineAnalyser:
         self._cached = lru_cache(maxsize=CACHE_LINES)(self._analyse)
         self.key = lru_cache(maxsize=CACHE_LINES)(match_key)
 
-    def __call__(self, text: str) -> LineAnalysis:
+    def __call__(self, text: str) -> Item:
+        """The template item of a stripped line: copy it (:meth:`Item.for_line`), never
+        change it in place, since the articles the line occurs in share it."""
         if len(text) <= CACHE_MAX_CHARS:
             return self._cached(text)
         return self._analyse(text)
 
-    def _analyse(self, text: str) -> LineAnalysis:
+    def _analyse(self, text: str) -> Item:
         tokens = words(text)
-        hits = tuple(self.compiled.match(text, tokens))
-        return LineAnalysis(tokens, content_words(tokens, self.stopwords), hits)
+        template = Item(None, text, tokens, content_words(tokens, self.stopwords))
+        if hits := self.compiled.match(text, tokens):
+            template.apply_hits(tuple(hits), self.stopwords)
+        return template

@@ -156,11 +156,12 @@ class CompiledRules:
             hits.append(self._hit(m))
         if (rx := self.anchored.get(("start", long_line))) and (m := rx.match(text)):
             hits.append(self._hit(m))
-        hits = [h for h in hits if h.rule.max_words is None or n_words <= h.rule.max_words]
-        candidates = set(self.always)
-        if self.needles.kind == ahocorasick.AHOCORASICK:
-            for _, positions in self.needles.iter(text.lower()):
-                candidates.update(positions)
+        if hits:
+            hits = [h for h in hits if h.rule.max_words is None or n_words <= h.rule.max_words]
+        candidates = {p for _, positions in self._needles_in(text) for p in positions}
+        if not candidates and not self.always:
+            return hits
+        candidates.update(self.always)
         offset = max(0, len(text) - END_WINDOW)
         found: dict[str, RuleHit] = {}  # rule id -> leftmost hit, in rule order
         for position in sorted(candidates):
@@ -172,6 +173,11 @@ class CompiledRules:
                 found[rule.id] = RuleHit(rule, m.start(), m.end())
         hits.extend(found.values())
         return hits
+
+    def _needles_in(self, text: str) -> Iterable[tuple[int, tuple[int, ...]]]:
+        if self.needles.kind != ahocorasick.AHOCORASICK:
+            return ()
+        return self.needles.iter(text.lower())
 
     def _hit(self, m: re.Match[str]) -> RuleHit:
         group = m.lastgroup or ""

@@ -18,24 +18,21 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from itertools import chain
 
 from pipeline.model import BodyKind, Line, Removal, Stripped
 from pipeline.strip import meta
 from pipeline.strip.analysis import LineAnalyser
-from pipeline.strip.rules import Rule, RuleHit, RuleSet, load_rules
+from pipeline.strip.item import THRESHOLD, Item
+from pipeline.strip.rules import RuleSet, load_rules
 from pipeline.strip.stats import MAX_COUNTED_WORDS, LineStats
 from pipeline.strip.text import (
-    content_words,
     ends_sentence,
-    has_letters,
-    inside_quotes,
     is_title_like,
     simple_key,
     words,
 )
 
-THRESHOLD = 1.0
 #: Prose lines (this many words or more, ending a sentence) delimit the article body.
 BODY_MIN_WORDS = 12
 #: An edge line sharing at most this share of its vocabulary with the body is unrelated.
@@ -49,38 +46,6 @@ TITLE_REACH = 6
 #: This many consecutive menu-like lines at an edge are a menu whatever their words.
 MENU_RUN = 4
 _LABEL_VALUE = re.compile(r"[^\W\d][\w .'’-]{0,24}:\s*\S")
-
-
-@dataclass(slots=True)
-class _Item:
-    """A non-blank line and the evidence gathered about it."""
-
-    line: Line
-    text: str
-    tokens: list[str]
-    vocab: set[str]
-    score: float = 0.0
-    top: float = 0.0
-    kind: str = ""
-    rule: str = ""
-    weak_kind: str = ""
-    fragment: tuple[str, Rule] | None = None
-    opens_list: bool = False
-    is_body: bool = False
-    guarded: list[Rule] = field(default_factory=list)
-
-    @property
-    def n_words(self) -> int:
-        return len(self.tokens)
-
-    @property
-    def removed(self) -> bool:
-        return self.score >= THRESHOLD
-
-    def add(self, weight: float, kind: str, rule: str) -> None:
-        self.score += weight
-        if weight > self.top:
-            self.top, self.kind, self.rule = weight, kind, rule
 
 
 class Stripper:
@@ -124,16 +89,7 @@ class Stripper:
         is mostly body, so for ``"html"`` nothing is peeled off by position: its edges are
         where the extractor cut, and lists and short lines there are the article's."""
         analyse = self._analyser(language, body_kind)
-        items = []
-        for line in lines:
-            if text := line.text.strip():
-                tokens, vocab, hits = analyse(text)
-                item = _Item(line, text, tokens, vocab)
-                if hits:
-                    _apply_hits(item, hits)
-                    if item.fragment is not None:
-                        item.vocab = content_words(item.tokens, analyse.stopwords)
-                items.append(item)
+        items = [analyse(text).for_line(line) for line in lines if (text := line.text.strip())]
         body = _mark_body(items)
         body_df = _document_frequency(body)
         _apply_guards(items, body_df)
@@ -151,9 +107,7 @@ class Stripper:
         _add_neighbour_bonus(items)
         return _result(items, title_item, title)
 
-    def _add_statistics(
-        self, items: list[_Item], outlet: str | None, analyse: LineAnalyser
-    ) -> None:
+    def _add_statistics(self, items: list[Item], outlet: str | None, analyse: LineAnalyser) -> None:
         assert self.stats is not None
         for item in items:
             if item.removed or item.n_words > MAX_COUNTED_WORDS:
@@ -164,26 +118,7 @@ class Stripper:
                 item.add(found.score, item.weak_kind or _shape_kind(item), found.rule)
 
 
-def _apply_hits(item: _Item, hits: tuple[RuleHit, ...]) -> None:
-    for hit in hits:
-        rule = hit.rule
-        if rule.anchor != "full" and inside_quotes(item.text, hit.start):
-            continue
-        rest = item.text[: hit.start] + item.text[hit.end :]
-        if rule.fragment and has_letters(rest):
-            if item.fragment is None:
-                item.fragment = (item.text[hit.start : hit.end].strip(), rule)
-                item.text, item.tokens = rest.strip(), words(rest)
-            continue
-        if rule.guard:
-            item.guarded.append(rule)
-        item.add(rule.weight, rule.kind, rule.id)
-        item.opens_list |= rule.opens_list
-        if not item.weak_kind:
-            item.weak_kind = rule.kind
-
-
-def _mark_body(items: list[_Item]) -> list[_Item]:
+def _mark_body(items: list[Item]) -> list[Item]:
     """Mark the article body: the stretch of lines with the most prose in it, where each
     prose line counts its words and every other line still standing costs
     ``GAP_PENALTY`` (a maximum-sum segment). Prose in menus, forms and footers of a whole
@@ -209,14 +144,11 @@ def _mark_body(items: list[_Item]) -> list[_Item]:
     return body
 
 
-def _document_frequency(body: list[_Item]) -> Counter[str]:
-    df: Counter[str] = Counter()
-    for item in body:
-        df.update(item.vocab)
-    return df
+def _document_frequency(body: list[Item]) -> Counter[str]:
+    return Counter(chain.from_iterable(item.vocab for item in body))
 
 
-def _apply_guards(items: list[_Item], body_df: Counter[str]) -> None:
+def _apply_guards(items: list[Item], body_df: Counter[str]) -> None:
     """Halve a rule's weight where the story itself is about its topic: the guard words
     occur in two or more body paragraphs that no rule matched."""
     guarded = [item for item in items if item.guarded]
@@ -224,14 +156,27 @@ def _apply_guards(items: list[_Item], body_df: Counter[str]) -> None:
         return
     # A guarded line has a hit, so its score stays above zero: it is never one of these.
     unmatched_body = [item.tokens for item in items if item.is_body and item.score == 0.0]
+    about: dict[str, bool] = {}  # rule id -> whether the story is about its topic
     for item in guarded:
         for rule in item.guarded:
-            guard = frozenset(rule.guard)
-            if sum(1 for tokens in unmatched_body if not guard.isdisjoint(tokens)) >= 2:
+            if rule.id not in about:
+                about[rule.id] = _in_two(rule.guard, unmatched_body)
+            if about[rule.id]:
                 item.score -= rule.weight / 2
 
 
-def _overlap(item: _Item, body_df: Counter[str]) -> float:
+def _in_two(guard: tuple[str, ...], lines: list[list[str]]) -> bool:
+    """Whether two or more of ``lines`` (their tokens) hold one of the ``guard`` words."""
+    found = 0
+    for tokens in lines:
+        if any(map(tokens.__contains__, guard)):
+            found += 1
+            if found == 2:
+                return True
+    return False
+
+
+def _overlap(item: Item, body_df: Counter[str]) -> float:
     """Share of the line's content words that occur in the body, excluding the line itself."""
     if not item.vocab:
         return 1.0
@@ -239,7 +184,7 @@ def _overlap(item: _Item, body_df: Counter[str]) -> float:
     return sum(1 for w in item.vocab if body_df[w] > own) / len(item.vocab)
 
 
-def _find_title(items: list[_Item], body_df: Counter[str], title: str | None) -> _Item | None:
+def _find_title(items: list[Item], body_df: Counter[str], title: str | None) -> Item | None:
     """The headline: the line equal to the given title; else, before the body, the first
     title-like line of three words or more that shares the body's vocabulary and stands at
     most ``TITLE_REACH`` kept lines above it (menus of a whole page come earlier)."""
@@ -262,7 +207,7 @@ def _find_title(items: list[_Item], body_df: Counter[str], title: str | None) ->
     return next(related, fallback)
 
 
-def _mark_repeats(items: list[_Item], title_item: _Item | None) -> None:
+def _mark_repeats(items: list[Item], title_item: Item | None) -> None:
     """A repeated headline, and a teaser that is a cut-off copy of another line."""
     keys = [simple_key(i.tokens) for i in items]
     if title_item is not None:
@@ -297,7 +242,7 @@ def _cut_off_copy(head: str, last: str, padded_key: str) -> bool:
 
 
 def _mark_unrelated_edges(
-    items: list[_Item], body_df: Counter[str], title_item: _Item | None
+    items: list[Item], body_df: Counter[str], title_item: Item | None
 ) -> None:
     """Peel lines off both ends of the article, from the outside in: menus, and title-like
     lines whose words the body does not use. Title-like lines that share the body's words
@@ -326,12 +271,12 @@ def _mark_unrelated_edges(
                 break
 
 
-def _is_data(item: _Item) -> bool:
+def _is_data(item: Item) -> bool:
     """Addresses, scores, credits lists: lines with digits or a "Label: value" form."""
     return any(ch.isdigit() for ch in item.text) or bool(_LABEL_VALUE.match(item.text))
 
 
-def _is_unrelated(items: list[_Item], n: int, body_df: Counter[str]) -> bool:
+def _is_unrelated(items: list[Item], n: int, body_df: Counter[str]) -> bool:
     """A title-like line whose vocabulary the body does not share."""
     item = items[n]
     if not is_title_like(item.text, item.n_words) or not item.vocab:
@@ -342,7 +287,7 @@ def _is_unrelated(items: list[_Item], n: int, body_df: Counter[str]) -> bool:
 
 
 def _in_menu_run(
-    items: list[_Item], n: int, length: int, body_df: Counter[str] | None = None
+    items: list[Item], n: int, length: int, body_df: Counter[str] | None = None
 ) -> bool:
     """Whether line ``n`` is one of ``length`` or more consecutive menu-like lines: three
     words at most, no sentence end (and, given ``body_df``, unrelated to the body). A run
@@ -373,9 +318,9 @@ def _in_menu_run(
     return body_df is None and run_length(digits=True) >= 2 * length
 
 
-def _extend_lists(items: list[_Item]) -> None:
+def _extend_lists(items: list[Item]) -> None:
     """Title-like lines under a list header ("Related stories:") share the header's kind."""
-    header: _Item | None = None
+    header: Item | None = None
     for item in items:
         if item.removed and item.opens_list:
             header = item
@@ -389,7 +334,7 @@ def _extend_lists(items: list[_Item]) -> None:
             item.add(THRESHOLD, header.kind, f"{header.rule}:list")
 
 
-def _add_neighbour_bonus(items: list[_Item]) -> None:
+def _add_neighbour_bonus(items: list[Item]) -> None:
     """A weak hit next to a removed line of the same kind completes a block."""
     changed = True
     while changed:
@@ -403,14 +348,14 @@ def _add_neighbour_bonus(items: list[_Item]) -> None:
                 changed = True
 
 
-def _shape_kind(item: _Item) -> str:
+def _shape_kind(item: Item) -> str:
     """A kind for a line that statistics alone flagged, from its shape."""
     if is_title_like(item.text, item.n_words):
         return "related_link" if item.n_words >= 4 else "navigation"
     return "other"
 
 
-def _result(items: list[_Item], title_item: _Item | None, title: str | None) -> Stripped:
+def _result(items: list[Item], title_item: Item | None, title: str | None) -> Stripped:
     kept: list[Line] = []
     removed: list[Removal] = []
     for item in items:

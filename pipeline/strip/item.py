@@ -1,0 +1,92 @@
+"""A non-blank line of an article and the evidence gathered about it.
+
+What rules say about a line depends on its text alone, so :mod:`pipeline.strip.analysis`
+builds one template item per distinct line (:meth:`Item.apply_hits`) and every article the
+line occurs in starts from a copy (:meth:`Item.for_line`) that collects the evidence of
+context: position, statistics, neighbours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.model import Line
+from pipeline.strip.rules import Rule, RuleHit
+from pipeline.strip.text import content_words, has_letters, inside_quotes, words
+
+#: A line goes when its evidence reaches this.
+THRESHOLD = 1.0
+
+
+@dataclass(slots=True)
+class Item:
+    """A non-blank line (``line``; ``None`` in a template) and the evidence about it."""
+
+    line: Line | None
+    text: str
+    tokens: list[str]
+    vocab: set[str]
+    score: float = 0.0
+    top: float = 0.0
+    kind: str = ""
+    rule: str = ""
+    weak_kind: str = ""
+    fragment: tuple[str, Rule] | None = None
+    opens_list: bool = False
+    is_body: bool = False
+    guarded: list[Rule] = field(default_factory=list)
+
+    @property
+    def n_words(self) -> int:
+        return len(self.tokens)
+
+    @property
+    def removed(self) -> bool:
+        return self.score >= THRESHOLD
+
+    def add(self, weight: float, kind: str, rule: str) -> None:
+        self.score += weight
+        if weight > self.top:
+            self.top, self.kind, self.rule = weight, kind, rule
+
+    def apply_hits(self, hits: tuple[RuleHit, ...], stopwords: frozenset[str]) -> None:
+        """Add the evidence of the rules that matched the line. A match inside quotation
+        marks does not count; a fragment rule's match is cut off the line (the first
+        only), which then keeps the rest of its text."""
+        for hit in hits:
+            rule = hit.rule
+            if rule.anchor != "full" and inside_quotes(self.text, hit.start):
+                continue
+            rest = self.text[: hit.start] + self.text[hit.end :]
+            if rule.fragment and has_letters(rest):
+                if self.fragment is None:
+                    self.fragment = (self.text[hit.start : hit.end].strip(), rule)
+                    self.text, self.tokens = rest.strip(), words(rest)
+                continue
+            if rule.guard:
+                self.guarded.append(rule)
+            self.add(rule.weight, rule.kind, rule.id)
+            self.opens_list |= rule.opens_list
+            if not self.weak_kind:
+                self.weak_kind = rule.kind
+        if self.fragment is not None:
+            self.vocab = content_words(self.tokens, stopwords)
+
+    def for_line(self, line: Line) -> Item:
+        """A copy of this template for one occurrence of its line. The copy shares the
+        template's tokens, vocabulary and guarded rules, which no decision changes."""
+        return Item(
+            line,
+            self.text,
+            self.tokens,
+            self.vocab,
+            self.score,
+            self.top,
+            self.kind,
+            self.rule,
+            self.weak_kind,
+            self.fragment,
+            self.opens_list,
+            False,
+            self.guarded,
+        )
