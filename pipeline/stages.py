@@ -377,12 +377,7 @@ def link_run(
     chunks = _chunks(articles, chunk_paragraphs or LINK_CHUNK_PARAGRAPHS)
     with _LocalIndex(clean) as index:
         for chunk, members in enumerate(chunks):
-            paragraphs = _paragraphs_of(clean, paragraph_parts, members["article_id"])
-            dedup_input = (
-                paragraphs.join(members.drop_columns(["paragraphs"]), "article_id")
-                .append_column("is_truncated", pa.nulls(len(paragraphs), pa.bool_()))
-                .sort_by([("article_id", "ascending"), ("idx", "ascending")])
-            )
+            dedup_input = _dedup_input(clean, paragraph_parts, members)
             linked = link_paragraphs(dedup_input, index.paths)
             if len(linked.index_rows):
                 name = f"part-{ctx.run_id}-{chunk:04d}.parquet"
@@ -391,6 +386,7 @@ def link_run(
                 index.add(staged)
             _write_links_by_batch(clean, links_dir, chunk, linked.links, dedup_input)
             _count_links(result, linked.links)
+            del dedup_input, linked  # not held while the next chunk is read and linked
     return result
 
 
@@ -456,6 +452,16 @@ def _chunks(articles: pa.Table, chunk_paragraphs: int) -> Iterator[pa.Table]:
             start, total = end, 0
     if start < len(articles):
         yield articles.slice(start)
+
+
+def _dedup_input(clean: Root, paragraph_parts: Sequence[str], members: pa.Table) -> pa.Table:
+    """The paragraphs of one chunk's articles as link_paragraphs takes them."""
+    paragraphs = _paragraphs_of(clean, paragraph_parts, members["article_id"])
+    return (
+        paragraphs.join(members.drop_columns(["paragraphs"]), "article_id")
+        .append_column("is_truncated", pa.nulls(len(paragraphs), pa.bool_()))
+        .sort_by([("article_id", "ascending"), ("idx", "ascending")])
+    )
 
 
 def _paragraphs_of(clean: Root, paragraph_parts: Sequence[str], ids: pa.ChunkedArray) -> pa.Table:
