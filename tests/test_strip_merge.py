@@ -69,11 +69,11 @@ def test_file_merge_equals_the_direct_computation_and_is_sorted(tmp_path):
 
 
 def test_hash_partitions_within_a_small_budget_give_the_same_rows(tmp_path):
-    tables = [partial_table(seed, 20_000, 40_000) for seed in range(6)]
+    tables = [partial_table(seed, 12_000, 24_000) for seed in range(6)]
     paths = written(tmp_path, tables)
-    partitioned = from_files(paths, memory_limit="48MB", partition_rows=30_000)
+    partitioned = from_files(paths, memory_limit="48MB", partition_rows=20_000)
     assert as_dict(partitioned) == as_dict(from_files(paths)) == expected_merge(tables)
-    assert partitioned.equals(from_files(paths, memory_limit="48MB", partition_rows=30_000))
+    assert partitioned.equals(from_files(paths, memory_limit="48MB", partition_rows=20_000))
 
 
 def test_row_cap_and_other_normalizer_versions_in_files(tmp_path):

@@ -13,6 +13,7 @@ a union is the bottom-k of the union of the sketches.
 
 from __future__ import annotations
 
+import glob
 import math
 import os
 import tempfile
@@ -97,14 +98,29 @@ def _merge_partitions(
         return []
     rows = sum(pq.read_metadata(path).num_rows for path in paths)
     count = max(1, math.ceil(rows / partition_rows))
-    source = _read_parquet(paths)
+    sources = [_read_parquet(paths)] if count == 1 else _split(con, scratch, paths, count)
     parts = []
-    for i in range(count):
-        part = source if count == 1 else f"(SELECT * FROM {source} WHERE hash(key) % {count} = {i})"
+    for i, source in enumerate(sources):
         parts.append(os.path.join(scratch, f"merged-{i:05d}.parquet"))
-        merged = f"{_MERGE.format(source=part)} ORDER BY outlet NULLS LAST, key"
+        merged = f"{_MERGE.format(source=source)} ORDER BY outlet NULLS LAST, key"
         con.sql(f"COPY ({merged}) TO {_quote(parts[-1])} (FORMAT parquet)")
     return parts
+
+
+def _split(
+    con: duckdb.DuckDBPyConnection, scratch: str, paths: Sequence[str], count: int
+) -> list[str]:
+    """Write the input rows once into ``count`` hash partitions of the key; their sources."""
+    folder = os.path.join(scratch, "split")
+    con.sql(
+        f"COPY (SELECT *, hash(key) % {count} AS part FROM {_read_parquet(paths)})"
+        f" TO {_quote(folder)} (FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE 8192)"
+    )
+    return [
+        _read_parquet(sorted(glob.glob(os.path.join(folder, f"part={i}", "*.parquet"))))
+        for i in range(count)
+        if os.path.isdir(os.path.join(folder, f"part={i}"))
+    ]
 
 
 def _capped(
