@@ -10,7 +10,8 @@ The articles repeat the few source texts, so every line recurs and the stripper'
 cache (:mod:`pipeline.strip.analysis`) answers nearly all of them. The "unique story lines"
 row is closer to a real feed: each article's story lines (12 words or more) are made unique
 by a word of their own, while short lines (furniture) still recur; each repetition starts
-with a new Stripper (an empty cache).
+with a new Stripper (an empty cache). The ``count_lines`` row times the line statistics
+the read stage gathers for the same unique-story-line articles.
 
 The table gives the median of R repetitions as articles per CPU-second of
 the process (one core; the machine is shared, so CPU time is steadier than wall time) and,
@@ -126,6 +127,12 @@ def main() -> None:
             rate(lambda: strip_all(Stripper(), unique), len(articles), args.reps),
         ),
         (
+            "pipeline.strip count_lines, unique story lines",
+            rate(
+                lambda: count_lines(("outlet", lines) for lines in unique), len(articles), args.reps
+            ),
+        ),
+        (
             "pipeline.strip Stripper + line stats",
             rate(
                 lambda: [with_stats.strip(a, outlet="outlet") for a in as_lines],
@@ -149,9 +156,9 @@ def main() -> None:
 
         rows.append(("datatrove C4QualityFilter", rate(run_c4, len(articles), args.reps)))
     print(f"{len(articles)} articles, mean {mean_kb:.1f} KB, median of {args.reps} runs, 1 core")
-    print(f"{'tool':40s} {'articles/CPU-s':>15s} {'articles/wall-s':>16s}")
+    print(f"{'tool':48s} {'articles/CPU-s':>15s} {'articles/wall-s':>16s}")
     for name, (per_cpu, per_wall) in rows:
-        print(f"{name:40s} {per_cpu:15,.0f} {per_wall:16,.0f}")
+        print(f"{name:48s} {per_cpu:15,.0f} {per_wall:16,.0f}")
 
 
 if __name__ == "__main__":
