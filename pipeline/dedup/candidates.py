@@ -7,6 +7,8 @@ most ``cap``) members ranked before it. Columns can run in parallel tasks.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from pipeline.dedup.features import distinct_sorted
@@ -35,11 +37,14 @@ def bucket_pairs(keys: np.ndarray, nodes: np.ndarray, is_new: np.ndarray, cap: i
     return pairs[pairs[:, 0] != pairs[:, 1]]
 
 
-def unique_pairs(pairs: list[np.ndarray]) -> np.ndarray:
-    """Distinct pairs over all columns, sorted (deterministic whatever the column order)."""
-    if not pairs:
+def unique_pairs(pairs: Iterable[np.ndarray], n_nodes: int) -> np.ndarray:
+    """Distinct pairs over all columns, sorted (deterministic whatever the column order).
+
+    Each column's pairs (nodes below ``n_nodes``) are packed into one int64 code as they
+    arrive, so a generator of columns never holds more than one column's pair array."""
+    width = np.int64(n_nodes)
+    codes = [p[:, 0] * width + p[:, 1] for p in pairs]
+    if not codes:
         return np.zeros((0, 2), np.int64)
-    both = np.concatenate(pairs)
-    width = np.int64(both.max(initial=0) + 1)
-    codes = distinct_sorted(both[:, 0] * width + both[:, 1])
-    return np.stack([codes // width, codes % width], axis=1)
+    distinct = distinct_sorted(np.concatenate(codes))
+    return np.stack([distinct // width, distinct % width], axis=1)

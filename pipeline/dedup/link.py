@@ -63,7 +63,6 @@ class Link:
 
 
 _NO_LINK = Link(None)
-_NO_MATCHES = Matches(*(np.zeros(0, t) for t in (np.int64, np.int64, bool, np.float64)))
 
 
 @dataclass(slots=True)
@@ -283,17 +282,18 @@ class _Run:
 
     def match(self, reps: list[_Group]) -> Matches:
         if not reps:
-            return _NO_MATCHES
+            return Matches.empty()
         self.bands = self.signatures_of(reps)
         columns = self.key_columns(reps)
         with ThreadPoolExecutor(self.workers) as pool:
             stored_members = list(pool.map(self.stored_bucket_members, columns))
         stored_nodes = self.stored_member_nodes(stored_members)
         candidates = unique_pairs(
-            [
+            (
                 self.column_pairs(c, m, n)
                 for c, m, n in zip(columns, stored_members, stored_nodes, strict=True)
-            ]
+            ),
+            len(self.nodes),
         )
         self.stats["candidate_pairs"] = len(candidates)
         self.nodes.load(self.stored)

@@ -18,6 +18,8 @@ from pipeline.dedup.params import DedupParams
 
 #: Bigrams (both sides of a pair) verified per block: bounds the working set (~20 MB).
 _BLOCK_BIGRAMS = 1 << 21
+#: Candidate pairs verified per block (~25 MB of per-pair temporaries).
+_BLOCK_PAIRS = 1 << 18
 
 
 class BigramSets:
@@ -26,15 +28,17 @@ class BigramSets:
     one pair's sets is a ~1e-6 event."""
 
     def __init__(self, words: np.ndarray, word_offsets: np.ndarray) -> None:
-        grams, offsets = shingle_hashes(words, word_offsets, 2)
-        owner = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
-        packed = (owner << 32) | (grams & np.uint64(0xFFFFFFFF)).astype(np.int64)
-        distinct = distinct_sorted(packed)
-        self.sizes = np.bincount(distinct >> 32, minlength=len(offsets) - 1)
+        columns, sizes = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+        for lo, hi in _blocks(np.diff(word_offsets), _BLOCK_BIGRAMS):  # bounds the temporaries
+            block_columns, block_sizes = _distinct_bigrams(words, word_offsets[lo : hi + 1])
+            columns.append(block_columns)
+            sizes.append(block_sizes)
+        self.sizes = np.concatenate(sizes)
         # Rows hold sorted distinct column ids: the canonical CSR form, so an element-wise
         # product merges two rows in one linear pass in scipy's compiled code.
+        indices = np.concatenate(columns)
         self.matrix = sp.csr_matrix(
-            (np.ones(len(distinct), np.int8), distinct & 0xFFFFFFFF, offsets_of(self.sizes)),
+            (np.ones(len(indices), np.int8), indices, offsets_of(self.sizes)),
             shape=(len(self.sizes), 1 << 32),
         )
         self.matrix.has_canonical_format = True
@@ -70,6 +74,10 @@ class Matches:
     def __len__(self) -> int:
         return len(self.small)
 
+    @classmethod
+    def empty(cls) -> Matches:
+        return cls(*(np.zeros(0, t) for t in (np.int64, np.int64, bool, np.float64)))
+
 
 def verify_pairs(
     pairs: np.ndarray,
@@ -83,8 +91,25 @@ def verify_pairs(
     A clearly shorter paragraph (``contain_min_ratio``) almost wholly inside a longer one is
     "contained" even when the Jaccard would pass, so that a paragraph merged from two wire
     paragraphs is never a "near" duplicate of one of them; a cut-off teaser that passes the
-    Jaccard stays "near".
+    Jaccard stays "near". Pairs go through in blocks, so that the per-pair temporaries do not
+    follow the number of candidates.
     """
+    blocks = [
+        _verify_block(pairs[lo:hi], sets, n_words, cut_off, params)
+        for lo, hi in _blocks(np.ones(len(pairs), np.int64), _BLOCK_PAIRS)
+    ]
+    if not blocks:
+        return Matches.empty()
+    return Matches(*(np.concatenate(column) for column in zip(*blocks, strict=True)))
+
+
+def _verify_block(
+    pairs: np.ndarray,
+    sets: BigramSets,
+    n_words: np.ndarray,
+    cut_off: np.ndarray,
+    params: DedupParams,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     u, v = pairs[:, 0], pairs[:, 1]
     swap = (n_words[u] > n_words[v]) | ((n_words[u] == n_words[v]) & (u > v))
     small, large = np.where(swap, v, u), np.where(swap, u, v)
@@ -94,7 +119,7 @@ def verify_pairs(
     contained = ~teaser & longer & (share >= params.contain_threshold)
     near = ~contained & (jac >= params.near_threshold)
     keep = contained | near
-    return Matches(small[keep], large[keep], contained[keep], np.where(contained, share, jac)[keep])
+    return small[keep], large[keep], contained[keep], np.where(contained, share, jac)[keep]
 
 
 def _blocks(weights: np.ndarray, size: int) -> list[tuple[int, int]]:
@@ -104,3 +129,13 @@ def _blocks(weights: np.ndarray, size: int) -> list[tuple[int, int]]:
     ends = np.searchsorted(np.cumsum(weights), np.arange(size, weights.sum(), size), "right")
     cuts = np.unique(np.r_[0, ends, len(weights)])
     return list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True))
+
+
+def _distinct_bigrams(words: np.ndarray, word_offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per paragraph of a consecutive range: its distinct 32-bit bigram hashes, sorted, flat
+    (as int64), and how many each paragraph has."""
+    first = word_offsets[0]
+    grams, offsets = shingle_hashes(words[first : word_offsets[-1]], word_offsets - first, 2)
+    owner = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+    distinct = distinct_sorted((owner << 32) | (grams & np.uint64(0xFFFFFFFF)).astype(np.int64))
+    return distinct & 0xFFFFFFFF, np.bincount(distinct >> 32, minlength=len(offsets) - 1)
