@@ -8,7 +8,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.dedup.features import extract_features
+from pipeline.dedup.features import _BREAK_CHARS, _text_features, extract_features
 from pipeline.normalize import match_key, normalize_for_match
 
 _QUOTES_AND_DASHES = str.maketrans(
@@ -58,3 +58,23 @@ def test_sentence_split_fingerprint_equals_match_key(texts: list[str]) -> None:
     """The dedup fingerprint is built from normalised sentences; it must be match_key."""
     fingerprints = extract_features(texts, min_sentence_words=1).fingerprint.tolist()
     assert fingerprints == [match_key(t) for t in texts]
+
+
+SIMPLE = st.text(
+    st.one_of(st.characters(max_codepoint=0x7F), st.sampled_from(_BREAK_CHARS + " .!?\n\x85")),
+    max_size=60,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(SIMPLE, MIXED), max_size=6), st.integers(1, 4))
+def test_vectorised_features_equal_the_per_text_path(texts: list[str], min_words: int) -> None:
+    """The Arrow kernels for simple text give what the per-text Python path gives."""
+    got = extract_features(texts, min_words)
+    for i, text in enumerate(texts):
+        want = _text_features(text, min_words)
+        keys = got.sentence_key[got.sentence_offsets[i] : got.sentence_offsets[i + 1]]
+        assert got.fingerprint[i] == want.fingerprint == match_key(text)
+        assert keys.tolist() == want.sentence_keys
+        assert got.ends_mid_sentence[i] == want.cut_off
+        assert got.n_words[i] == len(want.normalised.split())

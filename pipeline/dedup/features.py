@@ -43,25 +43,129 @@ def _signed64(digest: int) -> int:
 
 def extract_features(texts: Sequence[str], min_sentence_words: int) -> Features:
     """Normalise every distinct paragraph once and derive all matching features from that
-    (wire copy repeats verbatim across outlets, so repeated texts are looked up)."""
-    seen: dict[str, _TextFeatures] = {}
-    per_text = []
-    for text in texts:
-        found = seen.get(text)
-        if found is None:
-            found = seen[text] = _text_features(text, min_sentence_words)
-        per_text.append(found)
-    word_hash, word_offsets = _hash_words([t.normalised for t in per_text])
+    (wire copy repeats verbatim across outlets, so repeated texts are looked up).
+
+    Texts of ASCII and common typographic punctuation (most news prose) are normalised and
+    split by Arrow kernels, all at once; the others one by one in Python."""
+    encoded = pc.dictionary_encode(pa.array(texts, pa.large_string()))
+    distinct = encoded.dictionary
+    simple = pc.match_substring_regex(distinct, _SIMPLE_TEXT).to_numpy(zero_copy_only=False)
+    by_kernel = _kernel_features(distinct.filter(pa.array(simple)), min_sentence_words)
+    by_python = _python_features(distinct.filter(pa.array(~simple)), min_sentence_words)
+    # Features are computed in [kernel..., python...] order; ``at`` maps rows to that order.
+    position = np.empty(len(distinct), np.int64)
+    position[np.r_[np.flatnonzero(simple), np.flatnonzero(~simple)]] = np.arange(len(distinct))
+    at = position[encoded.indices.to_numpy()]
+    words = _hash_words(pa.concat_arrays([by_kernel.normalised, by_python.normalised]))
+    word_hash, word_offsets = take_ragged(*words, at)
+    sentence_key, sentence_offsets = take_ragged(
+        np.r_[by_kernel.sentence_keys, by_python.sentence_keys],
+        np.r_[
+            by_kernel.sentence_offsets,
+            by_kernel.sentence_offsets[-1] + by_python.sentence_offsets[1:],
+        ],
+        at,
+    )
     return Features(
-        fingerprint=np.fromiter((t.fingerprint for t in per_text), np.int64, len(per_text)),
+        fingerprint=np.r_[by_kernel.fingerprint, by_python.fingerprint][at],
         word_hash=word_hash,
         word_offsets=word_offsets,
-        sentence_key=np.fromiter((k for t in per_text for k in t.sentence_keys), np.int64),
-        sentence_offsets=offsets_of(
-            np.fromiter((len(t.sentence_keys) for t in per_text), np.int64, len(per_text))
-        ),
-        ends_mid_sentence=np.fromiter((t.cut_off for t in per_text), bool, len(per_text)),
+        sentence_key=sentence_key,
+        sentence_offsets=sentence_offsets,
+        ends_mid_sentence=np.r_[by_kernel.cut_off, by_python.cut_off][at],
         n_words=np.diff(word_offsets),
+    )
+
+
+class _Distinct(NamedTuple):
+    """Features of distinct texts, before they are spread over the rows holding them."""
+
+    normalised: pa.Array  # large_string
+    fingerprint: np.ndarray
+    sentence_keys: np.ndarray
+    sentence_offsets: np.ndarray
+    cut_off: np.ndarray
+
+
+#: Non-ASCII characters that normalise to a word break and that Python's ``\s`` does not match
+#: (but the no-break space, which _SPACE has): quotes, dashes, the ellipsis, common symbols,
+#: C1 controls, the zero-width space and the replacement character.
+_BREAK_CHARS = (
+    "\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2010\u2011\u2012\u2013\u2014\u2015"
+    "\u2026\u2032\u2033\u2039\u203a\u00ab\u00bb\u00b7\u2022\u00a3\u20ac\u00a2\u00a5\u00a7"
+    "\u00a9\u00ae\u00b0\u00b1\u00d7\u00f7\u00b6\u2020\u2021\u200b\ufffd\u00a0"
+    + "".join(chr(c) for c in range(0x80, 0xA0) if c != 0x85)
+)
+#: Text the Arrow kernels and the byte fold below normalise exactly as normalize_for_match.
+_SIMPLE_TEXT = "^[\\x00-\\x7f" + "".join(f"\\x{{{ord(c):x}}}" for c in _BREAK_CHARS) + "]*$"
+#: What Python's ``\s`` and ``str.rstrip`` take for whitespace among those characters.
+_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \xa0"
+#: _SENTENCE_BREAK for simple text, in RE2.
+_SENTENCE_BREAK_RE2 = r"[.!?\x{2026}][\"'\x{201d}\x{2019})\]]?[\t\n\x0b\x0c\r\x1c-\x1f \x{a0}]+"
+
+
+def _kernel_features(strings: pa.Array, min_sentence_words: int) -> _Distinct:
+    normalised = _normalise_simple(strings)
+    pieces = pc.split_pattern_regex(strings, _SENTENCE_BREAK_RE2)
+    piece_texts = _normalise_simple(pieces.flatten())
+    piece_words = pc.add(pc.count_substring(piece_texts, " "), 1).to_numpy()
+    keep = (pc.binary_length(piece_texts).to_numpy() > 0) & (piece_words >= min_sentence_words)
+    owner = np.repeat(np.arange(len(strings)), pc.list_value_length(pieces).to_numpy())
+    last = pc.utf8_slice_codeunits(pc.utf8_rtrim(strings, characters=_SPACE), -1)
+    return _Distinct(
+        normalised,
+        _hash64(normalised.cast(pa.large_binary()).to_pylist()),
+        _hash64(piece_texts.filter(pa.array(keep)).cast(pa.large_binary()).to_pylist()),
+        offsets_of(np.bincount(owner[keep], minlength=len(strings))),
+        pc.match_substring_regex(last, "[A-Za-z0-9_]").to_numpy(zero_copy_only=False),
+    )
+
+
+#: normalize_for_match on the UTF-8 bytes of simple text, before spaces are collapsed: ASCII
+#: letters and digits lower-cased, every other byte a space (in simple text, non-ASCII bytes
+#: only spell _BREAK_CHARS).
+_FOLD = np.array(
+    [c + 32 * (65 <= c <= 90) if c < 128 and chr(c).isalnum() else 32 for c in range(256)],
+    np.uint8,
+)
+
+
+def _normalise_simple(strings: pa.Array) -> pa.Array:
+    """normalize_for_match of each simple text (a large_string array without nulls), on the
+    bytes in numpy: fold, drop every space that follows a space, trim the ends.
+
+    A space dropped across two strings' boundary is a leading space, which the trim would
+    remove anyway."""
+    _, offsets, data = strings.buffers()
+    bounds = np.frombuffer(offsets, np.int64)[strings.offset : strings.offset + len(strings) + 1]
+    raw = np.frombuffer(data, np.uint8)[bounds[0] : bounds[-1]] if len(strings) else _FOLD[:0]
+    folded = _FOLD[raw]
+    space = folded == 32
+    keep = ~(space & np.r_[False, space[:-1]])
+    # Kept bytes per string; a False sentinel makes every start a valid index.
+    counts = np.add.reduceat(np.r_[keep, False], bounds[:-1] - bounds[0], dtype=np.int64)
+    counts[bounds[1:] == bounds[:-1]] = 0
+    collapsed = pa.Array.from_buffers(
+        pa.large_string(),
+        len(strings),
+        [None, pa.py_buffer(offsets_of(counts)), pa.py_buffer(folded[keep])],
+    )
+    return pc.utf8_trim(collapsed, characters=" ")
+
+
+def _hash64(texts: list[bytes]) -> np.ndarray:
+    """Signed xxh64 of each text (== match_key of a normalised text)."""
+    return np.fromiter((_signed64(xxhash.xxh64_intdigest(t)) for t in texts), np.int64, len(texts))
+
+
+def _python_features(strings: pa.Array, min_sentence_words: int) -> _Distinct:
+    found = [_text_features(t, min_sentence_words) for t in strings.to_pylist()]
+    return _Distinct(
+        pa.array([t.normalised for t in found], pa.large_string()),
+        np.fromiter((t.fingerprint for t in found), np.int64, len(found)),
+        np.fromiter((k for t in found for k in t.sentence_keys), np.int64),
+        offsets_of(np.fromiter((len(t.sentence_keys) for t in found), np.int64, len(found))),
+        np.fromiter((t.cut_off for t in found), bool, len(found)),
     )
 
 
@@ -108,15 +212,12 @@ def offsets_of(counts: np.ndarray) -> np.ndarray:
     return out
 
 
-def _hash_words(normalised: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _hash_words(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """32-bit xxhash of every word, hashing each distinct word once (Arrow dictionary)."""
-    strings = pa.array(normalised, type=pa.large_string())
     strings = pc.if_else(pc.equal(strings, ""), pa.scalar(None, pa.large_string()), strings)
     lists = pc.split_pattern(strings, " ")
     offsets = lists.offsets.to_numpy().astype(np.int64)
     encoded = pc.dictionary_encode(lists.flatten())
-    distinct = encoded.dictionary.to_pylist()
-    hashes = np.fromiter(
-        (xxhash.xxh32_intdigest(w.encode()) for w in distinct), np.uint32, len(distinct)
-    )
+    distinct = encoded.dictionary.cast(pa.large_binary()).to_pylist()
+    hashes = np.fromiter((xxhash.xxh32_intdigest(w) for w in distinct), np.uint32, len(distinct))
     return hashes[encoded.indices.to_numpy()], offsets - offsets[0]
