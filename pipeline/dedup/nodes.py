@@ -28,6 +28,13 @@ class NodeArrays:
     cut_off: np.ndarray  # bool per node: ends mid-sentence (or, if stored, found truncated)
     bigrams: BigramSets
 
+    def extended(self, more: NodeArrays) -> NodeArrays:
+        return NodeArrays(
+            np.r_[self.n_words, more.n_words],
+            np.r_[self.cut_off, more.cut_off],
+            self.bigrams.stacked(more.bigrams),
+        )
+
 
 class Nodes:
     def __init__(self, feats: Features) -> None:
@@ -85,17 +92,21 @@ class Nodes:
             self.stored_rows[self._stored_ids[(row["article_id"], row["idx"])]] = row
 
     def arrays(self) -> NodeArrays:
-        """Word counts, cut-off flags and bigram sets of all nodes (rebuilt when nodes grew)."""
-        if self._arrays is None or len(self._arrays.n_words) != len(self):
-            self._arrays = self._build_arrays()
+        """Word counts, cut-off flags and bigram sets of all nodes (extended when nodes were
+        added since the last call)."""
+        built = 0 if self._arrays is None else len(self._arrays.n_words)
+        if self._arrays is None or built < len(self):
+            more = self._build_arrays(built)
+            self._arrays = more if self._arrays is None else self._arrays.extended(more)
         return self._arrays
 
-    def _build_arrays(self) -> NodeArrays:
-        rep = np.array(self.rep_row, np.int64)
+    def _build_arrays(self, first: int) -> NodeArrays:
+        """The arrays of nodes ``first`` and up."""
+        rep = np.array(self.rep_row[first:], np.int64)
         new_ids, stored_ids = np.flatnonzero(rep >= 0), np.flatnonzero(rep < 0)
         f = self.feats
         new_words, new_offsets = take_ragged(f.word_hash, f.word_offsets, rep[new_ids])
-        stored = [self.stored_rows[n] for n in stored_ids.tolist()]
+        stored = [self.stored_rows[first + n] for n in stored_ids.tolist()]
         lists = [row["words"] for row in stored]
         stored_words = np.concatenate(lists) if lists else np.zeros(0, np.uint32)
         block_offsets = np.r_[
@@ -112,4 +123,4 @@ class Nodes:
         cut_off = np.empty(len(rep), bool)
         cut_off[new_ids] = f.ends_mid_sentence[rep[new_ids]]
         cut_off[stored_ids] = [row["ends_mid_sentence"] or row["is_truncated"] for row in stored]
-        return NodeArrays(n_words, cut_off, BigramSets(words, offsets))
+        return NodeArrays(n_words, cut_off, BigramSets.of_words(words, offsets))

@@ -27,21 +27,31 @@ class BigramSets:
     one column per 32-bit bigram hash). Words are 32-bit hashes already; a collision inside
     one pair's sets is a ~1e-6 event."""
 
-    def __init__(self, words: np.ndarray, word_offsets: np.ndarray) -> None:
+    def __init__(self, sizes: np.ndarray, matrix: sp.csr_matrix) -> None:
+        self.sizes = sizes
+        self.matrix = matrix
+        # Rows hold sorted distinct column ids: the canonical CSR form, so an element-wise
+        # product merges two rows in one linear pass in scipy's compiled code.
+        self.matrix.has_canonical_format = True
+
+    @classmethod
+    def of_words(cls, words: np.ndarray, word_offsets: np.ndarray) -> BigramSets:
         columns, sizes = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
         for lo, hi in _blocks(np.diff(word_offsets), _BLOCK_BIGRAMS):  # bounds the temporaries
             block_columns, block_sizes = _distinct_bigrams(words, word_offsets[lo : hi + 1])
             columns.append(block_columns)
             sizes.append(block_sizes)
-        self.sizes = np.concatenate(sizes)
-        # Rows hold sorted distinct column ids: the canonical CSR form, so an element-wise
-        # product merges two rows in one linear pass in scipy's compiled code.
-        indices = np.concatenate(columns)
-        self.matrix = sp.csr_matrix(
-            (np.ones(len(indices), np.int8), indices, offsets_of(self.sizes)),
-            shape=(len(self.sizes), 1 << 32),
+        indices, counts = np.concatenate(columns), np.concatenate(sizes)
+        matrix = sp.csr_matrix(
+            (np.ones(len(indices), np.int8), indices, offsets_of(counts)),
+            shape=(len(counts), 1 << 32),
         )
-        self.matrix.has_canonical_format = True
+        return cls(counts, matrix)
+
+    def stacked(self, more: BigramSets) -> BigramSets:
+        """These sets followed by ``more``'s."""
+        matrix = sp.vstack([self.matrix, more.matrix], format="csr")
+        return BigramSets(np.r_[self.sizes, more.sizes], matrix)
 
     def common(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """|set(u) & set(v)| for each pair (u[i], v[i]), in blocks of about
