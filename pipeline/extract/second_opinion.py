@@ -42,7 +42,7 @@ def paragraph_coverage(tree: HtmlElement, text: str) -> tuple[float, int]:
         if link_words > MAX_LINK_SHARE * len(words):
             continue
         total += len(words)
-        if sum(word in extracted for word in words) >= PARAGRAPH_FOUND * len(words):
+        if sum(map(extracted.__contains__, words)) >= PARAGRAPH_FOUND * len(words):
             found += len(words)
     return (found / total if total else 1.0), total
 
@@ -64,7 +64,7 @@ def prefer_second(tree: HtmlElement, first: str, second: str) -> bool:
     """Whether ``second`` keeps ``first``'s words and covers clearly more of the page."""
     first_words = _WORD.findall(first.lower())
     second_words = set(_WORD.findall(second.lower()))
-    kept = sum(word in second_words for word in first_words)
+    kept = sum(map(second_words.__contains__, first_words))
     if kept < KEEP_SHARE * len(first_words):
         return False
     return paragraph_coverage(tree, second)[0] >= paragraph_coverage(tree, first)[0] + COVERAGE_GAIN
