@@ -1,4 +1,4 @@
-"""``python -m benchmarks [--quick | --full]``: every row measured in this run, one table.
+"""``python -m benchmarks [--quick]``: every row measured in this run, one table.
 
 Each row runs in a fresh process (:mod:`benchmarks.measure`) on the same generated corpus:
 the median of ``--reps`` repetitions, their spread (half the range over the median), items
@@ -8,13 +8,14 @@ arrangement's accuracy on labelled articles. Without ``--quick`` the plot of tim
 memory against corpus size is written to ``--plot``.
 
     --quick   tiny sizes (a smoke test, about a minute)
-    default   stage rows at 1k articles, orchestration at 10k, scaling at 1k, 10k and 30k
-    --full    scaling at 1k, 10k and 100k (three repetitions of 100k take half an hour here)
+    default   stage rows at 1k articles (dedup at 10k), orchestration at 10k, scaling at 1k,
+              10k and 100k (about half an hour on two cores)
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -45,21 +46,26 @@ class Row:
 @dataclass(frozen=True)
 class Sizes:
     stage: int
+    dedup: int
     html_pages: int
     orchestration: int
     scaling: tuple[int, ...]
     batch_size: int
 
 
-QUICK = Sizes(stage=30, html_pages=15, orchestration=60, scaling=(20, 60), batch_size=15)
+QUICK = Sizes(stage=30, dedup=60, html_pages=15, orchestration=60, scaling=(20, 60), batch_size=15)
 DEFAULT = Sizes(
-    stage=1000, html_pages=300, orchestration=10_000, scaling=(1000, 10_000, 30_000), batch_size=500
+    stage=1000,
+    dedup=10_000,
+    html_pages=300,
+    orchestration=10_000,
+    scaling=(1000, 10_000, 100_000),
+    batch_size=500,
 )
-FULL = Sizes(**{**DEFAULT.__dict__, "scaling": (1000, 10_000, 100_000)})
 
 
 def plan(sizes: Sizes) -> list[Row]:
-    s, o = sizes.stage, sizes.orchestration
+    s, d, o = sizes.stage, sizes.dedup, sizes.orchestration
     st, fl, ld = "benchmarks.rows_stages:", "benchmarks.rows_flow:", "langdetect full"
     rows = [
         Row("stripping", "ours: Stripper + line stats", st + "strip_ours", s, "datatrove C4"),
@@ -68,9 +74,9 @@ def plan(sizes: Sizes) -> list[Row]:
         Row("language", "langdetect on sample", st + "language_sample", s, ld),
         Row("language", ld, st + "language_full", s),
         Row("language", "pycld2 full (floor)", st + "language_cld2", s, ld),
-        Row("dedup", "ours: link_paragraphs", st + "dedup_ours", s, "datasketch", "paragraphs"),
-        Row("dedup", "datasketch", st + "dedup_datasketch", s, None, "paragraphs"),
-        Row("dedup", "shingle hash (floor)", st + "dedup_floor", s, "datasketch", "paragraphs"),
+        Row("dedup", "ours: link_paragraphs", st + "dedup_ours", d, "datasketch", "paragraphs"),
+        Row("dedup", "datasketch", st + "dedup_datasketch", d, None, "paragraphs"),
+        Row("dedup", "shingle hash (floor)", st + "dedup_floor", d, "datasketch", "paragraphs"),
         Row("HTML", "ours: read+extract+lang+strip", st + "html_ours", s, "trafilatura", "pages"),
         Row("HTML", "trafilatura", st + "html_trafilatura", s, None, "pages"),
         Row("orchestration", "flow, workers=2", fl + "flow_2", o, "plain loop, 2 procs"),
@@ -146,13 +152,19 @@ def summary(results: dict[Row, Result]) -> str:
     by_label = {(r.stage, r.label): res for r, res in results.items()}
     one = by_label[("orchestration", "flow, workers=1")]
     two = by_label[("orchestration", "flow, workers=2")]
-    lines = [f"speedup from 1 to 2 workers (flow): {one.median / two.median:.2f}x"]
-    if len(points) >= 2:
-        (n0, t0, _), (n1, t1, m1) = points[0], points[-1]
+    plain = by_label[("orchestration", "plain loop, 2 procs")]
+    lines = [
+        f"end to end (flow, {one.items:,} articles): {one.per_core:,.0f} articles/s per core "
+        f"with 1 worker, {two.per_core:,.0f} with 2",
+        f"speedup from 1 to 2 workers (flow): {one.median / two.median:.2f}x",
+        "Prefect overhead (flow against plain loop, 2 workers): "
+        f"{two.median / plain.median - 1:+.1%}",
+    ]
+    for (n0, t0, m0), (n1, t1, m1) in itertools.pairwise(points):
         slope = math.log(t1 / t0) / math.log(n1 / n0)
-        lines.append(f"time against size, log-log slope {n0:,} -> {n1:,}: {slope:.2f}")
-        prev = points[-2]
-        lines.append(f"peak memory {n1:,} / {prev[0]:,} articles: {m1 / prev[2]:.2f}x")
+        lines.append(
+            f"{n0:,} -> {n1:,} articles: time log-log slope {slope:.2f}, peak memory {m1 / m0:.2f}x"
+        )
     return "\n".join(lines)
 
 
@@ -196,21 +208,19 @@ def plot(points: list[tuple[int, float, float]], path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
-    mode.add_argument("--full", action="store_true", help="scaling up to 100k articles")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--plot", type=Path, default=ROOT / "docs/performance.png")
     parser.add_argument("--workdir", type=Path, help="corpus and output (default: a temp dir)")
     args = parser.parse_args()
-    sizes = QUICK if args.quick else FULL if args.full else DEFAULT
+    sizes = QUICK if args.quick else DEFAULT
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="article-bench-"))
     os.environ["BENCH_BATCH_SIZE"] = str(sizes.batch_size)
     os.environ["PREFECT_HOME"] = str(workdir / "prefect-home")
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     os.environ["DO_NOT_TRACK"] = "1"
     try:
-        for n in {sizes.stage, sizes.orchestration, *sizes.scaling}:
+        for n in {sizes.stage, sizes.dedup, sizes.orchestration, *sizes.scaling}:
             ensure_on_disk(workdir, n, sizes.html_pages if n == sizes.stage else 0)
         with prefect_server(workdir / "prefect-home") as url:
             os.environ["PREFECT_API_URL"] = url

@@ -29,7 +29,9 @@ def test_quick_benchmark_prints_every_row(tmp_path: Path) -> None:
         assert any(
             line.startswith(f"| {row.stage} | {row.label} | {row.size:,} |") for line in table
         ), f"row {row.stage} / {row.label} at {row.size} missing"
-    assert "speedup from 1 to 2 workers" in proc.stdout
+    for line in ("end to end (flow", "speedup from 1 to 2 workers", "Prefect overhead"):
+        assert line in proc.stdout
+    assert "20 -> 60 articles: time log-log slope" in proc.stdout
     assert "| pipeline (pycld2, then langdetect) |" in proc.stdout
 
 
