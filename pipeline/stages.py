@@ -374,10 +374,11 @@ def link_run(
         return result
     clean = Root.open(ctx.clean_url)
     articles = _articles_in_order(clean, article_parts, run_seq)
-    chunks = _chunks(articles, chunk_paragraphs or LINK_CHUNK_PARAGRAPHS)
+    chunks = list(_chunks(articles, chunk_paragraphs or LINK_CHUNK_PARAGRAPHS))
+    chunk_parts = _paragraphs_by_chunk(clean, paragraph_parts, chunks, ctx.work_file("link-in"))
     with _LocalIndex(clean) as index:
         for chunk, members in enumerate(chunks):
-            dedup_input = _dedup_input(clean, paragraph_parts, members)
+            dedup_input = _dedup_input(clean, chunk_parts[chunk], members)
             linked = link_paragraphs(dedup_input, index.paths)
             if len(linked.index_rows):
                 name = f"part-{ctx.run_id}-{chunk:04d}.parquet"
@@ -454,28 +455,45 @@ def _chunks(articles: pa.Table, chunk_paragraphs: int) -> Iterator[pa.Table]:
         yield articles.slice(start)
 
 
-def _dedup_input(clean: Root, paragraph_parts: Sequence[str], members: pa.Table) -> pa.Table:
-    """The paragraphs of one chunk's articles as link_paragraphs takes them."""
-    paragraphs = _paragraphs_of(clean, paragraph_parts, members["article_id"])
-    return (
-        paragraphs.join(members.drop_columns(["paragraphs"]), "article_id")
-        .append_column("is_truncated", pa.nulls(len(paragraphs), pa.bool_()))
-        .sort_by([("article_id", "ascending"), ("idx", "ascending")])
+def _paragraphs_by_chunk(
+    clean: Root, paragraph_parts: Sequence[str], chunks: Sequence[pa.Table], work: str
+) -> list[list[str]]:
+    """Per chunk, the parts holding its articles' paragraphs (article_id, idx, text).
+
+    With several chunks, every batch part is read once and split into per-chunk work parts:
+    reading all batch parts again for each chunk would make linking quadratic in run size."""
+    if len(chunks) <= 1:
+        return [list(paragraph_parts) for _ in chunks]
+    chunk_of = pa.concat_tables(
+        pa.table({"article_id": c["article_id"], "chunk": pa.array([i] * len(c), pa.int32())})
+        for i, c in enumerate(chunks)
     )
+    out: list[list[str]] = [[] for _ in chunks]
+    for batch, part in enumerate(paragraph_parts):
+        table = pq.read_table(
+            clean.join(part), columns=["article_id", "idx", "text"], filesystem=clean.fs
+        ).join(chunk_of, "article_id")
+        for chunk in pc.unique(table["chunk"]).to_pylist():
+            rel = posixpath.join(work, f"{chunk:04d}", f"{batch:05d}.parquet")
+            rows = table.filter(pc.equal(table["chunk"], chunk)).drop_columns(["chunk"])
+            write_part(clean, rel, rows)
+            out[chunk].append(rel)
+    return out
 
 
-def _paragraphs_of(clean: Root, paragraph_parts: Sequence[str], ids: pa.ChunkedArray) -> pa.Table:
-    wanted = pc.field("article_id").isin(ids.combine_chunks())
-    tables = [
-        pq.read_table(
-            clean.join(part),
-            columns=["article_id", "idx", "text"],
-            filters=wanted,
-            filesystem=clean.fs,
-        )
-        for part in paragraph_parts
-    ]
-    return pa.concat_tables(tables)
+def _dedup_input(clean: Root, parts: Sequence[str], members: pa.Table) -> pa.Table:
+    """The paragraphs of one chunk's articles as link_paragraphs takes them."""
+    columns = ["article_id", "idx", "text"]
+    tables = [pq.read_table(clean.join(p), columns=columns, filesystem=clean.fs) for p in parts]
+    paragraphs = (
+        pa.concat_tables(tables)
+        if tables
+        else pa.schema([PARAGRAPHS.field(c) for c in columns]).empty_table()
+    )
+    joined = paragraphs.join(members.drop_columns(["paragraphs"]), "article_id")
+    return joined.append_column("is_truncated", pa.nulls(len(joined), pa.bool_())).sort_by(
+        [("article_id", "ascending"), ("idx", "ascending")]
+    )
 
 
 def _write_links_by_batch(
