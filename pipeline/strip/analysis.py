@@ -41,7 +41,7 @@ class LineAnalyser:
 
     def _analyse(self, text: str) -> Item:
         tokens = words(text)
-        template = Item(None, text, tokens, content_words(tokens, self.stopwords))
+        template = Item.of(text, tokens, content_words(tokens, self.stopwords))
         if hits := self.compiled.match(text, tokens):
             template.apply_hits(tuple(hits), self.stopwords)
         return template

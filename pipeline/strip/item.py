@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 
 from pipeline.model import Line
 from pipeline.strip.rules import Rule, RuleHit
-from pipeline.strip.text import content_words, has_letters, inside_quotes, words
+from pipeline.strip.text import (
+    content_words,
+    ends_sentence,
+    has_letters,
+    inside_quotes,
+    simple_key,
+    words,
+)
 
 #: A line goes when its evidence reaches this.
 THRESHOLD = 1.0
@@ -20,12 +27,19 @@ THRESHOLD = 1.0
 
 @dataclass(slots=True)
 class Item:
-    """A non-blank line (``line``; ``None`` in a template) and the evidence about it."""
+    """A non-blank line (``line``; ``None`` in a template) and the evidence about it.
+
+    ``n_words``, ``key`` (:func:`simple_key` of the tokens) and ``ends`` (whether the text
+    ends a sentence) follow from ``text`` and ``tokens``; templates hold them (see
+    :meth:`of`) so that the articles a line recurs in do not recompute them."""
 
     line: Line | None
     text: str
     tokens: list[str]
     vocab: set[str]
+    n_words: int
+    key: str
+    ends: bool
     score: float = 0.0
     top: float = 0.0
     kind: str = ""
@@ -36,9 +50,10 @@ class Item:
     is_body: bool = False
     guarded: list[Rule] = field(default_factory=list)
 
-    @property
-    def n_words(self) -> int:
-        return len(self.tokens)
+    @classmethod
+    def of(cls, text: str, tokens: list[str], vocab: set[str]) -> Item:
+        """The template of a line with ``text``, its ``tokens`` and content words."""
+        return cls(None, text, tokens, vocab, len(tokens), simple_key(tokens), ends_sentence(text))
 
     @property
     def removed(self) -> bool:
@@ -62,6 +77,8 @@ class Item:
                 if self.fragment is None:
                     self.fragment = (self.text[hit.start : hit.end].strip(), rule)
                     self.text, self.tokens = rest.strip(), words(rest)
+                    self.n_words = len(self.tokens)
+                    self.key, self.ends = simple_key(self.tokens), ends_sentence(self.text)
                 continue
             if rule.guard:
                 self.guarded.append(rule)
@@ -80,6 +97,9 @@ class Item:
             self.text,
             self.tokens,
             self.vocab,
+            self.n_words,
+            self.key,
+            self.ends,
             self.score,
             self.top,
             self.kind,

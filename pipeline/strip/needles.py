@@ -57,36 +57,52 @@ def branches(pattern: str) -> list[str]:
 
 def required_literals(pattern: str) -> Options | None:
     """Literal strings (lower case, any characters) of which every match contains one; the
-    fallback filter for patterns without a required word, e.g. ``&(?:amp|nbsp);`` -> "&"."""
+    fallback filter for patterns without a required word, e.g. ``&(?:amp|nbsp);`` -> "&".
+    The most selective of :func:`required_literal_sets`."""
+    return best_set(required_literal_sets(pattern))
+
+
+def required_literal_sets(pattern: str) -> list[Options]:
+    """Every set of literal strings of which every match of ``pattern`` contains one:
+    ``\\bfollow \\w+ on (?:twitter|x)`` -> ``[{"follow "}, {"on twitter", "on x"}, ...]``.
+    A line lacking a member of any one of them cannot match."""
     try:
         parsed = _parser.parse(pattern, re.IGNORECASE)
     except (re.error, RecursionError):
-        return None
-    return _literals(list(parsed))
+        return []
+    return _literal_sets(list(parsed))
 
 
-def _literals(seq: list) -> Options | None:
-    best: Options | None = None
+def _literal_sets(seq: list) -> list[Options]:
+    found: list[Options] = []
     run = ""
     for op, av in [*seq, (None, None)]:
         if op is C.LITERAL:
             run += chr(av)
             continue
         if op is C.BRANCH and run:
-            best = _longer(best, frozenset((run + _leading_literal(b)).lower() for b in av[1]))
+            found.append(frozenset((run + _leading_literal(b)).lower() for b in av[1]))
         if run:
-            best = _longer(best, frozenset({run.lower()}))
+            found.append(frozenset({run.lower()}))
             run = ""
         if op is C.BRANCH:
-            options = [_literals(list(branch)) for branch in av[1]]
+            options = [best_set(_literal_sets(list(branch))) for branch in av[1]]
             if all(o is not None for o in options):
-                best = _longer(best, frozenset().union(*options))  # type: ignore[arg-type]
+                found.append(frozenset().union(*options))  # type: ignore[arg-type]
         elif op is C.SUBPATTERN:
-            best = _longer(best, _literals(list(av[-1])))
+            found.extend(_literal_sets(list(av[-1])))
         elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1:
-            best = _longer(best, _literals(list(av[2])))
+            found.extend(_literal_sets(list(av[2])))
         elif op is C.IN and len(av) <= 4 and all(o is C.LITERAL for o, _ in av):
-            best = _longer(best, frozenset(chr(a).lower() for _, a in av))
+            found.append(frozenset(chr(a).lower() for _, a in av))
+    return found
+
+
+def best_set(sets: list[Options]) -> Options | None:
+    """The most selective of ``sets`` (see :func:`_longer`), ``None`` for none."""
+    best: Options | None = None
+    for options in sets:
+        best = _longer(best, options)
     return best
 
 

@@ -15,13 +15,14 @@ import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, reduce
+from operator import itemgetter, or_
 from pathlib import Path
 
 import ahocorasick
 
 from pipeline.model import REMOVAL_KINDS
-from pipeline.strip.needles import branches, required_literals
+from pipeline.strip.needles import Options, best_set, branches, required_literal_sets
 
 PACKAGE_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 ANY_LANGUAGE = "any"
@@ -32,6 +33,9 @@ END_WINDOW = 160
 ANY_MAX_WORDS = 90
 #: ``full`` rules apply to lines of at most this many words unless they set ``max_words``.
 SHORT_LINE = 25
+#: A searched alternative's further required literal sets (beyond its needles) are checked
+#: before its regex runs when they hold at most this many literals each.
+CONFIRM_MAX_LITERALS = 16
 _RULE_KEYS = {
     "id",
     "kind",
@@ -102,16 +106,18 @@ class CompiledRules:
     alternative of such a rule is compiled alone and searched only when the lower-cased
     line contains one of the literal strings every match of it contains (its needles, see
     :mod:`pipeline.strip.needles`). One Aho-Corasick pass over the line finds the needles
-    of all rules at once, in C. A rule's hit is its leftmost match, as if its whole pattern
-    had been searched.
+    of all rules at once, in C. An alternative with further required literal sets (every
+    match of ``follow \\w+ on (?:twitter|x)`` holds "follow " and "on twitter" or "on x") is
+    searched only if the line holds one of each. A rule's hit is its leftmost match, as if
+    its whole pattern had been searched.
     """
 
     rules: tuple[Rule, ...]
     by_group: dict[str, Rule] = field(default_factory=dict)
     anchored: dict[tuple[str, bool], re.Pattern[str]] = field(default_factory=dict)
-    searched: list[tuple[Rule, re.Pattern[str]]] = field(default_factory=list)
+    searched: list[tuple[Rule, re.Pattern[str], tuple[Options, ...]]] = field(default_factory=list)
     needles: ahocorasick.Automaton = field(default_factory=ahocorasick.Automaton)
-    always: tuple[int, ...] = ()
+    always: int = 0  # bit ``p`` set: searched alternative ``p`` has no needles
 
     def __post_init__(self) -> None:
         for anchor in ("full", "start"):
@@ -127,24 +133,22 @@ class CompiledRules:
                 if branches:
                     regex = re.compile("|".join(branches), re.IGNORECASE)
                     self.anchored[(anchor, long_lines)] = regex
-        by_needle: dict[str, list[int]] = {}
-        always = []
+        by_needle: dict[str, int] = {}  # needle -> bits of the alternatives it selects
         for rule in self.rules:
             if rule.anchor not in ("end", "any"):
                 continue
             for branch in _searched_branches(rule):
-                position = len(self.searched)
-                self.searched.append((rule, _compile_searched(rule, branch)))
-                needles = required_literals(branch)
+                bit = 1 << len(self.searched)
+                needles, confirm = _filters(branch)
+                self.searched.append((rule, _compile_searched(rule, branch), confirm))
                 for needle in needles or ():
-                    by_needle.setdefault(needle, []).append(position)
+                    by_needle[needle] = by_needle.get(needle, 0) | bit
                 if not needles:
-                    always.append(position)
-        for needle, positions in by_needle.items():
-            self.needles.add_word(needle, tuple(positions))
+                    self.always |= bit
+        for needle, bits in by_needle.items():
+            self.needles.add_word(needle, bits)
         if by_needle:
             self.needles.make_automaton()
-        self.always = tuple(always)
 
     def match(self, text: str, tokens: list[str]) -> list[RuleHit]:
         """Every rule hit on ``text`` (already stripped; ``tokens`` its lower-cased words):
@@ -158,15 +162,19 @@ class CompiledRules:
             hits.append(self._hit(m))
         if hits:
             hits = [h for h in hits if h.rule.max_words is None or n_words <= h.rule.max_words]
-        candidates = {p for _, positions in self._needles_in(text) for p in positions}
-        if not candidates and not self.always:
-            return hits
-        candidates.update(self.always)
+        lower = text.lower()
+        candidates = self.always  # bit p: searched alternative p may match
+        if self.needles.kind == ahocorasick.AHOCORASICK:
+            candidates = reduce(or_, map(_VALUE, self.needles.iter(lower)), candidates)
         offset = max(0, len(text) - END_WINDOW)
         found: dict[str, RuleHit] = {}  # rule id -> leftmost hit, in rule order
-        for position in sorted(candidates):
-            rule, rx = self.searched[position]
+        while candidates:
+            low = candidates & -candidates
+            candidates ^= low
+            rule, rx, confirm = self.searched[low.bit_length() - 1]
             if rule.max_words is not None and n_words > rule.max_words:
+                continue
+            if confirm and not all(any(map(lower.__contains__, c)) for c in confirm):
                 continue
             m = rx.search(text, offset) if rule.anchor == "end" else rx.search(text)
             if m and (rule.id not in found or m.start() < found[rule.id].start):
@@ -174,14 +182,21 @@ class CompiledRules:
         hits.extend(found.values())
         return hits
 
-    def _needles_in(self, text: str) -> Iterable[tuple[int, tuple[int, ...]]]:
-        if self.needles.kind != ahocorasick.AHOCORASICK:
-            return ()
-        return self.needles.iter(text.lower())
-
     def _hit(self, m: re.Match[str]) -> RuleHit:
         group = m.lastgroup or ""
         return RuleHit(self.by_group[group], m.start(group), m.end(group))
+
+
+_VALUE = itemgetter(1)
+
+
+def _filters(pattern: str) -> tuple[Options | None, tuple[Options, ...]]:
+    """The needles of a searched alternative (its most selective required literal set) and
+    the other required sets small enough to check before searching."""
+    sets = list(dict.fromkeys(required_literal_sets(pattern)))
+    needles = best_set(sets)
+    confirm = tuple(o for o in sets if o != needles and len(o) <= CONFIRM_MAX_LITERALS)
+    return needles, confirm
 
 
 def _body(rule: Rule, pattern: str | None = None) -> str:

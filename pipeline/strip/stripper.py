@@ -16,9 +16,7 @@ the rule's topic (its ``guard`` words run through the body).
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
-from itertools import chain
 
 from pipeline.model import BodyKind, Line, Removal, Stripped
 from pipeline.strip import meta
@@ -27,7 +25,6 @@ from pipeline.strip.item import THRESHOLD, Item
 from pipeline.strip.rules import RuleSet, load_rules
 from pipeline.strip.stats import MAX_COUNTED_WORDS, LineStats
 from pipeline.strip.text import (
-    ends_sentence,
     is_title_like,
     simple_key,
     words,
@@ -91,18 +88,18 @@ class Stripper:
         analyse = self._analyser(language, body_kind)
         items = [analyse(text).for_line(line) for line in lines if (text := line.text.strip())]
         body = _mark_body(items)
-        body_df = _document_frequency(body)
-        _apply_guards(items, body_df)
-        title_item = _find_title(items, body_df, title)
+        _apply_guards(items)
+        body_vocab = set().union(*(item.vocab for item in body))
+        title_item = _find_title(items, body_vocab, title)
         if title_item is not None:
-            body_df.update(title_item.vocab - set(body_df))
+            body_vocab |= title_item.vocab
         _mark_repeats(items, title_item)
         if body_kind == "html" and title and title_item is not None:
             title_item.add(THRESHOLD, "duplicate_headline", "position.title-in-body")
         if self.stats is not None:
             self._add_statistics(items, outlet, analyse)
         if len(body) >= 2 and body_kind != "html":
-            _mark_unrelated_edges(items, body_df, title_item)
+            _mark_unrelated_edges(items, body_vocab, title_item)
         _extend_lists(items)
         _add_neighbour_bonus(items)
         return _result(items, title_item, title)
@@ -123,10 +120,7 @@ def _mark_body(items: list[Item]) -> list[Item]:
     prose line counts its words and every other line still standing costs
     ``GAP_PENALTY`` (a maximum-sum segment). Prose in menus, forms and footers of a whole
     page lies outside it."""
-    prose = [
-        item.score < 0.5 and item.n_words >= BODY_MIN_WORDS and ends_sentence(item.text)
-        for item in items
-    ]
+    prose = [item.score < 0.5 and item.n_words >= BODY_MIN_WORDS and item.ends for item in items]
     best, best_span, total, start = 0.0, (0, -1), 0.0, 0
     for n, item in enumerate(items):
         weight = item.n_words if prose[n] else (0 if item.removed else -GAP_PENALTY)
@@ -144,11 +138,7 @@ def _mark_body(items: list[Item]) -> list[Item]:
     return body
 
 
-def _document_frequency(body: list[Item]) -> Counter[str]:
-    return Counter(chain.from_iterable(item.vocab for item in body))
-
-
-def _apply_guards(items: list[Item], body_df: Counter[str]) -> None:
+def _apply_guards(items: list[Item]) -> None:
     """Halve a rule's weight where the story itself is about its topic: the guard words
     occur in two or more body paragraphs that no rule matched."""
     guarded = [item for item in items if item.guarded]
@@ -167,33 +157,33 @@ def _apply_guards(items: list[Item], body_df: Counter[str]) -> None:
 
 def _in_two(guard: tuple[str, ...], lines: list[list[str]]) -> bool:
     """Whether two or more of ``lines`` (their tokens) hold one of the ``guard`` words."""
+    words = frozenset(guard)
     found = 0
     for tokens in lines:
-        if any(map(tokens.__contains__, guard)):
+        if not words.isdisjoint(tokens):
             found += 1
             if found == 2:
                 return True
     return False
 
 
-def _overlap(item: Item, body_df: Counter[str]) -> float:
-    """Share of the line's content words that occur in the body, excluding the line itself."""
+def _overlap(item: Item, body_vocab: set[str]) -> float:
+    """Share of the content words of a line outside the body that occur in the body."""
     if not item.vocab:
         return 1.0
-    own = 1 if item.is_body else 0
-    return sum(1 for w in item.vocab if body_df[w] > own) / len(item.vocab)
+    return len(item.vocab & body_vocab) / len(item.vocab)
 
 
-def _find_title(items: list[Item], body_df: Counter[str], title: str | None) -> Item | None:
+def _find_title(items: list[Item], body_vocab: set[str], title: str | None) -> Item | None:
     """The headline: the line equal to the given title; else, before the body, the first
     title-like line of three words or more that shares the body's vocabulary and stands at
     most ``TITLE_REACH`` kept lines above it (menus of a whole page come earlier)."""
     if title:
         key = simple_key(words(title))
-        return next((i for i in items if simple_key(i.tokens) == key), None)
+        return next((i for i in items if i.key == key), None)
     first_body = next((n for n, i in enumerate(items) if i.is_body), len(items))
     standing = [items[n] for n in range(first_body) if not items[n].removed]
-    whole_top = not body_df or len(standing) <= TITLE_REACH + 1
+    whole_top = not body_vocab or len(standing) <= TITLE_REACH + 1
     if not whole_top:
         standing = standing[-TITLE_REACH - 1 :]
     candidates = [
@@ -201,7 +191,7 @@ def _find_title(items: list[Item], body_df: Counter[str], title: str | None) -> 
         for item in standing
         if is_title_like(item.text, item.n_words, 25, questions=True) and item.n_words >= 3
     ]
-    related = (item for item in candidates if not body_df or _overlap(item, body_df) >= 0.25)
+    related = (item for item in candidates if not body_vocab or _overlap(item, body_vocab) >= 0.25)
     # Failing that, a title-like first line of the text is the headline, whatever its words.
     fallback = candidates[0] if whole_top and candidates and candidates[0] is standing[0] else None
     return next(related, fallback)
@@ -209,16 +199,14 @@ def _find_title(items: list[Item], body_df: Counter[str], title: str | None) -> 
 
 def _mark_repeats(items: list[Item], title_item: Item | None) -> None:
     """A repeated headline, and a teaser that is a cut-off copy of another line."""
-    keys = [simple_key(i.tokens) for i in items]
     if title_item is not None:
-        title_key = simple_key(title_item.tokens)
-        for item, key in zip(items, keys, strict=True):
-            if item is not title_item and key == title_key:
+        for item in items:
+            if item is not title_item and item.key == title_item.key:
                 item.add(THRESHOLD, "duplicate_headline", "position.repeated-headline")
-    padded = [f" {key} " for key in keys]
+    padded = [f" {item.key} " for item in items]
     everything = "\n".join(padded)
     for index, item in enumerate(items):
-        if item is title_item or item.removed or item.n_words < 8 or ends_sentence(item.text):
+        if item is title_item or item.removed or item.n_words < 8 or item.ends:
             continue
         if not item.text[-1].isalnum():
             continue
@@ -241,9 +229,7 @@ def _cut_off_copy(head: str, last: str, padded_key: str) -> bool:
     return following.isalpha() and len(following) > len(last) and following.startswith(last)
 
 
-def _mark_unrelated_edges(
-    items: list[Item], body_df: Counter[str], title_item: Item | None
-) -> None:
+def _mark_unrelated_edges(items: list[Item], body_vocab: set[str], title_item: Item | None) -> None:
     """Peel lines off both ends of the article, from the outside in: menus, and title-like
     lines whose words the body does not use. Title-like lines that share the body's words
     and data-like lines (digits, "Label: value") are kept but do not stop the peeling; past
@@ -264,7 +250,7 @@ def _mark_unrelated_edges(
                 item.add(THRESHOLD, "navigation", "position.edge-menu")
             elif _is_data(item):
                 after_data = True
-            elif not after_data and _is_unrelated(items, n, body_df):
+            elif not after_data and _is_unrelated(items, n, body_vocab):
                 kind = "related_link" if item.n_words >= 4 else "navigation"
                 item.add(THRESHOLD, item.weak_kind or kind, "position.unrelated-edge-line")
             elif not is_title_like(item.text, item.n_words, 25, questions=True):
@@ -276,21 +262,21 @@ def _is_data(item: Item) -> bool:
     return any(ch.isdigit() for ch in item.text) or bool(_LABEL_VALUE.match(item.text))
 
 
-def _is_unrelated(items: list[Item], n: int, body_df: Counter[str]) -> bool:
+def _is_unrelated(items: list[Item], n: int, body_vocab: set[str]) -> bool:
     """A title-like line whose vocabulary the body does not share."""
     item = items[n]
     if not is_title_like(item.text, item.n_words) or not item.vocab:
         return False
-    if _overlap(item, body_df) > UNRELATED_OVERLAP:
+    if _overlap(item, body_vocab) > UNRELATED_OVERLAP:
         return False
-    return len(item.vocab) >= 2 or _in_menu_run(items, n, 3, body_df)
+    return len(item.vocab) >= 2 or _in_menu_run(items, n, 3, body_vocab)
 
 
 def _in_menu_run(
-    items: list[Item], n: int, length: int, body_df: Counter[str] | None = None
+    items: list[Item], n: int, length: int, body_vocab: set[str] | None = None
 ) -> bool:
     """Whether line ``n`` is one of ``length`` or more consecutive menu-like lines: three
-    words at most, no sentence end (and, given ``body_df``, unrelated to the body). A run
+    words at most, no sentence end (and, given ``body_vocab``, unrelated to the body). A run
     with digits in it ("iPad mini 5", but also "12 Church Street") must be twice as long:
     an address or a short list in the story is not that long."""
 
@@ -299,8 +285,8 @@ def _in_menu_run(
         return (
             0 < other.n_words <= 3
             and (digits or not any(ch.isdigit() for ch in other.text))
-            and (not ends_sentence(other.text) or len(other.tokens[-1]) == 1)
-            and (body_df is None or _overlap(other, body_df) <= UNRELATED_OVERLAP)
+            and (not other.ends or len(other.tokens[-1]) == 1)
+            and (body_vocab is None or _overlap(other, body_vocab) <= UNRELATED_OVERLAP)
         )
 
     def run_length(digits: bool) -> int:
@@ -315,7 +301,7 @@ def _in_menu_run(
 
     if run_length(digits=False) >= length:
         return True
-    return body_df is None and run_length(digits=True) >= 2 * length
+    return body_vocab is None and run_length(digits=True) >= 2 * length
 
 
 def _extend_lists(items: list[Item]) -> None:
@@ -368,18 +354,15 @@ def _result(items: list[Item], title_item: Item | None, title: str | None) -> St
             kept.append(Line(source, item.text))
         else:
             kept.append(item.line)
+    bylines = [r.text for r in removed if r.kind == "byline_or_publish_meta"]
     return Stripped(
         kept=kept,
         removed=removed,
         title=title or (title_item.text if title_item else None),
-        author=meta.author_from(_texts(removed, "byline_or_publish_meta")),
-        published=meta.published_from(_texts(removed, "byline_or_publish_meta")),
+        author=meta.author_from(bylines),
+        published=meta.published_from(bylines),
         credits=_credits(removed),
     )
-
-
-def _texts(removed: list[Removal], kind: str) -> list[str]:
-    return [r.text for r in removed if r.kind == kind]
 
 
 def _credits(removed: list[Removal]) -> list[str]:
