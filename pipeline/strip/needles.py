@@ -122,9 +122,16 @@ def _longer(a: Options | None, b: Options | None) -> Options | None:
     if a is None or b is None:
         return a if b is None else b
 
-    def selectivity(literal: str) -> int:
+    quality = [(selectivity(o), min(len(w.strip()) for w in o), -len(o)) for o in (a, b)]
+    return a if quality[0] >= quality[1] else b
+
+
+def selectivity(options: Options) -> int:
+    """How rare a line holding one of ``options`` is, as the length of its least selective
+    literal; spaces and a literal of three letters or fewer, spaces aside, count as 0."""
+
+    def one(literal: str) -> int:
         core = literal.strip()
         return 0 if not core or (core.isalpha() and len(core) <= 3) else len(literal)
 
-    quality = [(min(map(selectivity, o)), min(len(w.strip()) for w in o), -len(o)) for o in (a, b)]
-    return a if quality[0] >= quality[1] else b
+    return min(map(one, options))

@@ -22,7 +22,13 @@ from pathlib import Path
 import ahocorasick
 
 from pipeline.model import REMOVAL_KINDS
-from pipeline.strip.needles import Options, best_set, branches, required_literal_sets
+from pipeline.strip.needles import (
+    Options,
+    best_set,
+    branches,
+    required_literal_sets,
+    selectivity,
+)
 
 PACKAGE_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 ANY_LANGUAGE = "any"
@@ -34,8 +40,10 @@ ANY_MAX_WORDS = 90
 #: ``full`` rules apply to lines of at most this many words unless they set ``max_words``.
 SHORT_LINE = 25
 #: A searched alternative's further required literal sets (beyond its needles) are checked
-#: before its regex runs when they hold at most this many literals each.
+#: before its regex runs when they hold at most this many literals, none shorter than
+#: ``CONFIRM_MIN_CHARS`` (see :func:`pipeline.strip.needles.selectivity`).
 CONFIRM_MAX_LITERALS = 16
+CONFIRM_MIN_CHARS = 4
 _RULE_KEYS = {
     "id",
     "kind",
@@ -192,10 +200,14 @@ _VALUE = itemgetter(1)
 
 def _filters(pattern: str) -> tuple[Options | None, tuple[Options, ...]]:
     """The needles of a searched alternative (its most selective required literal set) and
-    the other required sets small enough to check before searching."""
+    the other required sets selective and small enough to check before searching."""
     sets = list(dict.fromkeys(required_literal_sets(pattern)))
     needles = best_set(sets)
-    confirm = tuple(o for o in sets if o != needles and len(o) <= CONFIRM_MAX_LITERALS)
+    confirm = tuple(
+        o
+        for o in sets
+        if o != needles and len(o) <= CONFIRM_MAX_LITERALS and selectivity(o) >= CONFIRM_MIN_CHARS
+    )
     return needles, confirm
 
 
