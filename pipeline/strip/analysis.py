@@ -7,8 +7,10 @@ recurs in every article of an outlet, and a worker strips many articles of one o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
+from pipeline.model import Line
 from pipeline.normalize import match_key
 from pipeline.strip.item import Item
 from pipeline.strip.rules import CompiledRules
@@ -32,12 +34,17 @@ class LineAnalyser:
         self._cached = lru_cache(maxsize=CACHE_LINES)(self._analyse)
         self.key = lru_cache(maxsize=CACHE_LINES)(match_key)
 
-    def __call__(self, text: str) -> Item:
-        """The template item of a stripped line: copy it (:meth:`Item.for_line`), never
-        change it in place, since the articles the line occurs in share it."""
-        if len(text) <= CACHE_MAX_CHARS:
-            return self._cached(text)
-        return self._analyse(text)
+    def items(self, lines: Iterable[Line]) -> list[Item]:
+        """An item for every non-blank line: a copy (:meth:`Item.for_line`) of the line's
+        template, which is never changed in place, since the articles the line occurs in
+        share it."""
+        cached, analyse = self._cached, self._analyse
+        items = []
+        for line in lines:
+            if text := line.text.strip():
+                template = cached(text) if len(text) <= CACHE_MAX_CHARS else analyse(text)
+                items.append(template.for_line(line))
+        return items
 
     def _analyse(self, text: str) -> Item:
         tokens = words(text)

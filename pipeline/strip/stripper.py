@@ -86,7 +86,7 @@ class Stripper:
         is mostly body, so for ``"html"`` nothing is peeled off by position: its edges are
         where the extractor cut, and lists and short lines there are the article's."""
         analyse = self._analyser(language, body_kind)
-        items = [analyse(text).for_line(line) for line in lines if (text := line.text.strip())]
+        items = analyse.items(lines)
         body = _mark_body(items)
         _apply_guards(items)
         body_vocab = set().union(*(item.vocab for item in body))
