@@ -8,7 +8,7 @@ context: position, statistics, neighbours.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pipeline.model import Line
 from pipeline.strip.rules import Rule, RuleHit
@@ -48,7 +48,7 @@ class Item:
     fragment: tuple[str, Rule] | None = None
     opens_list: bool = False
     is_body: bool = False
-    guarded: list[Rule] = field(default_factory=list)
+    guarded: tuple[Rule, ...] = ()
 
     @classmethod
     def of(cls, text: str, tokens: list[str], vocab: set[str]) -> Item:
@@ -81,7 +81,7 @@ class Item:
                     self.key, self.ends = simple_key(self.tokens), ends_sentence(self.text)
                 continue
             if rule.guard:
-                self.guarded.append(rule)
+                self.guarded += (rule,)
             self.add(rule.weight, rule.kind, rule.id)
             self.opens_list |= rule.opens_list
             if not self.weak_kind:
