@@ -358,6 +358,7 @@ def link_run(
     paragraph_parts: Sequence[str],
     run_seq: int,
     chunk_paragraphs: int | None = None,
+    workers: int = 1,
 ) -> StageResult:
     """Link every paragraph of the run to earlier near-duplicates (this run's and stored).
 
@@ -366,7 +367,8 @@ def link_run(
     :data:`LINK_CHUNK_PARAGRAPHS`); each chunk is linked against the stored index and the index
     rows of the chunks before it, so memory stays bounded and the links depend neither on the
     batch size nor on the batch order.
-    Links are written per batch under ``work["links"]/<batch>/``.
+    Links are written per batch under ``work["links"]/<batch>/``. ``workers`` threads run the
+    index queries and signatures (DuckDB and numpy release the GIL); links do not depend on it.
     """
     links_dir = ctx.work_file("links")
     result = StageResult(work={"links": links_dir})
@@ -379,7 +381,7 @@ def link_run(
     with _LocalIndex(clean) as index:
         for chunk, members in enumerate(chunks):
             dedup_input = _dedup_input(clean, chunk_parts[chunk], members)
-            linked = link_paragraphs(dedup_input, index.paths)
+            linked = link_paragraphs(dedup_input, index.paths, workers=workers)
             if len(linked.index_rows):
                 name = f"part-{ctx.run_id}-{chunk:04d}.parquet"
                 staged = staged_path(ctx.run_id, posixpath.join(DEDUP_INDEX_DIR, name))
