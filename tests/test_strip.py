@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pipeline.model import REMOVAL_KINDS, Line
 from pipeline.strip import RuleError, Stripper, load_rules, render_explanation
 from pipeline.strip.meta import author_from, parse_date, published_from
-from pipeline.strip.needles import branches
+from pipeline.strip.needles import branches, required_literal_sets
 from pipeline.strip.rules import base_language
 from pipeline.strip.text import ends_sentence
 
@@ -144,6 +144,25 @@ def test_language_independent_rules_apply_everywhere():
 )
 def test_top_level_alternatives_of_a_pattern(pattern: str, parts: list[str]):
     assert branches(pattern) == parts
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        (r"\bfollow \w+ on (?:twitter|x)\b", [{"follow "}, {" on twitter", " on x"}]),
+        (r"(?:not|never) (?:lock|put) you", [{"not", "never"}, {"lock", "put"}, {" you"}]),
+        (r"a+b?", [{"a"}]),
+        (r"\w+/\w+", [{"/"}]),
+        (r"(?:x|\d)y", [{"y"}]),
+    ],
+)
+def test_literal_sets_every_match_holds(pattern: str, expected: list[set[str]]):
+    found = required_literal_sets(pattern)
+    for options in expected:
+        assert options in found
+    for match in re.finditer(pattern, "Follow Jane on X; not put you; aab 1/2 xy 3y", re.I):
+        for options in found:
+            assert any(o in match.group().lower() for o in options), (options, match.group())
 
 
 @pytest.mark.parametrize(

@@ -64,7 +64,7 @@ def required_literals(pattern: str) -> Options | None:
 
 def required_literal_sets(pattern: str) -> list[Options]:
     """Every set of literal strings of which every match of ``pattern`` contains one:
-    ``\\bfollow \\w+ on (?:twitter|x)`` -> ``[{"follow "}, {"on twitter", "on x"}, ...]``.
+    ``\\bfollow \\w+ on (?:twitter|x)`` -> ``[{"follow "}, {" on twitter", " on x"}, ...]``.
     A line lacking a member of any one of them cannot match."""
     try:
         parsed = _parser.parse(pattern, re.IGNORECASE)
