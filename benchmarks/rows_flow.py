@@ -74,6 +74,8 @@ def plain_ingest(
             [[s.work["articles"] for s in strips]],
             [[s.work["paragraphs"] for s in strips]],
             [1],
+            [None],
+            [workers],
         )[0]
         plan.staged += links.staged
         finals = _map(

@@ -55,8 +55,12 @@ def strip_batch(ctx: RunContext, batch: int, extracted: str, stats: str) -> Stag
 
 
 @task(name="link-duplicates", **RETRIES)
-def link_run(ctx: RunContext, articles: list[str], paragraphs: list[str], seq: int) -> StageResult:
-    return run_cpu(stages.link_run, ctx, articles, paragraphs, seq)
+def link_run(
+    ctx: RunContext, articles: list[str], paragraphs: list[str], seq: int, threads: int
+) -> StageResult:
+    """One task for the whole run (chunks are linked in order); ``threads`` share its numpy
+    and DuckDB work, since the other pool workers idle meanwhile."""
+    return run_cpu(stages.link_run, ctx, articles, paragraphs, seq, workers=threads)
 
 
 @task(name="finalize-batch", **RETRIES)
@@ -125,8 +129,9 @@ def ingest(
         plan.staged += stages.stage_discovery(ctx, found)
         if batches:
             seq = (committed_sequences(clean) or [0])[-1] + 1
-            with process_pool(_pool_size(workers)):
-                _run_stages(ctx, clean, batches, keys, seq, plan, summary)
+            pool_size = _pool_size(workers)
+            with process_pool(pool_size):
+                _run_stages(ctx, clean, batches, keys, seq, pool_size, plan, summary)
         if plan.staged:
             commit(clean, plan)
         cache.prune(clean)
@@ -149,6 +154,7 @@ def _run_stages(
     batches: list[list[SourceFile]],
     keys: list[str],
     seq: int,
+    threads: int,
     plan: CommitPlan,
     summary: RunSummary,
 ) -> None:
@@ -184,6 +190,7 @@ def _run_stages(
                 [s.work["articles"] for s in strips],
                 [s.work["paragraphs"] for s in strips],
                 seq,
+                threads,
             )
         ]
     )[0]
