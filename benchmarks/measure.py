@@ -62,6 +62,7 @@ class PeakMemory:
 
     def __init__(self) -> None:
         self.peak = 0
+        self.at_peak: list[int] = []  # each process's RSS when the sum peaked, largest first
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -80,13 +81,14 @@ class PeakMemory:
 
     def _sample(self) -> None:
         me = psutil.Process()
-        total = 0
+        sizes = []
         for process in [me, *me.children(recursive=True)]:
             try:
-                total += process.memory_info().rss
+                sizes.append(process.memory_info().rss)
             except psutil.Error:
                 continue
-        self.peak = max(self.peak, total)
+        if sum(sizes) > self.peak:
+            self.peak, self.at_peak = sum(sizes), sorted(sizes, reverse=True)
 
 
 def run_job(factory: Callable[[int, Path], Job], size: int, reps: int, workdir: Path) -> Result:
@@ -99,7 +101,8 @@ def run_job(factory: Callable[[int, Path], Job], size: int, reps: int, workdir: 
             start = time.perf_counter()
             job.run()
             seconds.append(time.perf_counter() - start)
-    return Result(seconds, job.items, job.cores, memory.peak / 2**20)
+    at_peak = [round(rss / 2**20) for rss in memory.at_peak]
+    return Result(seconds, job.items, job.cores, memory.peak / 2**20, {"rss_at_peak_mb": at_peak})
 
 
 def measure_in_subprocess(target: str, size: int, reps: int, workdir: Path) -> Result:
