@@ -11,7 +11,8 @@ relative to its canonical.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -53,6 +54,9 @@ LINK_SCHEMA = pa.schema(
 )
 
 DEFAULT_PARAMS = DedupParams()
+#: An upper bound of node numbers, for packing candidate pairs (nodes are registered while
+#: the key columns stream in, so their final count is not known beforehand).
+_MAX_NODES = 1 << 31
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,15 +290,11 @@ class _Run:
         self.bands = self.signatures_of(reps)
         columns = self.key_columns(reps)
         with ThreadPoolExecutor(self.workers) as pool:
-            stored_members = list(pool.map(self.stored_bucket_members, columns))
-        stored_nodes = self.stored_member_nodes(stored_members)
-        candidates = unique_pairs(
-            (
-                self.column_pairs(c, m, n)
-                for c, m, n in zip(columns, stored_members, stored_nodes, strict=True)
-            ),
-            len(self.nodes),
-        )
+            members = _ahead(pool, self.stored_bucket_members, columns, self.workers)
+            candidates = unique_pairs(
+                (self.column_pairs(c, m) for c, m in zip(columns, members, strict=True)),
+                _MAX_NODES,
+            )
         self.stats["candidate_pairs"] = len(candidates)
         self.nodes.load(self.stored)
         arrays = self.nodes.arrays()
@@ -311,18 +311,15 @@ class _Run:
             return pa.table({"key": pa.array([], pa.int64())})
         return self.stored.bucket_members(name, pa.table({"key": np.unique(keys)}))
 
-    def stored_member_nodes(self, members: list[pa.Table]) -> list[np.ndarray]:
-        """The node of every stored bucket member, per column (registered in one pass)."""
-        present = [m.select(["article_id", "idx"]) for m in members if m.num_rows]
-        if not present:
-            return [np.zeros(0, np.int64) for _ in members]
-        nodes = self.nodes.stored_many(pa.concat_tables(present))
-        return np.split(nodes, np.cumsum([m.num_rows for m in members])[:-1])
-
-    def column_pairs(self, column: tuple, stored: pa.Table, stored_nodes: np.ndarray) -> np.ndarray:
+    def column_pairs(self, column: tuple, stored: pa.Table) -> np.ndarray:
         """Pairs of one key column; stored members come first, in the stored priority order
         the index query returns them (capped per key)."""
         _, keys, nodes = column
+        stored_nodes = (
+            self.nodes.stored_many(stored.select(["article_id", "idx"]))
+            if stored.num_rows
+            else np.zeros(0, np.int64)
+        )
         keys = np.concatenate([stored["key"].to_numpy(), keys])
         nodes = np.concatenate([stored_nodes, nodes])
         is_new = np.r_[
@@ -461,6 +458,18 @@ class _Run:
         for b in range(self.params.bands):
             cols[band_column(b)] = pa.array(bands[:, b], pa.int64(), mask=~is_rep)
         return pa.table(cols, schema=index_schema(self.params))
+
+
+def _ahead(pool: ThreadPoolExecutor, function: Callable, items: Sequence, ahead: int) -> Iterator:
+    """``function`` over ``items`` in order, at most ``ahead`` calls in flight: the stored
+    members of all key columns at once would grow with the index (several hundred MB)."""
+    pending: deque = deque()
+    for item in items:
+        pending.append(pool.submit(function, item))
+        if len(pending) > ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def _list_column(
