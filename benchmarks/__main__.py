@@ -60,7 +60,7 @@ DEFAULT = Sizes(
     html_pages=300,
     orchestration=10_000,
     scaling=(1000, 10_000, 100_000),
-    batch_size=500,
+    batch_size=1000,
 )
 
 

@@ -26,7 +26,7 @@ from pipeline.stages import RunContext, StageResult
 from pipeline.store import CommitPlan, Ledger, Root, commit
 
 #: Files per batch task; the flow's default unless a quick run sets a smaller one.
-BATCH_SIZE = int(os.environ.get("BENCH_BATCH_SIZE", "500"))
+BATCH_SIZE = int(os.environ.get("BENCH_BATCH_SIZE", stages.DEFAULT_BATCH_SIZE))
 
 
 def _map(pool: Executor | None, function: Callable, *iterables: Iterable) -> list:

@@ -24,12 +24,10 @@ from flows.retries import RETRIES
 from flows.runners import thread_runner
 from pipeline import stages
 from pipeline.discover import DEFAULT_MAX_FILE_BYTES, SourceFile, discover
-from pipeline.stages import RunContext, StageResult
+from pipeline.stages import DEFAULT_BATCH_SIZE, RunContext, StageResult
 from pipeline.store import CommitPlan, Ledger, Root, commit, recover, writer_lock
 from pipeline.store.commit import committed_sequences
 from pipeline.summary import RunSummary
-
-DEFAULT_BATCH_SIZE = 500
 
 
 @task(

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.discover import DEFAULT_MAX_FILE_BYTES
+from pipeline.stages import DEFAULT_BATCH_SIZE
 from pipeline.summary import RunSummary
 
 console = Console(stderr=True)
@@ -30,7 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("raw_dir", metavar="RAW_DIR")
     ingest.add_argument("clean_dir", metavar="CLEAN_DIR")
     ingest.add_argument(
-        "--batch-size", type=int, default=500, help="source files per batch task (default 500)"
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        help=f"source files per batch task (default {DEFAULT_BATCH_SIZE})",
     )
     ingest.add_argument(
         "--workers",
