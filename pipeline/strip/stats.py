@@ -19,7 +19,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
@@ -33,8 +32,6 @@ from pipeline.strip.text import content_words, words
 SKETCH_SIZE = 64
 #: Longer lines are story paragraphs; they are not counted (keeps the table small).
 MAX_COUNTED_WORDS = 64
-#: ``merge_counts`` drops single-document rows once a table grows past this many rows.
-DEFAULT_MAX_ROWS = 500_000
 
 LINE_STATS_SCHEMA = pa.schema(
     [
@@ -87,45 +84,6 @@ def bottom_k(sketches: Iterable[Iterable[int]]) -> list[int]:
     """The ``SKETCH_SIZE`` smallest distinct hashes of the sketches' union, ascending: the
     sketch of the union of their documents' vocabularies."""
     return sorted(set().union(*sketches))[:SKETCH_SIZE]
-
-
-def merge_counts(tables: Sequence[pa.Table], *, max_rows: int = DEFAULT_MAX_ROWS) -> pa.Table:
-    """Merge partial or stored tables (associative and commutative).
-
-    The merge is a DuckDB group-by over Arrow data, so its memory is that of the columns,
-    not of a Python object per row. To stay bounded, a merged table over ``max_rows`` rows
-    drops the keys seen in a single document. Furniture is not lost that way: it recurs in
-    nearly every article of its outlet, so any batch with two articles from that outlet counts
-    it twice and the row survives.
-    """
-    current = [
-        t.select(LINE_STATS_SCHEMA.names)
-        .cast(LINE_STATS_SCHEMA)
-        .filter(pc.equal(t["normalizer"], NORMALIZER_VERSION))
-        for t in tables
-    ]
-    rows = pa.concat_tables(current) if current else LINE_STATS_SCHEMA.empty_table()
-    con = duckdb.connect(config={"threads": 1, "preserve_insertion_order": False})
-    con.register("line_rows", rows)
-    # Most keys occur in one input row: they pass through, and only repeated keys are grouped.
-    merged = con.sql(
-        f"""
-        WITH counted AS (
-            SELECT *, count(*) OVER (PARTITION BY normalizer, outlet, key) AS n FROM line_rows
-        )
-        SELECT normalizer, outlet, key, docs, terms, sketch FROM counted WHERE n = 1
-        UNION ALL
-        SELECT normalizer, outlet, key, sum(docs)::BIGINT, sum(terms)::BIGINT,
-               list_slice(list_sort(list_distinct(flatten(list(sketch))), 'ASC'), 1, {SKETCH_SIZE})
-        FROM counted WHERE n > 1 GROUP BY normalizer, outlet, key
-        """
-    ).to_arrow_table()
-    if len(merged) > max_rows:
-        merged = merged.filter(pc.greater(merged["docs"], 1))
-    if len(merged) > max_rows:
-        merged = merged.sort_by([("docs", "descending"), ("key", "ascending")]).slice(0, max_rows)
-    con.close()
-    return merged.sort_by([("outlet", "ascending"), ("key", "ascending")]).cast(LINE_STATS_SCHEMA)
 
 
 def _to_table(
