@@ -32,7 +32,8 @@ MIXED = st.text(
     st.one_of(
         st.characters(max_codepoint=0x7F),
         st.sampled_from("áéíóúñçøßÆœ‘’“”«»–—´`′″‐ﬁ①²ǅİſ\u0301\u0327_"),
-        st.characters(),
+        # Paragraphs come out of Arrow (UTF-8), which cannot hold lone surrogates.
+        st.characters(blacklist_categories=("Cs",)),
     ),
     max_size=40,
 )
