@@ -45,7 +45,7 @@ def plain_ingest(
     raw, clean = Root.open(raw_dir), Root.open(clean_dir)
     ctx = RunContext(raw_dir, clean_dir, uuid4().hex, datetime.now(UTC))
     found = discover(raw, Ledger.load(clean))
-    batches = [found.new[i : i + batch_size] for i in range(0, len(found.new), batch_size)]
+    batches = stages.batches_of(found.new, batch_size, workers)
     plan = CommitPlan(ctx.run_id)
     plan.staged += stages.stage_discovery(ctx, found)
     spawn = multiprocessing.get_context("spawn")

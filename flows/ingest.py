@@ -119,7 +119,8 @@ def ingest(
             len(found.duplicates),
             len(found.rejected),
         )
-        batches = [found.new[i : i + batch_size] for i in range(0, len(found.new), batch_size)]
+        pool_size = _pool_size(workers)
+        batches = stages.batches_of(found.new, batch_size, pool_size)
         keys = [cache.read_key(ctx, files) for files in batches]
         if dropped := cache.prune(clean, keep=keys):
             logger.info("dropped %d cached read batch(es) this run does not need", len(dropped))
@@ -127,7 +128,6 @@ def ingest(
         plan.staged += stages.stage_discovery(ctx, found)
         if batches:
             seq = (committed_sequences(clean) or [0])[-1] + 1
-            pool_size = _pool_size(workers)
             with process_pool(pool_size):
                 _run_stages(ctx, clean, batches, keys, seq, pool_size, plan, summary)
         if plan.staged:

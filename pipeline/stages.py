@@ -93,6 +93,15 @@ class StageResult:
     counts: Counter = field(default_factory=Counter)
 
 
+def batches_of(
+    files: Sequence[SourceFile], batch_size: int, workers: int
+) -> list[list[SourceFile]]:
+    """``files`` in batches of at most ``batch_size``, and small enough that every one of
+    ``workers`` processes gets one (a run of 1,000 files on two workers: two batches)."""
+    size = max(1, min(batch_size, -(-len(files) // max(1, workers))))
+    return [list(files[i : i + size]) for i in range(0, len(files), size)]
+
+
 # -- read --------------------------------------------------------------------------------
 
 

@@ -64,3 +64,24 @@ def test_clean_dir_on_a_non_local_filesystem(raw):
     assert table.num_rows > 0
     assert sum(kind is not None for kind in table["dup_kind"].to_pylist()) >= 3
     assert len(ds.dataset("/stages-test-clean/articles", filesystem=memory).files) == 1
+
+
+@pytest.mark.parametrize(
+    ("files", "batch_size", "workers", "sizes"),
+    [
+        (1000, 1000, 2, [500, 500]),
+        (2500, 1000, 2, [1000, 1000, 500]),
+        (5, 1000, 2, [3, 2]),
+        (5, 2, 2, [2, 2, 1]),
+        (1, 1000, 4, [1]),
+        (0, 1000, 2, []),
+        (7, 1000, 1, [7]),
+    ],
+)
+def test_batches_give_every_worker_work_and_keep_every_file_once(
+    files: int, batch_size: int, workers: int, sizes: list[int]
+) -> None:
+    items = [f"file-{i}" for i in range(files)]
+    batches = stages.batches_of(items, batch_size, workers)
+    assert [len(b) for b in batches] == sizes
+    assert [f for b in batches for f in b] == items
