@@ -16,9 +16,7 @@ stage may run on another machine than the driver.
 from __future__ import annotations
 
 import hashlib
-import os
 import posixpath
-import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -391,7 +389,7 @@ def link_run(
     articles = _articles_in_order(clean, article_parts, run_seq)
     chunks = list(_chunks(articles, chunk_paragraphs or LINK_CHUNK_PARAGRAPHS))
     chunk_parts = _paragraphs_by_chunk(clean, paragraph_parts, chunks, ctx.work_file("link-in"))
-    with _LocalIndex(clean) as index:
+    with LocalFiles(clean, clean.list_files(DEDUP_INDEX_DIR, ".parquet")) as index:
         for chunk, members in enumerate(chunks):
             dedup_input = _dedup_input(clean, chunk_parts[chunk], members)
             linked = link_paragraphs(dedup_input, index.paths, workers=workers)
@@ -404,37 +402,6 @@ def link_run(
             _count_links(result, linked.links)
             del dedup_input, linked  # not held while the next chunk is read and linked
     return result
-
-
-class _LocalIndex:
-    """The dedup index parts as local file paths, which the DuckDB index reader needs.
-
-    On a local CLEAN_DIR these are the files themselves; on a remote one, copies in a
-    temporary directory that lives as long as the link stage."""
-
-    def __init__(self, clean: Root) -> None:
-        self.clean = clean
-        self.paths: list[str] = []
-        self._scratch: tempfile.TemporaryDirectory | None = None
-
-    def __enter__(self) -> _LocalIndex:
-        if not self.clean.is_local:
-            self._scratch = tempfile.TemporaryDirectory(prefix="dedup-index-")
-        for rel in self.clean.list_files(DEDUP_INDEX_DIR, ".parquet"):
-            self.add(rel)
-        return self
-
-    def add(self, rel: str) -> None:
-        if self._scratch is None:
-            self.paths.append(self.clean.join(rel))
-            return
-        local = os.path.join(self._scratch.name, f"{len(self.paths):06d}.parquet")
-        self.clean.fs.get(self.clean.join(rel), local)
-        self.paths.append(local)
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._scratch is not None:
-            self._scratch.cleanup()
 
 
 def _articles_in_order(clean: Root, article_parts: Sequence[str], run_seq: int) -> pa.Table:
