@@ -55,13 +55,6 @@ def branches(pattern: str) -> list[str]:
     return parts
 
 
-def required_literals(pattern: str) -> Options | None:
-    """Literal strings (lower case, any characters) of which every match contains one; the
-    fallback filter for patterns without a required word, e.g. ``&(?:amp|nbsp);`` -> "&".
-    The most selective of :func:`required_literal_sets`."""
-    return best_set(required_literal_sets(pattern))
-
-
 def required_literal_sets(pattern: str) -> list[Options]:
     """Every set of literal strings of which every match of ``pattern`` contains one:
     ``\\bfollow \\w+ on (?:twitter|x)`` -> ``[{"follow "}, {" on twitter", " on x"}, ...]``.
