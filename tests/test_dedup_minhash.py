@@ -57,7 +57,7 @@ def test_unique_pairs_merges_columns_in_any_order() -> None:
     a = np.array([[1, 5], [2, 3]])
     b = np.array([[2, 3], [0, 9]])
     assert (
-        unique_pairs([a, b], 10).tolist()
-        == unique_pairs(iter([b, a]), 10).tolist()
+        unique_pairs([a, b]).tolist()
+        == unique_pairs(iter([b, a])).tolist()
         == [[0, 9], [1, 5], [2, 3]]
     )

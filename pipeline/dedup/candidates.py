@@ -37,12 +37,17 @@ def bucket_pairs(keys: np.ndarray, nodes: np.ndarray, is_new: np.ndarray, cap: i
     return pairs[pairs[:, 0] != pairs[:, 1]]
 
 
-def unique_pairs(pairs: Iterable[np.ndarray], n_nodes: int) -> np.ndarray:
+#: Node numbers stay below this (2**31), so a pair packs into one int64 code. Nodes are
+#: registered while the key columns stream in, so their final count is not known up front.
+_NODE_LIMIT = np.int64(1 << 31)
+
+
+def unique_pairs(pairs: Iterable[np.ndarray]) -> np.ndarray:
     """Distinct pairs over all columns, sorted (deterministic whatever the column order).
 
-    Each column's pairs (nodes below ``n_nodes``) are packed into one int64 code as they
-    arrive, so a generator of columns never holds more than one column's pair array."""
-    width = np.int64(n_nodes)
+    Each column's pairs are packed into one int64 code as they arrive, so a generator of
+    columns never holds more than one column's pair array."""
+    width = _NODE_LIMIT
     codes = [p[:, 0] * width + p[:, 1] for p in pairs]
     if not codes:
         return np.zeros((0, 2), np.int64)

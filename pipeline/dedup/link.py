@@ -54,9 +54,6 @@ LINK_SCHEMA = pa.schema(
 )
 
 DEFAULT_PARAMS = DedupParams()
-#: An upper bound of node numbers, for packing candidate pairs (nodes are registered while
-#: the key columns stream in, so their final count is not known beforehand).
-_MAX_NODES = 1 << 31
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,8 +289,7 @@ class _Run:
         with ThreadPoolExecutor(self.workers) as pool:
             members = _ahead(pool, self.stored_bucket_members, columns, self.workers)
             candidates = unique_pairs(
-                (self.column_pairs(c, m) for c, m in zip(columns, members, strict=True)),
-                _MAX_NODES,
+                self.column_pairs(c, m) for c, m in zip(columns, members, strict=True)
             )
         self.stats["candidate_pairs"] = len(candidates)
         self.nodes.load(self.stored)
