@@ -188,38 +188,49 @@ def test_base_language():
     assert base_language(None) == "any"
 
 
-def test_every_searched_rule_is_tried_whenever_its_regex_matches():
-    """The pre-filters (trigger words, literals, alternatives searched one by one) must
-    never hide a match nor move it: compare with searching each rule's whole regex on every
-    line of the test articles and rule-like sample lines."""
+def test_every_rule_is_tried_whenever_its_regex_matches():
+    """The pre-filters (needles, line length, alternatives searched one by one) must never
+    hide a match nor move it: compare with matching each rule's whole regex on every line
+    of the test articles and rule-like sample lines. Of the full rules and of the start
+    rules that apply to a line's length, the weightiest that matches counts; an end or any
+    rule counts its leftmost match (an end rule's in the line's last 160 characters)."""
     texts = [
         line[2:].partition(" ")[2] if line.startswith("- ") else line[2:]
         for path in (Path(__file__).parent / "data" / "strip").glob("*.txt")
         for line in path.read_text(encoding="utf-8").splitlines()
         if line[:2] in ("+ ", "- ", "? ")
     ]
+    # Long lines too, with the sample before and after 160 characters of story.
+    texts += [f"{text} {STORY[0]} {STORY[1]}" for text in texts] + [
+        f"{STORY[0]} {STORY[1]} {text}" for text in texts
+    ]
     rules = load_rules()
     for language in ("en", "de", "es"):
         compiled = rules.for_language(language)
-        whole = {
-            rule.id: re.compile(
-                f"(?:{body})\\s*\\Z" if rule.anchor == "end" else body, re.IGNORECASE
-            )
-            for rule in compiled.rules
-            if rule.anchor in ("end", "any")
-            for body in [f"(?{'-i' if rule.case_sensitive else ''}:{rule.pattern})"]
-        }
+        by_weight = sorted(compiled.rules, key=lambda rule: -rule.weight)
         for text in texts:
             tokens = re.findall(r"\w+", text.lower())
             found = {hit.rule.id: (hit.start, hit.end) for hit in compiled.match(text, tokens)}
-            for rule in compiled.rules:
-                if rule.id not in whole:
-                    continue
+            expected = {}
+            for rule in by_weight:
                 if rule.max_words is not None and len(tokens) > rule.max_words:
                     continue
-                start = max(0, len(text) - 160) if rule.anchor == "end" else 0
-                if m := whole[rule.id].search(text, start):
-                    assert found.get(rule.id) == m.span(), (rule.id, text)
+                body = f"(?{'-i' if rule.case_sensitive else ''}:{rule.pattern})"
+                if rule.anchor == "end":
+                    m = re.compile(f"(?:{body})\\s*\\Z", re.I).search(text, max(0, len(text) - 160))
+                elif rule.anchor == "any":
+                    m = re.compile(body, re.I).search(text)
+                elif any(r.anchor == rule.anchor for r in by_weight if r.id in expected):
+                    continue  # a weightier rule of this anchor matched
+                else:
+                    m = (
+                        re.compile(body, re.I).fullmatch(text)
+                        if rule.anchor == "full"
+                        else (re.compile(body, re.I).match(text))
+                    )
+                if m:
+                    expected[rule.id] = m.span()
+            assert found == expected, text
 
 
 # ------------------------------------------------------------------ decisions

@@ -5,8 +5,9 @@ every language). Each file names its language and lists rules; every rule has an
 a removal records), a ``kind`` (one of :data:`pipeline.model.REMOVAL_KINDS`) and a regex
 ``pattern`` or a ``phrases`` list. See ``docs/stripping.md`` for the format.
 
-Rules are compiled once per process into one alternation per (language, anchor), so a line
-costs a handful of regex calls however many rules there are.
+Rules are compiled once per process and language into tests behind one Aho-Corasick
+automaton (:class:`CompiledRules`), so a line costs a regex call only for the few rules it
+may match, however many rules there are.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ END_WINDOW = 160
 ANY_MAX_WORDS = 90
 #: ``full`` rules apply to lines of at most this many words unless they set ``max_words``.
 SHORT_LINE = 25
-#: A searched alternative's further required literal sets (beyond its needles) are checked
+#: A test's further required literal sets (beyond its needles) are checked
 #: before its regex runs when they hold at most this many literals, none shorter than
 #: ``CONFIRM_MIN_CHARS`` (see :func:`pipeline.strip.needles.selectivity`).
 CONFIRM_MAX_LITERALS = 16
@@ -107,99 +108,119 @@ class RuleHit:
 
 @dataclass(slots=True)
 class CompiledRules:
-    """The rules for one language (plus language-independent ones).
+    """The rules for one language (plus language-independent ones), as tests on a line.
 
-    ``full`` and ``start`` rules are one alternation each (a failed match costs little at a
-    fixed position). ``end`` and ``any`` rules search the line, so each top-level
-    alternative of such a rule is compiled alone and searched only when the lower-cased
-    line contains one of the literal strings every match of it contains (its needles, see
-    :mod:`pipeline.strip.needles`). One Aho-Corasick pass over the line finds the needles
-    of all rules at once, in C. An alternative with further required literal sets (every
-    match of ``follow \\w+ on (?:twitter|x)`` holds "follow " and "on twitter" or "on x") is
-    searched only if the line holds one of each. A rule's hit is its leftmost match, as if
-    its whole pattern had been searched.
+    A test is one regex: a ``full`` or ``start`` rule's pattern, matched at the start of
+    the line, or one top-level alternative of an ``end`` or ``any`` rule's pattern,
+    searched. Each test runs only when the lower-cased line contains one of the literal
+    strings every match of it contains (its needles, see :mod:`pipeline.strip.needles`),
+    for an ``end`` rule in the line's last ``END_WINDOW`` characters, and when the line is
+    no longer than the rule's ``max_words``. One Aho-Corasick pass over the line finds the
+    needles of all tests at once, in C, so a line costs a regex call only for the few
+    rules it may match. A test with further required literal sets (every match of
+    ``follow \\w+ on (?:twitter|x)`` holds "follow " and "on twitter" or "on x") runs
+    only if the line holds one of each. Of the ``full`` rules and of the ``start`` rules,
+    the weightiest that matches counts; of an ``end`` or ``any`` rule, its leftmost match,
+    as if its whole pattern had been searched.
     """
 
     rules: tuple[Rule, ...]
-    by_group: dict[str, Rule] = field(default_factory=dict)
-    anchored: dict[tuple[str, bool], re.Pattern[str]] = field(default_factory=dict)
-    searched: list[tuple[Rule, re.Pattern[str], tuple[Options, ...]]] = field(default_factory=list)
-    needles: ahocorasick.Automaton = field(default_factory=ahocorasick.Automaton)
-    always: int = 0  # bit ``p`` set: searched alternative ``p`` has no needles
+    #: bit ``p`` of a candidate mask is ``tests[p]``: full, then start rules by weight,
+    #: then the alternatives of the end and any rules
+    tests: list[tuple[Rule, re.Pattern[str], tuple[Options, ...]]] = field(default_factory=list)
+    #: the needles of all tests, and of those that apply to lines over ``SHORT_LINE`` words
+    needles: tuple[ahocorasick.Automaton, ahocorasick.Automaton] = field(init=False)
+    always: int = 0  # bits of the tests without needles
+    windowed: int = 0  # bits of the tests of end rules
 
     def __post_init__(self) -> None:
-        for anchor in ("full", "start"):
-            members = sorted((r for r in self.rules if r.anchor == anchor), key=lambda r: -r.weight)
-            for long_lines in (False, True):
-                branches = []
-                for rule in members:
-                    if long_lines and rule.max_words is not None and rule.max_words <= SHORT_LINE:
-                        continue
-                    group = f"r{len(self.by_group)}"
-                    self.by_group[group] = rule
-                    branches.append(f"(?P<{group}>{_body(rule)})")
-                if branches:
-                    regex = re.compile("|".join(branches), re.IGNORECASE)
-                    self.anchored[(anchor, long_lines)] = regex
-        by_needle: dict[str, int] = {}  # needle -> bits of the alternatives it selects
-        for rule in self.rules:
-            if rule.anchor not in ("end", "any"):
-                continue
-            for branch in _searched_branches(rule):
-                bit = 1 << len(self.searched)
-                needles, confirm = _filters(branch)
-                self.searched.append((rule, _compile_searched(rule, branch), confirm))
-                for needle in needles or ():
-                    by_needle[needle] = by_needle.get(needle, 0) | bit
-                if not needles:
-                    self.always |= bit
-        for needle, bits in by_needle.items():
-            self.needles.add_word(needle, bits)
-        if by_needle:
-            self.needles.make_automaton()
+        by_needle: dict[str, int] = {}  # needle -> bits of the tests it selects
+        long_lines = 0  # bits of the tests that apply to lines over SHORT_LINE words
+        for rule, pattern in _tests(self.rules):
+            bit = 1 << len(self.tests)
+            needles, confirm = _filters(pattern)
+            self.tests.append((rule, _compile_test(rule, pattern), confirm))
+            if rule.anchor == "end":
+                self.windowed |= bit
+            if rule.max_words is None or rule.max_words > SHORT_LINE:
+                long_lines |= bit
+            for needle in needles or ():
+                by_needle[needle] = by_needle.get(needle, 0) | bit
+            if not needles:
+                self.always |= bit
+        self.needles = (_automaton(by_needle, -1), _automaton(by_needle, long_lines))
 
     def match(self, text: str, tokens: list[str]) -> list[RuleHit]:
         """Every rule hit on ``text`` (already stripped; ``tokens`` its lower-cased words):
         the first full and start rule that matches, and each end and any rule."""
         n_words = len(tokens)
-        long_line = n_words > SHORT_LINE
-        hits: list[RuleHit] = []
-        if (rx := self.anchored.get(("full", long_line))) and (m := rx.fullmatch(text)):
-            hits.append(self._hit(m))
-        if (rx := self.anchored.get(("start", long_line))) and (m := rx.match(text)):
-            hits.append(self._hit(m))
-        if hits:
-            hits = [h for h in hits if h.rule.max_words is None or n_words <= h.rule.max_words]
         lower = text.lower()
-        candidates = self.always  # bit p: searched alternative p may match
-        if self.needles.kind == ahocorasick.AHOCORASICK:
-            candidates = reduce(or_, map(_VALUE, self.needles.iter(lower)), candidates)
         offset = max(0, len(text) - END_WINDOW)
-        found: dict[str, RuleHit] = {}  # rule id -> leftmost hit, in rule order
+        candidates = self.always  # bit p: test p may match
+        needles = self.needles[n_words > SHORT_LINE]
+        if needles.kind == ahocorasick.AHOCORASICK and not offset:
+            candidates = reduce(or_, map(_VALUE, needles.iter(lower)), candidates)
+        elif needles.kind == ahocorasick.AHOCORASICK:
+            # lower() never shortens a text, so a needle at or past ``offset`` in ``text``
+            # is at or past it in ``lower``: an end rule's needle before it cannot be in
+            # its match, which starts in the window.
+            outside = ~self.windowed
+            for end, bits in needles.iter(lower):
+                candidates |= bits if end >= offset else bits & outside
+        hits: list[RuleHit] = []
+        anchors_hit: set[str] = set()  # of a full or start rule: the weightiest counts
+        found: dict[str, RuleHit] = {}  # rule id -> leftmost hit of a searched rule
         while candidates:
             low = candidates & -candidates
             candidates ^= low
-            rule, rx, confirm = self.searched[low.bit_length() - 1]
+            rule, rx, confirm = self.tests[low.bit_length() - 1]
             if rule.max_words is not None and n_words > rule.max_words:
                 continue
             if confirm and not all(any(map(lower.__contains__, c)) for c in confirm):
                 continue
-            m = rx.search(text, offset) if rule.anchor == "end" else rx.search(text)
+            anchor = rule.anchor
+            if anchor == "full" or anchor == "start":
+                if anchor not in anchors_hit and (
+                    m := rx.fullmatch(text) if anchor == "full" else rx.match(text)
+                ):
+                    hits.append(RuleHit(rule, m.start(), m.end()))
+                    anchors_hit.add(anchor)
+                continue
+            m = rx.search(text, offset) if anchor == "end" else rx.search(text)
             if m and (rule.id not in found or m.start() < found[rule.id].start):
                 found[rule.id] = RuleHit(rule, m.start(), m.end())
         hits.extend(found.values())
         return hits
 
-    def _hit(self, m: re.Match[str]) -> RuleHit:
-        group = m.lastgroup or ""
-        return RuleHit(self.by_group[group], m.start(group), m.end(group))
+
+def _automaton(by_needle: dict[str, int], mask: int) -> ahocorasick.Automaton:
+    """An automaton of the needles of the tests in ``mask``, each with their bits."""
+    automaton = ahocorasick.Automaton()
+    for needle, bits in by_needle.items():
+        if bits & mask:
+            automaton.add_word(needle, bits & mask)
+    if len(automaton):
+        automaton.make_automaton()
+    return automaton
 
 
 _VALUE = itemgetter(1)
 
 
+def _tests(rules: Iterable[Rule]) -> list[tuple[Rule, str]]:
+    """(rule, pattern) of every test, in the order of :attr:`CompiledRules.tests`."""
+    tests = []
+    for anchor in ("full", "start"):
+        anchored = sorted((r for r in rules if r.anchor == anchor), key=lambda r: -r.weight)
+        tests += [(rule, rule.pattern) for rule in anchored]
+    for rule in rules:
+        if rule.anchor in ("end", "any"):
+            tests += [(rule, branch) for branch in _searched_branches(rule)]
+    return tests
+
+
 def _filters(pattern: str) -> tuple[Options | None, tuple[Options, ...]]:
-    """The needles of a searched alternative (its most selective required literal set) and
+    """The needles of a test's pattern (its most selective required literal set) and
     the other required sets selective and small enough to check before searching."""
     sets = list(dict.fromkeys(required_literal_sets(pattern)))
     needles = best_set(sets)
@@ -228,7 +249,7 @@ def _searched_branches(rule: Rule) -> list[str]:
     return parts
 
 
-def _compile_searched(rule: Rule, pattern: str) -> re.Pattern[str]:
+def _compile_test(rule: Rule, pattern: str) -> re.Pattern[str]:
     body = _body(rule, pattern)
     return re.compile(f"(?:{body})\\s*\\Z" if rule.anchor == "end" else body, re.IGNORECASE)
 
