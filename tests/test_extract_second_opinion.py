@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml.html import fromstring
 
 import pipeline.extract.html as html_extraction
 from pipeline.extract import extract
 from pipeline.extract.second_opinion import (
+    PARAGRAPH_FOUND,
+    SUBSTANTIAL_WORDS,
     needs_second_opinion,
     paragraph_coverage,
     prefer_second,
@@ -86,3 +91,46 @@ def test_readability_completes_a_split_article(monkeypatch: pytest.MonkeyPatch) 
     for paragraph in PARAGRAPHS:
         assert paragraph.strip() in texts
     assert "Home" not in texts and not any("Copyright" in t for t in texts)
+
+
+def test_paragraphs_are_found_whatever_their_spacing_and_case() -> None:
+    tree = fromstring(page(split=False).replace(", ", ",\n      "))  # source line breaks
+    words = sum(len(p.split()) for p in PARAGRAPHS)
+    assert paragraph_coverage(tree, "\n".join(p.upper() for p in PARAGRAPHS)) == (1.0, words)
+    assert not needs_second_opinion(tree, "\n".join(PARAGRAPHS))
+
+
+def test_a_paragraph_inside_the_text_has_all_but_two_words_in_it() -> None:
+    """Why a paragraph that occurs whole in the text is found without counting its words."""
+    assert 1 - 2 / SUBSTANTIAL_WORDS >= PARAGRAPH_FOUND
+
+
+_WORDS = st.text(alphabet="abcdeÜß9_", min_size=1, max_size=6)
+_SEPARATORS = st.sampled_from([" ", "\u00a0", "  ", ", ", "\n", "-", ""])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    paragraph=st.lists(
+        st.tuples(_WORDS, _SEPARATORS), min_size=30, max_size=45, unique_by=lambda t: t[0]
+    ),
+    before=st.text(alphabet="ab .\n", max_size=4),
+    after=st.text(alphabet="ab .\n", max_size=4),
+    cut=st.tuples(st.integers(0, 44), st.integers(0, 20)),
+)
+def test_coverage_is_the_share_of_words_in_found_paragraphs(
+    paragraph: list[tuple[str, str]], before: str, after: str, cut: tuple[int, int]
+) -> None:
+    """The extraction holds the paragraph but for a cut-out run of words, and maybe other
+    text glued to its ends."""
+    source = "".join(word + sep for word, sep in paragraph)
+    start, length = cut
+    kept = "".join(word + sep for word, sep in paragraph[:start] + paragraph[start + length :])
+    text = before + kept + after
+    tree = fromstring(f"<div><p>{source}</p></div>")
+    words = re.findall(r"\w+", source.lower())
+    extracted = set(re.findall(r"\w+", text.lower()))
+    found = sum(w in extracted for w in words) >= PARAGRAPH_FOUND * len(words)
+    assert paragraph_coverage(tree, text)[0] == (
+        float(found) if len(words) >= SUBSTANTIAL_WORDS else 1.0
+    )

@@ -1,7 +1,9 @@
 """Article text and metadata from an HTML page: trafilatura for the main text (comments
 excluded, paragraph structure kept), readability-lxml where trafilatura visibly missed part
-of the article (see :mod:`.second_opinion`), page metadata trafilatura misses from the same
-lxml tree, and a BeautifulSoup reading of the page's text blocks when nothing is found."""
+of the article (see :mod:`.second_opinion`), and a BeautifulSoup reading of the page's text
+blocks when nothing is found. The metadata is trafilatura's (:mod:`.trafilatura_metadata`,
+read once the page has text) completed by what its reader misses (:mod:`.metadata`), both
+from the lxml tree parsed once for all."""
 
 from __future__ import annotations
 
@@ -13,18 +15,24 @@ from trafilatura.utils import load_html
 from pipeline.extract.lines import text_lines
 from pipeline.extract.metadata import page_metadata
 from pipeline.extract.second_opinion import needs_second_opinion, prefer_second, readability_html
+from pipeline.extract.trafilatura_metadata import trafilatura_date, trafilatura_metadata
 from pipeline.model import Document, Extracted
 from pipeline.outlet import choose_outlet
 from pipeline.readers.errors import RejectedInput
 
 #: Trafilatura's options, chosen on the html-dev pages (benchmarks/bench_html.py):
-#: precision mode drops more link lists and teasers at almost no loss of recall.
+#: precision mode drops more link lists and teasers at almost no loss of recall. With its
+#: metadata, as trafilatura alone would be asked for what an Extracted holds; the text
+#: options alone (:data:`TEXT_OPTIONS`) are what :func:`extract_html` passes.
 TRAFILATURA_OPTIONS = {
     "include_comments": False,
     "favor_precision": True,
     "include_tables": True,
     "with_metadata": True,
 }
+#: The metadata fields kept are read by :mod:`.trafilatura_metadata`, which skips the ones
+#: dropped; the options do not change the text (the same on every html-dev page).
+TEXT_OPTIONS = {**TRAFILATURA_OPTIONS, "with_metadata": False}
 #: Elements whose text is never the article, for the BeautifulSoup fallback.
 _NOT_ARTICLE = (
     "script",
@@ -50,8 +58,7 @@ def extract_html(doc: Document) -> Extracted:
     tree = load_html(doc.body)
     if tree is None:
         raise RejectedInput("extract", "not_html", "the HTML parser found no document")
-    page = page_metadata(tree)
-    result = trafilatura.bare_extraction(tree, url=doc.url, **TRAFILATURA_OPTIONS)
+    result = trafilatura.bare_extraction(tree, url=doc.url, **TEXT_OPTIONS)
     text = result.text if result is not None and result.text else ""
     if text.strip() and needs_second_opinion(tree, text):
         other = text_blocks(readability_html(doc.body))
@@ -61,17 +68,17 @@ def extract_html(doc: Document) -> Extracted:
         text = text_blocks(doc.body)
     if not text.strip():
         raise _no_text(tree)
-    url = doc.url or (result.url if result is not None else None) or page.url
-    site_name = (result.sitename if result is not None else None) or page.site_name
+    found, page = trafilatura_metadata(tree, doc.url), page_metadata(tree)
+    url = doc.url or found.url or page.url
     return Extracted(
         document=doc,
         lines=text_lines(text),
-        title=(result.title if result is not None else None) or page.title,
-        author=(result.author if result is not None else None) or page.author,
-        published=doc.published or page.published or (result.date if result else None),
+        title=found.title or page.title,
+        author=found.author or page.author,
+        published=doc.published or page.published or trafilatura_date(tree, found.url),
         url=url,
-        outlet=choose_outlet(url, site_name, doc.outlet),
-        description=(result.description if result is not None else None) or page.description,
+        outlet=choose_outlet(url, found.sitename or page.site_name, doc.outlet),
+        description=found.description or page.description,
     )
 
 

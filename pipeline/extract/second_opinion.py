@@ -19,6 +19,8 @@ _WORD = re.compile(r"\w+")
 #: A paragraph of at least this many words, under this share of link words, is substantial.
 SUBSTANTIAL_WORDS = 30
 MAX_LINK_SHARE = 0.3
+#: The fewest characters a paragraph of SUBSTANTIAL_WORDS words can have (one-letter words).
+_MIN_CHARS = 2 * SUBSTANTIAL_WORDS - 1
 #: A paragraph counts as extracted when this share of its words occurs in the extraction.
 PARAGRAPH_FOUND = 0.8
 #: Ask readability when the extraction covers less than this share of the substantial words
@@ -32,24 +34,67 @@ COVERAGE_GAIN = 0.25
 
 def paragraph_coverage(tree: HtmlElement, text: str) -> tuple[float, int]:
     """(share of the page's substantial-paragraph words found in ``text``, their number)."""
-    extracted = set(_WORD.findall(text.lower()))
-    total = found = 0
-    for paragraph in tree.iter("p"):
-        words = _WORD.findall(paragraph.text_content().lower())
-        if len(words) < SUBSTANTIAL_WORDS:
-            continue
-        link_words = sum(len(_WORD.findall(a.text_content())) for a in paragraph.iter("a"))
-        if link_words > MAX_LINK_SHARE * len(words):
-            continue
-        total += len(words)
-        if sum(map(extracted.__contains__, words)) >= PARAGRAPH_FOUND * len(words):
-            found += len(words)
-    return (found / total if total else 1.0), total
+    paragraphs = substantial_paragraphs(_long_paragraphs(tree))
+    return _coverage(paragraphs, text.lower()), sum(len(words) for _, words in paragraphs)
 
 
 def needs_second_opinion(tree: HtmlElement, text: str) -> bool:
-    coverage, words = paragraph_coverage(tree, text)
-    return coverage < TRIGGER_COVERAGE and words >= TRIGGER_WORDS
+    lowered, candidates = text.lower(), _long_paragraphs(tree)
+    if all(paragraph in lowered for _, paragraph in candidates):
+        return False  # the common case, cheaply: every paragraph is in the text, all found
+    paragraphs = substantial_paragraphs(candidates)
+    if sum(len(words) for _, words in paragraphs) < TRIGGER_WORDS:
+        return False
+    return _coverage(paragraphs, lowered) < TRIGGER_COVERAGE
+
+
+def substantial_paragraphs(
+    candidates: list[tuple[HtmlElement, str]],
+) -> list[tuple[str, list[str]]]:
+    """The substantial ones of :func:`_long_paragraphs`: (text, words)."""
+    found = []
+    for element, text in candidates:
+        words = _WORD.findall(text)
+        if len(words) < SUBSTANTIAL_WORDS:
+            continue
+        link_words = sum(len(_WORD.findall(a.text_content())) for a in element.iter("a"))
+        if link_words <= MAX_LINK_SHARE * len(words):
+            found.append((text, words))
+    return found
+
+
+def _long_paragraphs(tree: HtmlElement) -> list[tuple[HtmlElement, str]]:
+    """The ``<p>`` elements long enough to be substantial, with their text (:func:`_flat`)."""
+    paragraphs = ((element, _flat(element.text_content())) for element in tree.iter("p"))
+    return [(element, text) for element, text in paragraphs if len(text) >= _MIN_CHARS]
+
+
+def _flat(text: str) -> str:
+    """``text`` lower-cased and its whitespace runs made single spaces (as an extractor's
+    output has them): the same words."""
+    return " ".join(text.lower().split())
+
+
+def _coverage(paragraphs: list[tuple[str, list[str]]], lowered: str) -> float:
+    """The share of the paragraphs' words in paragraphs found in a (lower-cased) text: those
+    with :data:`PARAGRAPH_FOUND` of their words among its words.
+
+    A paragraph that occurs whole in the text is found without looking at words: only its
+    first and last word can run on into the text's neighbouring words, and all but two of
+    :data:`SUBSTANTIAL_WORDS` words is over the share. This is the common case.
+    """
+    extracted: set[str] | None = None
+    total = found = 0
+    for paragraph, words in paragraphs:
+        total += len(words)
+        if paragraph in lowered:
+            found += len(words)
+            continue
+        if extracted is None:
+            extracted = set(_WORD.findall(lowered))
+        if sum(map(extracted.__contains__, words)) >= PARAGRAPH_FOUND * len(words):
+            found += len(words)
+    return found / total if total else 1.0
 
 
 def readability_html(html: str) -> str:
@@ -67,4 +112,6 @@ def prefer_second(tree: HtmlElement, first: str, second: str) -> bool:
     kept = sum(map(second_words.__contains__, first_words))
     if kept < KEEP_SHARE * len(first_words):
         return False
-    return paragraph_coverage(tree, second)[0] >= paragraph_coverage(tree, first)[0] + COVERAGE_GAIN
+    paragraphs = substantial_paragraphs(_long_paragraphs(tree))
+    gain = _coverage(paragraphs, second.lower()) - _coverage(paragraphs, first.lower())
+    return gain >= COVERAGE_GAIN
