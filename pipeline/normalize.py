@@ -39,6 +39,17 @@ def match_key(text: str) -> int:
     return xxhash.xxh64_intdigest(_normalized(text)) - (1 << 63)
 
 
+def without_common_punctuation(text: str) -> str:
+    """``text`` with the non-ASCII punctuation common in news (curly quotes, dashes,
+    ellipses, no-break spaces) as spaces. Each of these folds to punctuation and is no word
+    character, so the text keeps its normalisation and its ``\\w+`` words, and it is often
+    ASCII afterwards, which the fast paths here and in the stripper take."""
+    if not text.isascii():
+        for ch in _COMMON_PUNCTUATION:
+            text = text.replace(ch, " ")
+    return text
+
+
 def _normalized(text: str) -> bytes:
     """The normalised text, UTF-8 encoded.
 
@@ -47,6 +58,7 @@ def _normalized(text: str) -> bytes:
     :func:`_fold_non_ascii`), then one byte translate table does case and punctuation. The
     output is that of the general path, which serves other scripts.
     """
+    text = without_common_punctuation(text)
     if not text.isascii():
         for ch in set(_NON_ASCII.findall(text)):
             folded = _fold_non_ascii(ch)
@@ -74,6 +86,17 @@ def _fold_non_ascii(ch: str) -> str | None:
                 return None
             folded.append(" ")
     return "".join(folded)
+
+
+def _folds_to_punctuation(ch: str) -> bool:
+    """A non-word character whose folded form holds no ASCII letter or digit."""
+    folded = _fold_non_ascii(ch)
+    return folded is not None and not _WORD_CHAR.match(ch) and not any(map(str.isalnum, folded))
+
+
+_COMMON_PUNCTUATION = tuple(
+    ch for ch in "’‘“”—–…«»„\u00a0•·′″‹›\u2009\u200b" if _folds_to_punctuation(ch)
+)
 
 
 def _normalize_general(decomposed: str) -> str:

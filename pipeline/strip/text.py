@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from pipeline.normalize import without_common_punctuation
 from pipeline.strip.memo import Memo
 
 _WORD = re.compile(r"\w+")
@@ -28,6 +29,7 @@ def words(text: str) -> list[str]:
     lower-cases ASCII letters and turns every other non-word byte, those of non-ASCII
     characters included, into a space. No non-word character lower-cases to a word
     character, so this finds the tokens the regex finds."""
+    text = without_common_punctuation(text)
     if text.isascii() or not _NON_ASCII_WORD_CHAR.search(text):
         return text.encode("utf-8", "surrogatepass").translate(_WORD_BYTES).decode().split()
     return _WORD.findall(text.lower())
