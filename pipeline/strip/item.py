@@ -41,6 +41,7 @@ class Item:
     key: str
     ends: bool
     score: float = 0.0
+    removed: bool = False  # score >= THRESHOLD, kept by add() and adjust()
     top: float = 0.0
     kind: str = ""
     rule: str = ""
@@ -55,14 +56,16 @@ class Item:
         """The template of a line with ``text``, its ``tokens`` and content words."""
         return cls(None, text, tokens, vocab, len(tokens), simple_key(tokens), ends_sentence(text))
 
-    @property
-    def removed(self) -> bool:
-        return self.score >= THRESHOLD
-
     def add(self, weight: float, kind: str, rule: str) -> None:
-        self.score += weight
+        """Evidence of ``kind`` from ``rule``; the weightiest names the removal."""
+        self.adjust(weight)
         if weight > self.top:
             self.top, self.kind, self.rule = weight, kind, rule
+
+    def adjust(self, delta: float) -> None:
+        """Change the score without new evidence (a guard, a neighbour's support)."""
+        self.score += delta
+        self.removed = self.score >= THRESHOLD
 
     def apply_hits(self, hits: tuple[RuleHit, ...], stopwords: frozenset[str]) -> None:
         """Add the evidence of the rules that matched the line. A match inside quotation
@@ -101,6 +104,7 @@ class Item:
             self.key,
             self.ends,
             self.score,
+            self.removed,
             self.top,
             self.kind,
             self.rule,

@@ -152,7 +152,7 @@ def _apply_guards(items: list[Item]) -> None:
             if rule.id not in about:
                 about[rule.id] = _in_two(rule.guard, unmatched_body)
             if about[rule.id]:
-                item.score -= rule.weight / 2
+                item.adjust(-rule.weight / 2)
 
 
 def _in_two(guard: tuple[str, ...], lines: list[list[str]]) -> bool:
@@ -330,7 +330,7 @@ def _add_neighbour_bonus(items: list[Item]) -> None:
                 continue
             neighbours = items[max(0, n - 1) : n] + items[n + 1 : n + 2]
             if any(o.removed and o.kind == item.weak_kind for o in neighbours):
-                item.score += NEIGHBOUR_BONUS
+                item.adjust(NEIGHBOUR_BONUS)
                 changed = True
 
 
