@@ -58,7 +58,7 @@ def printable_path(rel_path: str) -> str:
 
 def sha256_of(raw: Root, rel_path: str) -> str:
     digest = hashlib.sha256()
-    with raw.fs.open(raw.join(rel_path), "rb") as handle:
+    with raw.open_read(rel_path) as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -77,7 +77,7 @@ def discover(raw: Root, ledger: Ledger, max_file_bytes: int = DEFAULT_MAX_FILE_B
             found.rejected.append(DiscoveryReject(path, None, *problem))
             continue
         try:
-            size = raw.fs.size(raw.join(rel_path))
+            size = raw.size(rel_path)
             sha = sha256_of(raw, rel_path)
         except OSError as error:
             found.rejected.append(DiscoveryReject(path, None, "unreadable", str(error)))
@@ -109,9 +109,10 @@ def _walk(raw: Root) -> Iterator[tuple[str, tuple[str, str] | None]]:
     top = os.path.realpath(raw.path)
     for directory, subdirs, files in os.walk(raw.path, followlinks=False):
         subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        rel_dir = posixpath.relpath(directory, raw.path)
         for name in sorted(files):
             full = os.path.join(directory, name)
-            rel = posixpath.relpath(full, raw.path)
+            rel = name if rel_dir == "." else posixpath.join(rel_dir, name)
             if not _is_candidate(rel):
                 continue
             yield rel, _local_problem(full, top)

@@ -6,6 +6,7 @@ import os
 import posixpath
 import uuid
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
@@ -49,12 +50,20 @@ class Root:
             handle.write(data)
         self.fs.mv(temporary, final)
 
-    def read_bytes(self, rel: str) -> bytes:
-        """The file's content (on a local root without fsspec's file object, which costs more
-        than reading a small article)."""
+    def open_read(self, rel: str) -> BinaryIO:
+        """The file, open for reading (on a local root without fsspec's file object, which
+        costs more than reading a small article)."""
         opener = open if self.is_local else self.fs.open
-        with opener(self.join(rel), "rb") as handle:
+        return opener(self.join(rel), "rb")
+
+    def read_bytes(self, rel: str) -> bytes:
+        with self.open_read(rel) as handle:
             return handle.read()
+
+    def size(self, rel: str) -> int:
+        if self.is_local:
+            return os.stat(self.join(rel)).st_size
+        return self.fs.size(self.join(rel))
 
     def list_files(self, rel: str, suffix: str = "") -> list[str]:
         """Files below ``rel`` (recursively), relative to the root, sorted."""
