@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 import trafilatura
 from lxml.html import tostring
+from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
 from pipeline.extract import extract
-from pipeline.extract.html import TEXT_OPTIONS, TRAFILATURA_OPTIONS
+from pipeline.extract.html import TEXT_EXTRACTOR, TRAFILATURA_OPTIONS
 from pipeline.extract.trafilatura_metadata import trafilatura_date, trafilatura_metadata
 from pipeline.model import Document
 
@@ -55,11 +56,32 @@ def test_fields_are_trafilaturas(html: str, url: str | None) -> None:
 
 
 @pytest.mark.parametrize("html", PAGES.values(), ids=PAGES.keys())
-def test_text_options_extract_the_same_text(html: str) -> None:
+def test_text_extractor_extracts_the_same_text(html: str) -> None:
     full = trafilatura.bare_extraction(load_html(html), **TRAFILATURA_OPTIONS)
-    text_only = trafilatura.bare_extraction(load_html(html), **TEXT_OPTIONS)
+    text_only = trafilatura.bare_extraction(load_html(html), options=TEXT_EXTRACTOR)
     assert text_only.text == full.text
     assert text_only.title is None  # no metadata pass
+
+
+def test_text_extractor_is_the_one_trafilatura_builds_from_the_options(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built: list[Extractor] = []
+
+    class Recorded(Extractor):
+        def __init__(self, **options: object) -> None:
+            super().__init__(**options)
+            built.append(self)
+
+    monkeypatch.setattr(trafilatura.core, "Extractor", Recorded)
+    options = {**TRAFILATURA_OPTIONS, "with_metadata": False}
+    trafilatura.bare_extraction(PAGES["visible parts only"], **options)
+    [theirs] = built
+    assert all(
+        getattr(theirs, name) == getattr(TEXT_EXTRACTOR, name)
+        for name in Extractor.__slots__
+        if name != "date_params"  # holds the day it was built, unused without metadata
+    )
 
 
 def test_reading_metadata_leaves_the_tree_as_it_was() -> None:

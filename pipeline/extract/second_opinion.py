@@ -40,8 +40,9 @@ def paragraph_coverage(tree: HtmlElement, text: str) -> tuple[float, int]:
 
 def needs_second_opinion(tree: HtmlElement, text: str) -> bool:
     lowered, candidates = text.lower(), _long_paragraphs(tree)
-    if all(paragraph in lowered for _, paragraph in candidates):
-        return False  # the common case, cheaply: every paragraph is in the text, all found
+    missing = (candidate for candidate in candidates if candidate[1] not in lowered)
+    if not any(_substantial_words(*candidate) for candidate in missing):
+        return False  # the common case, cheaply: all substantial paragraphs are in the text
     paragraphs = substantial_paragraphs(candidates)
     if sum(len(words) for _, words in paragraphs) < TRIGGER_WORDS:
         return False
@@ -52,15 +53,17 @@ def substantial_paragraphs(
     candidates: list[tuple[HtmlElement, str]],
 ) -> list[tuple[str, list[str]]]:
     """The substantial ones of :func:`_long_paragraphs`: (text, words)."""
-    found = []
-    for element, text in candidates:
-        words = _WORD.findall(text)
-        if len(words) < SUBSTANTIAL_WORDS:
-            continue
-        link_words = sum(len(_WORD.findall(a.text_content())) for a in element.iter("a"))
-        if link_words <= MAX_LINK_SHARE * len(words):
-            found.append((text, words))
-    return found
+    with_words = ((text, _substantial_words(element, text)) for element, text in candidates)
+    return [(text, words) for text, words in with_words if words]
+
+
+def _substantial_words(element: HtmlElement, text: str) -> list[str]:
+    """The words of a paragraph (``text`` is its text) if it is substantial, else none."""
+    words = _WORD.findall(text)
+    if len(words) < SUBSTANTIAL_WORDS:
+        return []
+    link_words = sum(len(_WORD.findall(a.text_content())) for a in element.iter("a"))
+    return words if link_words <= MAX_LINK_SHARE * len(words) else []
 
 
 def _long_paragraphs(tree: HtmlElement) -> list[tuple[HtmlElement, str]]:
