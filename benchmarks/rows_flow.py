@@ -7,6 +7,7 @@ process pool size, so the difference between the two is what Prefect costs.
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
 import shutil
@@ -44,13 +45,15 @@ def plain_ingest(
     finalize, commit."""
     raw, clean = Root.open(raw_dir), Root.open(clean_dir)
     ctx = RunContext(raw_dir, clean_dir, uuid4().hex, datetime.now(UTC))
-    found = discover(raw, Ledger.load(clean))
-    batches = stages.batches_of(found.new, batch_size, workers)
-    plan = CommitPlan(ctx.run_id)
-    plan.staged += stages.stage_discovery(ctx, found)
     spawn = multiprocessing.get_context("spawn")
     pool_cm = ProcessPoolExecutor(workers, mp_context=spawn) if workers > 1 else nullcontext()
     with pool_cm as pool:
+        for _ in range(workers if pool else 0):  # as flows.pool: start during discovery
+            pool.submit(importlib.import_module, "pipeline.stages")
+        found = discover(raw, Ledger.load(clean))
+        batches = stages.batches_of(found.new, batch_size, workers)
+        plan = CommitPlan(ctx.run_id)
+        plan.staged += stages.stage_discovery(ctx, found)
         ids = range(len(batches))
         works = [ctx.work_file(f"read-{i:05d}") for i in ids]
         reads: list[StageResult] = _map(

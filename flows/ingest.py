@@ -98,7 +98,8 @@ def ingest(
         rules_dirs=tuple(rules_dirs),
     )
     summary = RunSummary(raw_dir, clean_dir)
-    with writer_lock(clean, on_wait=logger.info):
+    pool_size = _pool_size(workers)
+    with writer_lock(clean, on_wait=logger.info), process_pool(pool_size):
         rolled = recover(clean)
         if rolled:
             logger.warning("rolled forward interrupted commit(s) %s", rolled)
@@ -119,7 +120,6 @@ def ingest(
             len(found.duplicates),
             len(found.rejected),
         )
-        pool_size = _pool_size(workers)
         batches = stages.batches_of(found.new, batch_size, pool_size)
         keys = [cache.read_key(ctx, files) for files in batches]
         if dropped := cache.prune(clean, keep=keys):
@@ -128,8 +128,7 @@ def ingest(
         plan.staged += stages.stage_discovery(ctx, found)
         if batches:
             seq = (committed_sequences(clean) or [0])[-1] + 1
-            with process_pool(pool_size):
-                _run_stages(ctx, clean, batches, keys, seq, pool_size, plan, summary)
+            _run_stages(ctx, clean, batches, keys, seq, pool_size, plan, summary)
         if plan.staged:
             commit(clean, plan)
         cache.prune(clean)

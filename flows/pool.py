@@ -13,6 +13,7 @@ an inner :func:`process_pool` reuses an outer one, so the pool never nests.
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import threading
 from collections.abc import Callable, Iterator
@@ -29,7 +30,10 @@ _lock = threading.Lock()
 
 @contextmanager
 def process_pool(workers: int) -> Iterator[None]:
-    """Run the CPU-bound stages in ``workers`` processes (in the task itself when 1)."""
+    """Run the CPU-bound stages in ``workers`` processes (in the task itself when 1).
+
+    The processes start at once and import the pipeline (about a second) while the caller
+    goes on, so that work such as discovering the new files overlaps their start."""
     global _executor
     with _lock:
         owner = workers > 1 and _executor is None
@@ -37,6 +41,8 @@ def process_pool(workers: int) -> Iterator[None]:
             _executor = ProcessPoolExecutor(
                 workers, mp_context=multiprocessing.get_context("spawn")
             )
+            for _ in range(workers):  # no worker is idle yet, so each call starts one
+                _executor.submit(importlib.import_module, "pipeline.stages")
     if not owner:
         yield
         return
