@@ -11,6 +11,8 @@ from lxml.html import tostring
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
+import pipeline.extract.html as html_extraction
+import pipeline.extract.trafilatura_metadata as readers
 from pipeline.extract import extract
 from pipeline.extract.html import TEXT_EXTRACTOR, TRAFILATURA_OPTIONS
 from pipeline.extract.trafilatura_metadata import trafilatura_date, trafilatura_metadata
@@ -103,9 +105,21 @@ def test_extracted_fields_from_visible_parts() -> None:
 def test_metadata_is_read_even_when_trafilatura_finds_no_text(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import pipeline.extract.html as html_extraction
-
     monkeypatch.setattr(html_extraction.trafilatura, "bare_extraction", lambda *a, **k: None)
     extracted = extract(Document("p.html", "sha", "html", None, ARTICLE, "html"))
     assert extracted.title == "Harbour town votes to rebuild its flood wall"
     assert extracted.author == "Mara Okafor"
+
+
+def test_a_page_keeps_its_text_when_trafilaturas_metadata_readers_fail(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def fail(*_: object, **__: object) -> None:
+        raise ValueError("unreadable")
+
+    monkeypatch.setattr(readers, "extract_title", fail)
+    monkeypatch.setattr(readers, "find_date", fail)
+    page = PAGES["visible parts only"]
+    extracted = extract(Document("p.html", "sha", "html", None, page, "html"))
+    assert "approved the new ferry timetable" in extracted.lines[-1].text
+    assert (extracted.title, extracted.author, extracted.published) == (None, None, None)

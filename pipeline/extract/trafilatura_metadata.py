@@ -31,7 +31,27 @@ LOGGER = logging.getLogger(__name__)
 
 def trafilatura_metadata(tree: HtmlElement, default_url: str | None = None) -> Document:
     """trafilatura's title, author, url, sitename and description of the page (``date`` is
-    left ``None``: see :func:`trafilatura_date`). ``tree`` is only read."""
+    left ``None``: see :func:`trafilatura_date`). ``tree`` is only read.
+
+    Where trafilatura's readers fail on a page (the errors ``bare_extraction`` turns into "no
+    result", text included), the page has no such metadata and keeps its text."""
+    try:
+        return _read(tree, default_url)
+    except (TypeError, ValueError) as err:
+        LOGGER.debug("trafilatura's metadata readers failed: %s", err)
+        return Document()
+
+
+def trafilatura_date(tree: HtmlElement, url: str | None) -> str | None:
+    """The publication date trafilatura finds (htmldate, extensive search, original date)."""
+    try:
+        return find_date(tree, **set_date_params(extensive=True), url=url)
+    except (TypeError, ValueError) as err:
+        LOGGER.debug("htmldate failed: %s", err)
+        return None
+
+
+def _read(tree: HtmlElement, default_url: str | None) -> Document:
     metadata = examine_meta(tree)
     if metadata.author and " " not in metadata.author:
         metadata.author = None  # trafilatura's rule: a one-word meta author is a handle
@@ -45,11 +65,6 @@ def trafilatura_metadata(tree: HtmlElement, default_url: str | None = None) -> D
     metadata.sitename = _sitename(metadata.sitename or extract_sitename(tree), metadata.url)
     metadata.clean_and_trim()
     return metadata
-
-
-def trafilatura_date(tree: HtmlElement, url: str | None) -> str | None:
-    """The publication date trafilatura finds (htmldate, extensive search, original date)."""
-    return find_date(tree, **set_date_params(extensive=True), url=url)
 
 
 def _sitename(name: str | None, url: str | None) -> str | None:
