@@ -34,24 +34,23 @@ COVERAGE_GAIN = 0.25
 
 def paragraph_coverage(tree: HtmlElement, text: str) -> tuple[float, int]:
     """(share of the page's substantial-paragraph words found in ``text``, their number)."""
-    paragraphs = substantial_paragraphs(_long_paragraphs(tree))
+    paragraphs = _substantial(_long_paragraphs(tree))
     return _coverage(paragraphs, text.lower()), sum(len(words) for _, words in paragraphs)
 
 
 def needs_second_opinion(tree: HtmlElement, text: str) -> bool:
+    """Whether ``text`` lacks much of the page's substantial paragraphs."""
     lowered, candidates = text.lower(), _long_paragraphs(tree)
-    missing = (candidate for candidate in candidates if candidate[1] not in lowered)
-    if not any(_substantial_words(*candidate) for candidate in missing):
+    missing = ((element, flat) for element, flat in candidates if flat not in lowered)
+    if not any(_substantial_words(element, flat) for element, flat in missing):
         return False  # the common case, cheaply: all substantial paragraphs are in the text
-    paragraphs = substantial_paragraphs(candidates)
+    paragraphs = _substantial(candidates)
     if sum(len(words) for _, words in paragraphs) < TRIGGER_WORDS:
         return False
     return _coverage(paragraphs, lowered) < TRIGGER_COVERAGE
 
 
-def substantial_paragraphs(
-    candidates: list[tuple[HtmlElement, str]],
-) -> list[tuple[str, list[str]]]:
+def _substantial(candidates: list[tuple[HtmlElement, str]]) -> list[tuple[str, list[str]]]:
     """The substantial ones of :func:`_long_paragraphs`: (text, words)."""
     with_words = ((text, _substantial_words(element, text)) for element, text in candidates)
     return [(text, words) for text, words in with_words if words]
@@ -115,6 +114,6 @@ def prefer_second(tree: HtmlElement, first: str, second: str) -> bool:
     kept = sum(map(second_words.__contains__, first_words))
     if kept < KEEP_SHARE * len(first_words):
         return False
-    paragraphs = substantial_paragraphs(_long_paragraphs(tree))
+    paragraphs = _substantial(_long_paragraphs(tree))
     gain = _coverage(paragraphs, second.lower()) - _coverage(paragraphs, first.lower())
     return gain >= COVERAGE_GAIN
