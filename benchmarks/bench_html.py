@@ -8,7 +8,10 @@ alone, our reader + extractor (bytes -> read_source -> extract), and the pipelin
 (read, extract, then the strip stage's language detection and stripping).
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_html.py \
-        [--dev DIR] [--keep MODULE:CALLABLE] [--rounds N]
+        [--dev DIR | --pages DIR] [--keep MODULE:CALLABLE] [--rounds N]
+
+``--pages`` times the ``*.html`` files of a directory without scoring them (no gold), e.g.
+the generated corpus the ``html_ours``/``html_trafilatura`` bench rows use.
 
 ``--keep`` names a callable mapping an Extracted to the text to score and time; by default
 the pipeline's own stripping (:func:`default_keep`).
@@ -116,13 +119,17 @@ def interleaved_seconds(
     rounds: int,
 ) -> dict[str, float]:
     """Total seconds per runner, each page timed for every runner back to back and the best
-    of ``rounds`` kept per page, so that load from other processes hits all runners alike."""
-    best = {name: [float("inf")] * len(pages) for name in runners}
-    for _ in range(rounds):
+    of ``rounds`` kept per page, so that load from other processes hits all runners alike.
+    The runners take turns going first on a page: the first meets the page's data in cold
+    caches, the later ones in warm."""
+    names = list(runners)
+    best = {name: [float("inf")] * len(pages) for name in names}
+    for round_ in range(rounds):
         for index, (page_id, html, _) in enumerate(pages):
-            for name, run in runners.items():
+            first = (index + round_) % len(names)
+            for name in names[first:] + names[:first]:
                 start = time.perf_counter()
-                run(page_id, html)
+                runners[name](page_id, html)
                 best[name][index] = min(best[name][index], time.perf_counter() - start)
     return {name: sum(times) for name, times in best.items()}
 
@@ -130,14 +137,26 @@ def interleaved_seconds(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dev", type=Path, default=SHARED / "html-dev")
+    parser.add_argument(
+        "--pages", type=Path, help="time only, on the *.html files of this directory (no gold)"
+    )
     parser.add_argument("--keep", help="MODULE:CALLABLE mapping Extracted -> kept text")
     parser.add_argument(
         "--rounds", type=int, default=2, help="timing rounds (best per page is kept)"
     )
     args = parser.parse_args()
-    pages = load_pages(args.dev)
     keep = load_callable(args.keep) if args.keep else default_keep()
+    if args.pages:
+        pages = [(p.name, p.read_bytes(), "") for p in sorted(args.pages.glob("*.html"))]
+        print(f"{len(pages)} pages from {args.pages}")
+    else:
+        pages = load_pages(args.dev)
+        print(f"{len(pages)} pages from {args.dev}\n")
+        print_quality(pages, keep)
+    print_speed(pages, keep, args.rounds)
 
+
+def print_quality(pages: list[tuple[str, bytes, str]], keep: Callable[[Extracted], str]) -> None:
     ours = {page_id: our_extracted(page_id, html) for page_id, html, _ in pages}
     rows: dict[str, Callable[[str, bytes], str]] = {
         "trafilatura defaults, no comments": lambda _, h: trafilatura_text(
@@ -148,17 +167,19 @@ def main() -> None:
         ),
         "readability-lxml": lambda _, h: readability_text(h),
         "ours: read_source + extract": lambda page_id, _: lines_text(ours[page_id]),
+        "ours + stripping (kept lines)": lambda page_id, _: keep(ours[page_id]),
     }
-    if keep is not None:
-        rows["ours + stripping (kept lines)"] = lambda page_id, _: keep(ours[page_id])
-
-    print(f"{len(pages)} pages from {args.dev}\n")
     print(f"{'extraction':36s} {'P':>7s} {'R':>7s} {'F1':>7s}")
     for name, run in rows.items():
         scores = [score(run(page_id, html), gold) for page_id, html, gold in pages]
         p, r, f = (sum(s[i] for s in scores) / len(scores) for i in range(3))
         print(f"{name:36s} {p:7.4f} {r:7.4f} {f:7.4f}")
 
+
+def print_speed(
+    pages: list[tuple[str, bytes, str]], keep: Callable[[Extracted], str], rounds: int
+) -> None:
+    """trafilatura with its metadata (what an Extracted holds) against ours, interleaved."""
     seconds = interleaved_seconds(
         {
             "trafilatura as configured": lambda _, h: trafilatura.bare_extraction(
@@ -168,7 +189,7 @@ def main() -> None:
             "ours end to end": lambda page_id, h: keep(our_extracted(page_id, h)),
         },
         pages,
-        args.rounds,
+        rounds,
     )
     print(f"\n{'speed (one core)':36s} {'pages/s':>9s}")
     for name, total in seconds.items():
