@@ -7,20 +7,18 @@ process pool size, so the difference between the two is what Prefect costs.
 
 from __future__ import annotations
 
-import importlib
-import multiprocessing
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import nullcontext
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
 from benchmarks.corpus import text_dir
 from benchmarks.measure import Job
+from flows.pool import process_pool, run_cpu
 from pipeline import stages
 from pipeline.discover import discover
 from pipeline.stages import RunContext, StageResult
@@ -30,12 +28,12 @@ from pipeline.store import CommitPlan, Ledger, Root, commit
 BATCH_SIZE = int(os.environ.get("BENCH_BATCH_SIZE", stages.DEFAULT_BATCH_SIZE))
 
 
-def _map(pool: Executor | None, function: Callable, *iterables: Iterable) -> list:
-    """``function`` over the zipped arguments, in the pool when there is one."""
-    if pool is None:
-        return [function(*args) for args in zip(*iterables, strict=True)]
-    futures = [pool.submit(function, *args) for args in zip(*iterables, strict=True)]
-    return [future.result() for future in futures]
+def _map(function: Callable, *iterables: Iterable) -> list:
+    """``function`` over the zipped arguments, each call in the process pool when one is
+    open (:func:`flows.pool.run_cpu`), from threads as the flow's task runner calls it."""
+    calls = list(zip(*iterables, strict=True))
+    with ThreadPoolExecutor(max(1, len(calls))) as threads:
+        return list(threads.map(lambda args: run_cpu(function, *args), calls))
 
 
 def plain_ingest(
@@ -45,25 +43,18 @@ def plain_ingest(
     finalize, commit."""
     raw, clean = Root.open(raw_dir), Root.open(clean_dir)
     ctx = RunContext(raw_dir, clean_dir, uuid4().hex, datetime.now(UTC))
-    spawn = multiprocessing.get_context("spawn")
-    pool_cm = ProcessPoolExecutor(workers, mp_context=spawn) if workers > 1 else nullcontext()
-    with pool_cm as pool:
-        for _ in range(workers if pool else 0):  # as flows.pool: start during discovery
-            pool.submit(importlib.import_module, "pipeline.stages")
+    with process_pool(workers):
         found = discover(raw, Ledger.load(clean))
         batches = stages.batches_of(found.new, batch_size, workers)
         plan = CommitPlan(ctx.run_id)
         plan.staged += stages.stage_discovery(ctx, found)
         ids = range(len(batches))
         works = [ctx.work_file(f"read-{i:05d}") for i in ids]
-        reads: list[StageResult] = _map(
-            pool, stages.read_batch, [ctx] * len(ids), ids, batches, works
-        )
+        reads: list[StageResult] = _map(stages.read_batch, [ctx] * len(ids), ids, batches, works)
         stats = stages.merge_stats(ctx, [r.work["line_counts"] for r in reads])
         plan.staged += stats.staged
         plan.replaces += [p for p in stats.work["replaces"].split("\n") if p]
         strips = _map(
-            pool,
             stages.strip_batch,
             [ctx] * len(ids),
             ids,
@@ -71,7 +62,6 @@ def plain_ingest(
             [stats.work["line_stats"]] * len(ids),
         )
         links = _map(
-            pool,
             stages.link_run,
             [ctx],
             [[s.work["articles"] for s in strips]],
@@ -82,7 +72,6 @@ def plain_ingest(
         )[0]
         plan.staged += links.staged
         finals = _map(
-            pool,
             stages.finalize_batch,
             [ctx] * len(ids),
             ids,
@@ -90,9 +79,9 @@ def plain_ingest(
             [s.work["paragraphs"] for s in strips],
             [links.work["links"]] * len(ids),
         )
-    for i, (read, final) in enumerate(zip(reads, finals, strict=True)):
-        plan.staged += final.staged + stages.stage_read(ctx, i, read)
-    commit(clean, plan)
+        for i, (read, final) in enumerate(zip(reads, finals, strict=True)):
+            plan.staged += final.staged + stages.stage_read(ctx, i, read)
+        commit(clean, plan)
 
 
 def flow_ingest(
