@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -30,6 +31,8 @@ import pyarrow.parquet as pq
 from pipeline import __version__
 from pipeline.dedup import LINK_SCHEMA as LINKS
 from pipeline.dedup import link_paragraphs
+from pipeline.dedup.features import FEATURE_FIELDS, feature_columns, features_of_table
+from pipeline.dedup.link import DEFAULT_PARAMS as DEFAULT_DEDUP_PARAMS
 from pipeline.discover import Discovery, SourceFile
 from pipeline.extract import extract
 from pipeline.language import detect_language
@@ -349,11 +352,22 @@ def strip_batch(ctx: RunContext, batch: int, extracted_rel: str, stats_rel: str)
     result.work["paragraphs"] = write_part(
         clean,
         ctx.work_file(f"paragraphs-{batch:05d}.parquet"),
-        pa.Table.from_pylist(paragraphs, PARAGRAPHS),
+        _with_features(pa.Table.from_pylist(paragraphs, PARAGRAPHS)),
     )
     result.counts["articles"] = len(articles)
     result.counts["paragraphs"] = len(paragraphs)
     return result
+
+
+def _with_features(paragraphs: pa.Table) -> pa.Table:
+    """The paragraphs with their dedup features beside them: computed here, in the batch's
+    worker, they cost the one link task of the run nothing (finalize drops them)."""
+    features = feature_columns(
+        paragraphs["text"].to_pylist(), DEFAULT_DEDUP_PARAMS.min_sentence_words
+    )
+    for field_, column in zip(features.schema, features.columns, strict=True):
+        paragraphs = paragraphs.append_column(field_, column)
+    return paragraphs
 
 
 # -- dedup ----------------------------------------------------------------------------------
@@ -361,6 +375,10 @@ def strip_batch(ctx: RunContext, batch: int, extracted_rel: str, stats_rel: str)
 
 #: Paragraphs linked in one call: bounds the link stage's memory whatever the run's size.
 LINK_CHUNK_PARAGRAPHS = 100_000
+#: What the link stage reads of the paragraphs: ids, text and the features computed beside.
+_DEDUP_INPUT_FIELDS = [PARAGRAPHS.field(c) for c in ("article_id", "idx", "text")]
+_DEDUP_INPUT_FIELDS += FEATURE_FIELDS
+_DEDUP_INPUT_COLUMNS = [f.name for f in _DEDUP_INPUT_FIELDS]
 
 
 def link_run(
@@ -392,11 +410,13 @@ def link_run(
     with LocalFiles(clean, clean.list_files(DEDUP_INDEX_DIR, ".parquet")) as index:
         for chunk, members in enumerate(chunks):
             dedup_input = _dedup_input(clean, chunk_parts[chunk], members)
-            linked = link_paragraphs(dedup_input, index.paths, workers=workers)
+            linked = link_paragraphs(
+                dedup_input, index.paths, workers=workers, features=features_of_table(dedup_input)
+            )
             if len(linked.index_rows):
                 name = f"part-{ctx.run_id}-{chunk:04d}.parquet"
                 staged = staged_path(ctx.run_id, posixpath.join(DEDUP_INDEX_DIR, name))
-                result.staged.append(write_part(clean, staged, linked.index_rows))
+                result.staged.append(write_part(clean, staged, linked.index_rows, dictionary=False))
                 index.add(staged)
             _write_links_by_batch(clean, links_dir, chunk, linked.links, dedup_input)
             _count_links(result, linked.links)
@@ -452,9 +472,10 @@ def _paragraphs_by_chunk(
     )
     out: list[list[str]] = [[] for _ in chunks]
     for batch, part in enumerate(paragraph_parts):
-        table = pq.read_table(
-            clean.join(part), columns=["article_id", "idx", "text"], filesystem=clean.fs
-        ).join(chunk_of, "article_id")
+        table = _join_on_article(
+            pq.read_table(clean.join(part), columns=_DEDUP_INPUT_COLUMNS, filesystem=clean.fs),
+            chunk_of,
+        )
         for chunk in pc.unique(table["chunk"]).to_pylist():
             rel = posixpath.join(work, f"{chunk:04d}", f"{batch:05d}.parquet")
             rows = table.filter(pc.equal(table["chunk"], chunk)).drop_columns(["chunk"])
@@ -464,18 +485,31 @@ def _paragraphs_by_chunk(
 
 
 def _dedup_input(clean: Root, parts: Sequence[str], members: pa.Table) -> pa.Table:
-    """The paragraphs of one chunk's articles as link_paragraphs takes them."""
-    columns = ["article_id", "idx", "text"]
+    """The paragraphs of one chunk's articles as link_paragraphs takes them, with their
+    features (:func:`_with_features`)."""
+    columns = _DEDUP_INPUT_COLUMNS
     tables = [pq.read_table(clean.join(p), columns=columns, filesystem=clean.fs) for p in parts]
     paragraphs = (
-        pa.concat_tables(tables)
-        if tables
-        else pa.schema([PARAGRAPHS.field(c) for c in columns]).empty_table()
+        pa.concat_tables(tables) if tables else pa.schema(_DEDUP_INPUT_FIELDS).empty_table()
     )
-    joined = paragraphs.join(members.drop_columns(["paragraphs"]), "article_id")
+    joined = _join_on_article(paragraphs, members.drop_columns(["paragraphs"]))
     return joined.append_column("is_truncated", pa.nulls(len(joined), pa.bool_())).sort_by(
         [("article_id", "ascending"), ("idx", "ascending")]
     )
+
+
+def _join_on_article(paragraphs: pa.Table, other: pa.Table) -> pa.Table:
+    """``paragraphs.join(other, "article_id")`` for paragraphs with feature lists, which
+    Arrow's hash join does not carry: the ids are joined with row numbers, the rows taken."""
+    numbered = paragraphs.select(["article_id"]).append_column(
+        "row", pa.array(np.arange(len(paragraphs)))
+    )
+    joined = numbered.join(other, "article_id")
+    rows = paragraphs.take(joined["row"])
+    for name in other.column_names:
+        if name != "article_id":
+            rows = rows.append_column(other.field(name), joined[name])
+    return rows
 
 
 def _write_links_by_batch(
@@ -507,7 +541,9 @@ def finalize_batch(
     ``links_rel`` is the link stage's ``work["links"]`` directory."""
     clean = Root.open(ctx.clean_url)
     articles = pq.read_table(clean.join(articles_rel), filesystem=clean.fs)
-    paragraphs = pq.read_table(clean.join(paragraphs_rel), filesystem=clean.fs)
+    paragraphs = pq.read_table(
+        clean.join(paragraphs_rel), columns=PARAGRAPHS.names, filesystem=clean.fs
+    )
     batch_links = read_parts(
         clean, clean.list_files(posixpath.join(links_rel, f"{batch:05d}"), ".parquet"), LINKS
     )

@@ -20,6 +20,7 @@ from pipeline.dedup import (
     text_unique,
 )
 from pipeline.dedup.candidates import bucket_pairs
+from pipeline.dedup.features import feature_columns, features_of_table
 from pipeline.normalize import match_key
 
 WIRE = (
@@ -273,3 +274,30 @@ def test_same_links_against_a_stored_index_whatever_the_order_or_workers(tmp_pat
     got = link_paragraphs(shuffled, parts, workers=3).links.sort_by("idx")
     assert got == expected
     assert any(r["duplicate_of_article"] for r in got.to_pylist())
+
+
+def test_features_carried_beside_the_paragraphs_give_the_same_result() -> None:
+    """The strip workers compute the features (feature_columns); the link stage reads them
+    back after joins, sorts and concatenations (features_of_table)."""
+    rows = [
+        ("a", 0, WIRE),
+        ("a", 1, OTHER),
+        ("b", 0, WIRE_EDITED),
+        ("b", 1, "Größere Städte melden „Rekorde“ — für die Straßenbahn."),
+        ("c", 0, MERGED),
+        ("c", 1, WIRE[:90]),
+        ("d", 0, ""),
+        ("d", 1, SAME_STORY),
+    ]
+    table = batch(*rows)
+    columns = feature_columns(table["text"].to_pylist(), DedupParams().min_sentence_words)
+    for field, column in zip(columns.schema, columns.columns, strict=True):
+        table = table.append_column(field, column)
+    order = pa.array([5, 2, 7, 0, 3, 6, 1, 4])
+    shuffled = pa.concat_tables([table.take(order).slice(0, 3), table.take(order).slice(3)])
+    carried = link_paragraphs(shuffled, [], features=features_of_table(shuffled))
+    computed = link_paragraphs(shuffled.select(PARAGRAPH_INPUT.names), [])
+    assert carried.links.equals(computed.links)
+    assert carried.index_rows.equals(computed.index_rows)
+    with pytest.raises(ValueError, match="feature rows"):
+        link_paragraphs(shuffled.slice(1), [], features=features_of_table(shuffled))

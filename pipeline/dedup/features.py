@@ -37,6 +37,53 @@ class Features:
     n_words: np.ndarray  # int64, words per paragraph
 
 
+#: The features of a paragraph as columns beside it: the strip workers compute them in
+#: parallel (:func:`feature_columns`) and the link stage reads them back
+#: (:func:`features_of_table`) instead of computing them alone.
+FEATURE_FIELDS = (
+    pa.field("feature_fingerprint", pa.int64()),
+    pa.field("feature_words", pa.large_list(pa.uint32())),
+    pa.field("feature_sentence_keys", pa.large_list(pa.int64())),
+    pa.field("feature_ends_mid_sentence", pa.bool_()),
+)
+FEATURE_NAMES = [f.name for f in FEATURE_FIELDS]
+
+
+def feature_columns(texts: Sequence[str], min_sentence_words: int) -> pa.Table:
+    """:func:`extract_features` of ``texts`` as a table of :data:`FEATURE_FIELDS`."""
+    f = extract_features(texts, min_sentence_words)
+    return pa.table(
+        [
+            pa.array(f.fingerprint, pa.int64()),
+            pa.LargeListArray.from_arrays(f.word_offsets, f.word_hash),
+            pa.LargeListArray.from_arrays(f.sentence_offsets, f.sentence_key),
+            pa.array(f.ends_mid_sentence, pa.bool_()),
+        ],
+        schema=pa.schema(FEATURE_FIELDS),
+    )
+
+
+def features_of_table(table: pa.Table) -> Features:
+    """The :class:`Features` of the rows of ``table``, from its :data:`FEATURE_FIELDS`."""
+    words, word_offsets = _ragged(table["feature_words"])
+    sentence_keys, sentence_offsets = _ragged(table["feature_sentence_keys"])
+    return Features(
+        fingerprint=table["feature_fingerprint"].to_numpy(),
+        word_hash=words.astype(np.uint32, copy=False),
+        word_offsets=word_offsets,
+        sentence_key=sentence_keys.astype(np.int64, copy=False),
+        sentence_offsets=sentence_offsets,
+        ends_mid_sentence=table["feature_ends_mid_sentence"].to_numpy(zero_copy_only=False),
+        n_words=np.diff(word_offsets),
+    )
+
+
+def _ragged(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Values and offsets of a list column, whatever its chunks and slices."""
+    lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False)
+    return pc.list_flatten(column).to_numpy(), offsets_of(lengths.astype(np.int64))
+
+
 def _signed64(digest: int) -> int:
     return digest - (1 << 63)
 

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from pipeline.dedup.candidates import bucket_pairs, unique_pairs
 from pipeline.dedup.cluster import Assignment, NodeInfo, assign
-from pipeline.dedup.features import extract_features, take_ragged
+from pipeline.dedup.features import Features, extract_features, take_ragged
 from pipeline.dedup.index import StoredIndex, band_column, id_table, index_schema
 from pipeline.dedup.minhash import band_keys, shingle_hashes, signatures
 from pipeline.dedup.nodes import Key, Nodes
@@ -83,22 +83,28 @@ def link_paragraphs(
     *,
     params: DedupParams = DEFAULT_PARAMS,
     workers: int = 1,
+    features: Features | None = None,
 ) -> DedupResult:
     """Link every paragraph of ``new`` to the canonical of the earlier paragraphs it nearly
     duplicates, in this batch or in the stored index parts ``index_paths``.
 
     The result does not depend on the row order of ``new`` nor on ``workers`` (threads used
-    for signatures and for the per-band index joins).
+    for signatures and for the per-band index joins). ``features`` are those of ``new``'s
+    rows in order, when computed beforehand (:func:`pipeline.dedup.features.feature_columns`
+    with ``params.min_sentence_words``).
     """
     if params.min_words < params.shingle_words:
         raise ValueError("min_words must be at least shingle_words")
     missing = set(PARAGRAPH_INPUT.names) - set(new.column_names)
     if missing:
         raise ValueError(f"paragraph input lacks columns {sorted(missing)}")
+    if features is not None and len(features.fingerprint) != new.num_rows:
+        raise ValueError(f"{len(features.fingerprint)} feature rows for {new.num_rows} paragraphs")
     stored = StoredIndex(index_paths, params)
     try:
         with _cyclic_gc_paused():
-            return _Run(new.select(PARAGRAPH_INPUT.names), stored, params, workers).result()
+            run = _Run(new.select(PARAGRAPH_INPUT.names), stored, params, workers, features)
+            return run.result()
     finally:
         stored.close()
 
@@ -129,7 +135,14 @@ class _Group:
 
 
 class _Run:
-    def __init__(self, new: pa.Table, stored: StoredIndex, params: DedupParams, workers: int):
+    def __init__(
+        self,
+        new: pa.Table,
+        stored: StoredIndex,
+        params: DedupParams,
+        workers: int,
+        features: Features | None,
+    ):
         self.params, self.stored, self.workers = params, stored, max(1, workers)
         self.table = new
         cols = new.to_pydict()
@@ -139,7 +152,10 @@ class _Run:
         self.ingest: list[int] = cols["ingest_order"]
         self.truncated_given: list[bool | None] = cols["is_truncated"]
         self.truncated = [bool(t) for t in self.truncated_given]
-        self.feats = extract_features([t or "" for t in cols["text"]], params.min_sentence_words)
+        if features is None:
+            texts = [t or "" for t in cols["text"]]
+            features = extract_features(texts, params.min_sentence_words)
+        self.feats = features
         self.nodes = Nodes(self.feats)
         self.group_of_node: dict[int, _Group] = {}
         self.bands = np.zeros((0, params.bands), np.int64)

@@ -24,15 +24,22 @@ def with_version_metadata(schema: pa.Schema, extra: dict[str, str] | None = None
 
 
 def write_part(
-    root: Root, rel: str, table: pa.Table, extra_metadata: dict[str, str] | None = None
+    root: Root,
+    rel: str,
+    table: pa.Table,
+    extra_metadata: dict[str, str] | None = None,
+    *,
+    dictionary: bool = True,
 ) -> str:
-    """Write ``table`` zstd-compressed to ``rel`` under ``root`` and return ``rel``."""
+    """Write ``table`` zstd-compressed to ``rel`` under ``root`` and return ``rel``.
+    ``dictionary=False`` skips dictionary encoding, which only costs time on columns of
+    distinct values (hashes, ids)."""
     path = root.join(rel)
     root.fs.makedirs(posixpath.dirname(path), exist_ok=True)
     table = table.replace_schema_metadata(
         with_version_metadata(table.schema, extra_metadata).metadata
     )
-    pq.write_table(table, path, filesystem=root.fs, compression="zstd")
+    pq.write_table(table, path, filesystem=root.fs, compression="zstd", use_dictionary=dictionary)
     return rel
 
 
