@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from lxml.html import fromstring
 
 import pipeline.extract.html as html_extraction
 from pipeline.extract import extract, text_lines
+from pipeline.extract.metadata import page_metadata
 from pipeline.model import Document, Line
 from pipeline.outlet import choose_outlet, outlet_from_url
 from pipeline.readers import RejectedInput
@@ -100,6 +102,20 @@ def test_json_ld_fills_what_meta_tags_lack() -> None:
     assert extracted.published == "2023-07-01T06:00:00Z"
     assert extracted.outlet == "Island Post"
     assert extracted.author == "Sam Reyes"
+
+
+def test_page_metadata_from_meta_link_and_script_elements_anywhere() -> None:
+    tree = fromstring(
+        "<html><head><meta name='Description' content=' First. '>"
+        "<meta property='description' content='Second.'>"
+        "<link rel='CANONICAL'><link rel='Canonical' href=' https://x.example.com/a '>"
+        "<link rel='canonical' href='https://x.example.com/b'></head><body><p>Text.</p>"
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "H"}</script>'
+        "<meta itemprop='datePublished' content='2024-05-01T10:00:00Z'></body></html>"
+    )
+    found = page_metadata(tree)
+    assert (found.description, found.url, found.title) == ("First.", "https://x.example.com/a", "H")
+    assert found.published == "2024-05-01T10:00:00Z"
 
 
 def test_beautifulsoup_fallback_when_trafilatura_finds_nothing(
