@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from pipeline.gc_pause import cyclic_gc_paused
 from pipeline.model import BodyKind, Line, Removal, Stripped
 from pipeline.strip import meta
 from pipeline.strip.analysis import LineAnalyser
@@ -84,7 +85,21 @@ class Stripper:
         ``"text"`` (a scrape, one paragraph per line, page furniture and all) or ``"html"``
         (paragraphs an extractor already took from a page's main content). Extracted text
         is mostly body, so for ``"html"`` nothing is peeled off by position: its edges are
-        where the extractor cut, and lists and short lines there are the article's."""
+        where the extractor cut, and lists and short lines there are the article's.
+
+        Runs with the cyclic garbage collector paused (:mod:`pipeline.gc_pause`): an article
+        allocates hundreds of items, sets and removals, none in a cycle."""
+        with cyclic_gc_paused():
+            return self._strip(lines, outlet, language, title, body_kind)
+
+    def _strip(
+        self,
+        lines: Sequence[Line],
+        outlet: str | None,
+        language: str | None,
+        title: str | None,
+        body_kind: BodyKind,
+    ) -> Stripped:
         analyse = self._analyser(language, body_kind)
         items = analyse.items(lines)
         body = _mark_body(items)
