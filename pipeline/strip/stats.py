@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
+from pipeline.gc_pause import cyclic_gc_paused
 from pipeline.model import Line
 from pipeline.normalize import NORMALIZER_VERSION, match_key
 from pipeline.strip.memo import Memo
@@ -55,7 +56,13 @@ _line_key = lru_cache(maxsize=8_192)(match_key)
 
 
 def count_lines(docs: Iterable[tuple[str | None, Sequence[Line]]]) -> pa.Table:
-    """Partial counts for one batch of new documents, given as ``(outlet, lines)`` pairs."""
+    """Partial counts for one batch of new documents, given as ``(outlet, lines)`` pairs
+    (with the cyclic GC paused: :mod:`pipeline.gc_pause`)."""
+    with cyclic_gc_paused():
+        return _count_lines(docs)
+
+
+def _count_lines(docs: Iterable[tuple[str | None, Sequence[Line]]]) -> pa.Table:
     hosts: dict[tuple[str | None, int], list[int]] = {}  # (outlet, key) -> document numbers
     terms: list[int] = []
     sketches: list[list[int]] = []
