@@ -41,8 +41,8 @@ def paragraph_coverage(tree: HtmlElement, text: str) -> tuple[float, int]:
 def needs_second_opinion(tree: HtmlElement, text: str) -> bool:
     """Whether ``text`` lacks much of the page's substantial paragraphs."""
     lowered, candidates = text.lower(), _long_paragraphs(tree)
-    missing = ((element, flat) for element, flat in candidates if flat not in lowered)
-    if not any(_substantial_words(element, flat) for element, flat in missing):
+    missing = ((element, own) for element, own in candidates if not _occurs(own, lowered))
+    if not any(_substantial_words(element, own) for element, own in missing):
         return False  # the common case, cheaply: all substantial paragraphs are in the text
     paragraphs = _substantial(candidates)
     if sum(len(words) for _, words in paragraphs) < TRIGGER_WORDS:
@@ -66,15 +66,15 @@ def _substantial_words(element: HtmlElement, text: str) -> list[str]:
 
 
 def _long_paragraphs(tree: HtmlElement) -> list[tuple[HtmlElement, str]]:
-    """The ``<p>`` elements long enough to be substantial, with their text (:func:`_flat`)."""
-    paragraphs = ((element, _flat(element.text_content())) for element in tree.iter("p"))
+    """The ``<p>`` elements long enough to be substantial, with their lower-cased text."""
+    paragraphs = ((element, element.text_content().lower()) for element in tree.iter("p"))
     return [(element, text) for element, text in paragraphs if len(text) >= _MIN_CHARS]
 
 
-def _flat(text: str) -> str:
-    """``text`` lower-cased and its whitespace runs made single spaces (as an extractor's
-    output has them): the same words."""
-    return " ".join(text.lower().split())
+def _occurs(paragraph: str, lowered: str) -> bool:
+    """Whether ``paragraph`` occurs whole in ``lowered``, as it is or with its whitespace runs
+    made single spaces, as an extractor's output has them (the same words either way)."""
+    return paragraph in lowered or " ".join(paragraph.split()) in lowered
 
 
 def _coverage(paragraphs: list[tuple[str, list[str]]], lowered: str) -> float:
@@ -89,7 +89,7 @@ def _coverage(paragraphs: list[tuple[str, list[str]]], lowered: str) -> float:
     total = found = 0
     for paragraph, words in paragraphs:
         total += len(words)
-        if paragraph in lowered:
+        if _occurs(paragraph, lowered):
             found += len(words)
             continue
         if extracted is None:
