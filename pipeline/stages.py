@@ -283,12 +283,13 @@ def _source_row(source: SourceFile, **values) -> dict:
 # -- line statistics -----------------------------------------------------------------------
 
 
-def merge_stats(ctx: RunContext, line_count_parts: Sequence[str]) -> StageResult:
+def merge_stats(ctx: RunContext, line_count_parts: Sequence[str], workers: int = 1) -> StageResult:
     """Fold this run's line counts into the stored statistics; stage the new snapshot.
 
     The stored snapshot is replaced, not appended to, when the run commits, so the table
     stays one file however many runs there have been. The merge streams the files within a
-    fixed memory budget (:mod:`pipeline.strip.merge`).
+    fixed memory budget (:mod:`pipeline.strip.merge`), in ``workers`` threads: it runs
+    while the pool's workers wait for the statistics.
     """
     clean = Root.open(ctx.clean_url)
     stored = clean.list_files(LINE_STATS_DIR, ".parquet")
@@ -296,7 +297,7 @@ def merge_stats(ctx: RunContext, line_count_parts: Sequence[str]) -> StageResult
     staged = staged_path(ctx.run_id, final)
     with (
         LocalFiles(clean, [*stored, *line_count_parts]) as local,
-        merged_count_files(local.paths) as batches,
+        merged_count_files(local.paths, threads=workers) as batches,
     ):
         write_part_batches(clean, staged, LINE_STATS_SCHEMA, batches)
     result = StageResult(staged=[staged])
@@ -362,9 +363,7 @@ def strip_batch(ctx: RunContext, batch: int, extracted_rel: str, stats_rel: str)
 def _with_features(paragraphs: pa.Table) -> pa.Table:
     """The paragraphs with their dedup features beside them: computed here, in the batch's
     worker, they cost the one link task of the run nothing (finalize drops them)."""
-    features = feature_columns(
-        paragraphs["text"].to_pylist(), DEFAULT_DEDUP_PARAMS.min_sentence_words
-    )
+    features = feature_columns(paragraphs["text"].to_pylist(), DEFAULT_DEDUP_PARAMS)
     for field_, column in zip(features.schema, features.columns, strict=True):
         paragraphs = paragraphs.append_column(field_, column)
     return paragraphs
@@ -410,9 +409,8 @@ def link_run(
     with LocalFiles(clean, clean.list_files(DEDUP_INDEX_DIR, ".parquet")) as index:
         for chunk, members in enumerate(chunks):
             dedup_input = _dedup_input(clean, chunk_parts[chunk], members)
-            linked = link_paragraphs(
-                dedup_input, index.paths, workers=workers, features=features_of_table(dedup_input)
-            )
+            features = features_of_table(dedup_input, DEFAULT_DEDUP_PARAMS)
+            linked = link_paragraphs(dedup_input, index.paths, workers=workers, features=features)
             if len(linked.index_rows):
                 name = f"part-{ctx.run_id}-{chunk:04d}.parquet"
                 staged = staged_path(ctx.run_id, posixpath.join(DEDUP_INDEX_DIR, name))
@@ -420,7 +418,7 @@ def link_run(
                 index.add(staged)
             _write_links_by_batch(clean, links_dir, chunk, linked.links, dedup_input)
             _count_links(result, linked.links)
-            del dedup_input, linked  # not held while the next chunk is read and linked
+            del dedup_input, features, linked  # not held while the next chunk is linked
     return result
 
 

@@ -290,14 +290,14 @@ def test_features_carried_beside_the_paragraphs_give_the_same_result() -> None:
         ("d", 1, SAME_STORY),
     ]
     table = batch(*rows)
-    columns = feature_columns(table["text"].to_pylist(), DedupParams().min_sentence_words)
+    columns = feature_columns(table["text"].to_pylist(), DedupParams())
     for field, column in zip(columns.schema, columns.columns, strict=True):
         table = table.append_column(field, column)
     order = pa.array([5, 2, 7, 0, 3, 6, 1, 4])
     shuffled = pa.concat_tables([table.take(order).slice(0, 3), table.take(order).slice(3)])
-    carried = link_paragraphs(shuffled, [], features=features_of_table(shuffled))
+    carried = link_paragraphs(shuffled, [], features=features_of_table(shuffled, DedupParams()))
     computed = link_paragraphs(shuffled.select(PARAGRAPH_INPUT.names), [])
     assert carried.links.equals(computed.links)
     assert carried.index_rows.equals(computed.index_rows)
     with pytest.raises(ValueError, match="feature rows"):
-        link_paragraphs(shuffled.slice(1), [], features=features_of_table(shuffled))
+        link_paragraphs(shuffled.slice(1), [], features=features_of_table(shuffled, DedupParams()))

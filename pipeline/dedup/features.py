@@ -16,6 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
+from pipeline.dedup.minhash import lsh_band_keys
+from pipeline.dedup.params import DedupParams
 from pipeline.normalize import normalize_for_match
 
 # A sentence ends at punctuation (optionally closed by a quote or bracket) before whitespace.
@@ -35,6 +37,9 @@ class Features:
     sentence_offsets: np.ndarray  # int64
     ends_mid_sentence: np.ndarray  # bool: last character is a word character
     n_words: np.ndarray  # int64, words per paragraph
+    #: int64 (paragraphs x bands): LSH band keys, where computed with the features (zeros in
+    #: the rows under ``min_words``, which the near stage skips)
+    bands: np.ndarray | None = None
 
 
 #: The features of a paragraph as columns beside it: the strip workers compute them in
@@ -45,28 +50,42 @@ FEATURE_FIELDS = (
     pa.field("feature_words", pa.large_list(pa.uint32())),
     pa.field("feature_sentence_keys", pa.large_list(pa.int64())),
     pa.field("feature_ends_mid_sentence", pa.bool_()),
+    pa.field("feature_bands", pa.large_list(pa.int64())),  # empty under min_words
 )
 FEATURE_NAMES = [f.name for f in FEATURE_FIELDS]
 
 
-def feature_columns(texts: Sequence[str], min_sentence_words: int) -> pa.Table:
-    """:func:`extract_features` of ``texts`` as a table of :data:`FEATURE_FIELDS`."""
-    f = extract_features(texts, min_sentence_words)
+def feature_columns(texts: Sequence[str], params: DedupParams) -> pa.Table:
+    """:func:`extract_features` of ``texts`` and the LSH band keys of those of
+    ``params.min_words`` words or more, as a table of :data:`FEATURE_FIELDS`."""
+    f = extract_features(texts, params.min_sentence_words)
+    banded = np.flatnonzero(f.n_words >= params.min_words)
+    bands = np.zeros((len(banded), params.bands), np.int64)
+    if len(banded):
+        words, offsets = take_ragged(f.word_hash, f.word_offsets, banded)
+        bands = lsh_band_keys(words, offsets, params)
+    band_counts = np.zeros(len(f.n_words), np.int64)
+    band_counts[banded] = params.bands
     return pa.table(
         [
             pa.array(f.fingerprint, pa.int64()),
             pa.LargeListArray.from_arrays(f.word_offsets, f.word_hash),
             pa.LargeListArray.from_arrays(f.sentence_offsets, f.sentence_key),
             pa.array(f.ends_mid_sentence, pa.bool_()),
+            pa.LargeListArray.from_arrays(offsets_of(band_counts), bands.ravel()),
         ],
         schema=pa.schema(FEATURE_FIELDS),
     )
 
 
-def features_of_table(table: pa.Table) -> Features:
-    """The :class:`Features` of the rows of ``table``, from its :data:`FEATURE_FIELDS`."""
+def features_of_table(table: pa.Table, params: DedupParams) -> Features:
+    """The :class:`Features` of the rows of ``table``, from its :data:`FEATURE_FIELDS`
+    (computed with ``params``)."""
     words, word_offsets = _ragged(table["feature_words"])
     sentence_keys, sentence_offsets = _ragged(table["feature_sentence_keys"])
+    band_values, band_offsets = _ragged(table["feature_bands"])
+    bands = np.zeros((table.num_rows, params.bands), np.int64)
+    bands[np.diff(band_offsets) > 0] = band_values.reshape(-1, params.bands)
     return Features(
         fingerprint=table["feature_fingerprint"].to_numpy(),
         word_hash=words.astype(np.uint32, copy=False),
@@ -75,6 +94,7 @@ def features_of_table(table: pa.Table) -> Features:
         sentence_offsets=sentence_offsets,
         ends_mid_sentence=table["feature_ends_mid_sentence"].to_numpy(zero_copy_only=False),
         n_words=np.diff(word_offsets),
+        bands=bands,
     )
 
 

@@ -23,7 +23,7 @@ from pipeline.dedup.candidates import bucket_pairs, unique_pairs
 from pipeline.dedup.cluster import Assignment, NodeInfo, assign
 from pipeline.dedup.features import Features, extract_features, take_ragged
 from pipeline.dedup.index import StoredIndex, band_column, id_table, index_schema
-from pipeline.dedup.minhash import band_keys, shingle_hashes, signatures
+from pipeline.dedup.minhash import lsh_band_keys
 from pipeline.dedup.nodes import Key, Nodes
 from pipeline.dedup.params import DedupParams
 from pipeline.dedup.verify import Matches, verify_pairs
@@ -263,13 +263,12 @@ class _Run:
         return furniture
 
     # -- near stage --------------------------------------------------------------------------
-    def signatures_of(self, reps: list[_Group]) -> np.ndarray:
-        p = self.params
+    def band_keys_of(self, reps: list[_Group]) -> np.ndarray:
         rows = np.array([g.rep for g in reps], np.int64)
+        if self.feats.bands is not None:
+            return self.feats.bands[rows]
         words, offsets = take_ragged(self.feats.word_hash, self.feats.word_offsets, rows)
-        shingles, sh_offsets = shingle_hashes(words, offsets, p.shingle_words)
-        sig = signatures(shingles, sh_offsets, p.num_perm, p.seed, self.workers)
-        return band_keys(sig, p.bands, p.rows)
+        return lsh_band_keys(words, offsets, self.params, self.workers)
 
     def key_columns(self, reps: list[_Group]) -> list[tuple]:
         """(column name, keys, nodes) per LSH band and for sentence keys, rows in canonical
@@ -285,7 +284,7 @@ class _Run:
     def match(self, reps: list[_Group]) -> Matches:
         if not reps:
             return Matches.empty()
-        self.bands = self.signatures_of(reps)
+        self.bands = self.band_keys_of(reps)
         columns = self.key_columns(reps)
         with ThreadPoolExecutor(self.workers) as pool:
             members = _ahead(pool, self.stored_bucket_members, columns, self.workers)

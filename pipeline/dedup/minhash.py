@@ -14,6 +14,8 @@ from itertools import pairwise
 
 import numpy as np
 
+from pipeline.dedup.params import DedupParams
+
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -103,3 +105,13 @@ def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     for j in range(rows):
         acc = acc * _GOLDEN + grouped[:, :, j]
     return mix64(acc).view(np.int64)
+
+
+def lsh_band_keys(
+    word_hash: np.ndarray, word_offsets: np.ndarray, params: DedupParams, workers: int = 1
+) -> np.ndarray:
+    """The LSH band keys (paragraphs x ``params.bands``, int64) of paragraphs given as word
+    hashes with offsets; each paragraph needs ``params.shingle_words`` words at least."""
+    shingles, offsets = shingle_hashes(word_hash, word_offsets, params.shingle_words)
+    sig = signatures(shingles, offsets, params.num_perm, params.seed, workers)
+    return band_keys(sig, params.bands, params.rows)
