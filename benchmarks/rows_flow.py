@@ -51,7 +51,7 @@ def plain_ingest(
         ids = range(len(batches))
         works = [ctx.work_file(f"read-{i:05d}") for i in ids]
         reads: list[StageResult] = _map(stages.read_batch, [ctx] * len(ids), ids, batches, works)
-        stats = stages.merge_stats(ctx, [r.work["line_counts"] for r in reads])
+        stats = stages.merge_stats(ctx, [r.work["line_counts"] for r in reads], workers)
         plan.staged += stats.staged
         plan.replaces += [p for p in stats.work["replaces"].split("\n") if p]
         strips = _map(

@@ -43,8 +43,9 @@ def read_batch(ctx: RunContext, batch: int, files: list[SourceFile], work: str) 
 
 
 @task(name="merge-line-stats", **RETRIES)
-def merge_stats(ctx: RunContext, parts: list[str]) -> StageResult:
-    return stages.merge_stats(ctx, parts)
+def merge_stats(ctx: RunContext, parts: list[str], threads: int) -> StageResult:
+    """Runs in the flow's process, in ``threads`` threads: the pool's workers wait for it."""
+    return stages.merge_stats(ctx, parts, threads)
 
 
 @task(name="strip-batch", **RETRIES)
@@ -170,7 +171,7 @@ def _run_stages(
         return results
 
     reads = advance(_read(ctx, clean, batches, keys))
-    stats = advance([merge_stats(ctx, [r.work["line_counts"] for r in reads])])[0]
+    stats = advance([merge_stats(ctx, [r.work["line_counts"] for r in reads], threads)])[0]
     plan.replaces += [p for p in stats.work["replaces"].split("\n") if p]
     strips = advance(
         _gather(

@@ -91,3 +91,11 @@ def test_row_cap_and_other_normalizer_versions_in_files(tmp_path):
 
 def test_no_files_merge_to_an_empty_snapshot():
     assert len(from_files([])) == 0
+
+
+def test_threads_give_the_same_table_in_the_same_order(tmp_path):
+    tables = [partial_table(seed, 12_000, 24_000) for seed in range(6)]
+    paths = written(tmp_path, tables)
+    assert from_files(paths, threads=2).equals(from_files(paths))
+    small = {"memory_limit": "48MB", "partition_rows": 20_000}  # partitioned: one thread
+    assert from_files(paths, threads=2, **small).equals(from_files(paths, **small))

@@ -60,6 +60,7 @@ def merged_count_files(
     max_rows: int = DEFAULT_MAX_ROWS,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     partition_rows: int = PARTITION_ROWS,
+    threads: int = 1,
 ) -> Iterator[Iterator[pa.RecordBatch]]:
     """The merge of the line-count Parquet files ``paths`` (local paths) as record batches of
     :data:`LINE_STATS_SCHEMA`, in a deterministic order (by key partition, outlet and key).
@@ -68,10 +69,11 @@ def merged_count_files(
     document, then keeps the keys seen in the most documents (``max_rows`` rows, or a few
     more when the last key kept has rows in several outlets). Furniture is not lost that way:
     it recurs in nearly every article of its outlet, so any batch with two articles from that
-    outlet counts it twice and the row survives.
+    outlet counts it twice and the row survives. DuckDB runs ``threads`` threads on input
+    that fits one partition; larger input is merged in one thread, within the budget.
     """
     with tempfile.TemporaryDirectory(prefix="line-stats-merge-") as scratch:
-        con = _connect(scratch, memory_limit)
+        con = _connect(scratch, memory_limit, threads)
         try:
             parts = _merge_partitions(con, scratch, paths, partition_rows)
             yield _capped(con, parts, max_rows)
@@ -98,6 +100,8 @@ def _merge_partitions(
         return []
     rows = sum(pq.read_metadata(path).num_rows for path in paths)
     count = max(1, math.ceil(rows / partition_rows))
+    if count > 1:  # input at the budget's scale: threads would each need a share of it
+        con.sql("SET threads = 1")
     sources = [_read_parquet(paths)] if count == 1 else _split(con, scratch, paths, count)
     parts = []
     for i, source in enumerate(sources):
@@ -152,12 +156,11 @@ def _cap_filter(con: duckdb.DuckDBPyConnection, merged: str, max_rows: int) -> s
     return f"(docs > {docs} OR (docs = {docs} AND key <= {key}))"
 
 
-def _connect(scratch: str, memory_limit: str) -> duckdb.DuckDBPyConnection:
-    """A private single-threaded DuckDB database (each thread needs a share of the memory
-    budget) that spills into ``scratch``."""
+def _connect(scratch: str, memory_limit: str, threads: int) -> duckdb.DuckDBPyConnection:
+    """A private DuckDB database that spills into ``scratch``."""
     return duckdb.connect(
         config={
-            "threads": 1,
+            "threads": threads,
             "preserve_insertion_order": False,
             "temp_directory": os.path.join(scratch, "spill"),
             "memory_limit": memory_limit,
