@@ -52,7 +52,6 @@ FEATURE_FIELDS = (
     pa.field("feature_ends_mid_sentence", pa.bool_()),
     pa.field("feature_bands", pa.large_list(pa.int64())),  # empty under min_words
 )
-FEATURE_NAMES = [f.name for f in FEATURE_FIELDS]
 
 
 def feature_columns(texts: Sequence[str], params: DedupParams) -> pa.Table:

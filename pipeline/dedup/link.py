@@ -89,8 +89,8 @@ def link_paragraphs(
 
     The result does not depend on the row order of ``new`` nor on ``workers`` (threads used
     for signatures and for the per-band index joins). ``features`` are those of ``new``'s
-    rows in order, when computed beforehand (:func:`pipeline.dedup.features.feature_columns`
-    with ``params.min_sentence_words``).
+    rows in order, when computed beforehand with the same ``params``
+    (:func:`pipeline.dedup.features.feature_columns`, read back by ``features_of_table``).
     """
     if params.min_words < params.shingle_words:
         raise ValueError("min_words must be at least shingle_words")

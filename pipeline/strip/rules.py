@@ -158,15 +158,17 @@ class CompiledRules:
         offset = max(0, len(text) - END_WINDOW)
         candidates = self.always  # bit p: test p may match
         needles = self.needles[n_words > SHORT_LINE]
-        if needles.kind == ahocorasick.AHOCORASICK and not offset:
-            candidates = reduce(or_, map(_VALUE, needles.iter(lower)), candidates)
-        elif needles.kind == ahocorasick.AHOCORASICK:
-            # lower() never shortens a text, so a needle at or past ``offset`` in ``text``
-            # is at or past it in ``lower``: an end rule's needle before it cannot be in
-            # its match, which starts in the window.
-            outside = ~self.windowed
-            for end, bits in needles.iter(lower):
-                candidates |= bits if end >= offset else bits & outside
+        if needles.kind == ahocorasick.AHOCORASICK:  # some test has needles
+            found_needles = needles.iter(lower)
+            if not offset:  # the whole line is the end window
+                candidates = reduce(or_, map(_VALUE, found_needles), candidates)
+            else:
+                # lower() never shortens a text, so a needle at or past ``offset`` in
+                # ``text`` is at or past it in ``lower``: an end rule's needle before it
+                # cannot be in its match, which starts in the window.
+                outside = ~self.windowed
+                for end, bits in found_needles:
+                    candidates |= bits if end >= offset else bits & outside
         hits: list[RuleHit] = []
         anchors_hit: set[str] = set()  # of a full or start rule: the weightiest counts
         found: dict[str, RuleHit] = {}  # rule id -> leftmost hit of a searched rule
