@@ -36,7 +36,13 @@ def normalize_for_match(text: str) -> str:
 
 def match_key(text: str) -> int:
     """A signed 64-bit hash of the normalised text (fits Arrow's int64)."""
-    return xxhash.xxh64_intdigest(_normalized(text)) - (1 << 63)
+    return key_of_normalized(_normalized(text))
+
+
+def key_of_normalized(normalized: bytes) -> int:
+    """:func:`match_key` of a text whose :func:`normalize_for_match` is ``normalized``
+    (UTF-8 encoded), for callers that have the normalised form already."""
+    return xxhash.xxh64_intdigest(normalized) - (1 << 63)
 
 
 def without_common_punctuation(text: str) -> str:

@@ -16,7 +16,7 @@ from pipeline.model import Line
 from pipeline.normalize import NORMALIZER_VERSION, match_key
 from pipeline.strip import LINE_STATS_SCHEMA, LineStats, Stripper, count_lines, merge_counts
 from pipeline.strip.stats import distinct_stories
-from pipeline.strip.text import words
+from pipeline.strip.text import line_key, simple_key, words
 
 TOPICS = [
     "council bridge river crossing councillors vote scheme footbridge flood estates buses",
@@ -250,3 +250,9 @@ def test_count_lines_gives_the_table_its_definition_gives(seed):
 @given(st.text(st.one_of(st.characters(), st.sampled_from(" _-’“Σİ™ﬁé\u0301ß"))))
 def test_words_are_the_lower_cased_regex_tokens(text):
     assert words(text) == re.findall(r"\w+", text.lower())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.one_of(st.characters(), st.sampled_from(" _-’“Σİ™ﬁé\u0301ß"))))
+def test_line_key_is_the_match_key(text):
+    assert line_key(text, simple_key(words(text))) == match_key(text)

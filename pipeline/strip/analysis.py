@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from pipeline.model import Line
-from pipeline.normalize import match_key
 from pipeline.strip.item import Item
 from pipeline.strip.rules import CompiledRules
 from pipeline.strip.text import content_words, words
@@ -24,15 +23,12 @@ CACHE_MAX_CHARS = 400
 
 
 class LineAnalyser:
-    """Analyses stripped lines with one language's compiled rules and stop words;
-    ``key(text)`` is the line's :func:`pipeline.normalize.match_key` (what corpus statistics
-    look lines up by), remembered likewise."""
+    """Analyses stripped lines with one language's compiled rules and stop words."""
 
     def __init__(self, compiled: CompiledRules, stopwords: frozenset[str]) -> None:
         self.compiled = compiled
         self.stopwords = stopwords
         self._cached = lru_cache(maxsize=CACHE_LINES)(self._analyse)
-        self.key = lru_cache(maxsize=CACHE_LINES)(match_key)
 
     def items(self, lines: Iterable[Line]) -> list[Item]:
         """An item for every non-blank line: a copy (:meth:`Item.for_line`) of the line's

@@ -17,6 +17,7 @@ from pipeline.strip.text import (
     ends_sentence,
     has_letters,
     inside_quotes,
+    line_key,
     simple_key,
     words,
 )
@@ -29,9 +30,11 @@ THRESHOLD = 1.0
 class Item:
     """A non-blank line (``line``; ``None`` in a template) and the evidence about it.
 
-    ``n_words``, ``key`` (:func:`simple_key` of the tokens) and ``ends`` (whether the text
-    ends a sentence) follow from ``text`` and ``tokens``; templates hold them (see
-    :meth:`of`) so that the articles a line recurs in do not recompute them."""
+    ``n_words``, ``key`` (:func:`simple_key` of the tokens), ``ends`` (whether the text
+    ends a sentence) and ``stats_key`` (:func:`line_key` of the whole line, which a
+    fragment cut off ``text`` does not change) follow from ``text`` and ``tokens``;
+    templates hold them (see :meth:`of`) so that the articles a line recurs in do not
+    recompute them."""
 
     line: Line | None
     text: str
@@ -40,6 +43,7 @@ class Item:
     n_words: int
     key: str
     ends: bool
+    stats_key: int
     score: float = 0.0
     removed: bool = False  # score >= THRESHOLD, kept by add() and adjust()
     top: float = 0.0
@@ -54,7 +58,9 @@ class Item:
     @classmethod
     def of(cls, text: str, tokens: list[str], vocab: set[str]) -> Item:
         """The template of a line with ``text``, its ``tokens`` and content words."""
-        return cls(None, text, tokens, vocab, len(tokens), simple_key(tokens), ends_sentence(text))
+        key = simple_key(tokens)
+        ends = ends_sentence(text)
+        return cls(None, text, tokens, vocab, len(tokens), key, ends, line_key(text, key))
 
     def add(self, weight: float, kind: str, rule: str) -> None:
         """Evidence of ``kind`` from ``rule``; the weightiest names the removal."""
@@ -103,6 +109,7 @@ class Item:
             self.n_words,
             self.key,
             self.ends,
+            self.stats_key,
             self.score,
             self.removed,
             self.top,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,9 +24,9 @@ import xxhash
 
 from pipeline.gc_pause import cyclic_gc_paused
 from pipeline.model import Line
-from pipeline.normalize import NORMALIZER_VERSION, match_key
+from pipeline.normalize import NORMALIZER_VERSION
 from pipeline.strip.memo import Memo
-from pipeline.strip.text import content_words, words
+from pipeline.strip.text import content_words, line_key, simple_key, words
 
 #: Sketch size: the union estimate's relative error is about 1/sqrt(K - 2), ~13%.
 SKETCH_SIZE = 64
@@ -51,8 +50,6 @@ def _word_hash(word: str) -> int:
 
 
 _WORD_HASHES = Memo(_word_hash)
-#: Short lines (furniture) recur within a batch: their keys are remembered.
-_line_key = lru_cache(maxsize=8_192)(match_key)
 
 
 def count_lines(docs: Iterable[tuple[str | None, Sequence[Line]]]) -> pa.Table:
@@ -72,7 +69,7 @@ def _count_lines(docs: Iterable[tuple[str | None, Sequence[Line]]]) -> pa.Table:
         for line in lines:
             line_tokens = words(line.text)
             if 0 < len(line_tokens) <= MAX_COUNTED_WORDS:
-                keys.add(_line_key(line.text))
+                keys.add(line_key(line.text, simple_key(line_tokens)))
             tokens += line_tokens
         vocabulary = content_words(tokens, frozenset())
         terms.append(len(vocabulary))

@@ -112,20 +112,19 @@ class Stripper:
         if body_kind == "html" and title and title_item is not None:
             title_item.add(THRESHOLD, "duplicate_headline", "position.title-in-body")
         if self.stats is not None:
-            self._add_statistics(items, outlet, analyse)
+            self._add_statistics(items, outlet)
         if len(body) >= 2 and body_kind != "html":
             _mark_unrelated_edges(items, body_vocab, title_item)
         _extend_lists(items)
         _add_neighbour_bonus(items)
         return _result(items, title_item, title)
 
-    def _add_statistics(self, items: list[Item], outlet: str | None, analyse: LineAnalyser) -> None:
+    def _add_statistics(self, items: list[Item], outlet: str | None) -> None:
         assert self.stats is not None
         for item in items:
             if item.removed or item.n_words > MAX_COUNTED_WORDS:
                 continue
-            # The key of the whole line (as count_lines counts it), not of a cut fragment.
-            found = self.stats.furniture(analyse.key(item.line.text.strip()), outlet)
+            found = self.stats.furniture(item.stats_key, outlet)
             if found is not None:
                 item.add(found.score, item.weak_kind or _shape_kind(item), found.rule)
 

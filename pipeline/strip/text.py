@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from pipeline.normalize import without_common_punctuation
+from pipeline.normalize import key_of_normalized, match_key, without_common_punctuation
 from pipeline.strip.memo import Memo
 
 _WORD = re.compile(r"\w+")
@@ -33,6 +33,20 @@ def words(text: str) -> list[str]:
     if text.isascii() or not _NON_ASCII_WORD_CHAR.search(text):
         return text.encode("utf-8", "surrogatepass").translate(_WORD_BYTES).decode().split()
     return _WORD.findall(text.lower())
+
+
+def line_key(text: str, key: str) -> int:
+    """:func:`pipeline.normalize.match_key` of ``text``, whose :func:`simple_key` is
+    ``key``: the key corpus statistics count and look a line up by.
+
+    Text that is ASCII once common punctuation is spaced and holds no ``_`` normalises to
+    its words joined by single spaces (normalising and :func:`words` then both lower-case
+    the ASCII letters and split at every other character), so its key is that string's
+    hash, without normalising it again."""
+    plain = without_common_punctuation(text)
+    if plain.isascii() and "_" not in plain:
+        return key_of_normalized(key.encode())
+    return match_key(text)
 
 
 def content_words(tokens: list[str], stopwords: frozenset[str]) -> set[str]:
