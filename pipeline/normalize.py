@@ -78,19 +78,23 @@ def _normalized(text: str) -> bytes:
 def _fold_non_ascii(ch: str) -> str | None:
     """What a non-ASCII character becomes before case and punctuation are done: its NFKD
     decomposition with combining marks dropped and other non-ASCII punctuation or symbols
-    as spaces; ``None`` when that leaves a non-ASCII word character (the general path keeps
-    it).
+    as spaces, and other word characters case-folded where that makes them ASCII ("ß" is
+    "ss"); ``None`` when a non-ASCII word character is left (the general path keeps it).
 
-    Per character this equals decomposing the whole text: NFKD decomposes character by
-    character and then only reorders combining marks, all of which are dropped."""
+    Per character this equals decomposing and case-folding the whole text: NFKD decomposes
+    character by character and then only reorders combining marks, all of which are
+    dropped, and case folding maps each character on its own."""
     folded = []
     for part in unicodedata.normalize("NFKD", ch):
         if part.isascii():
             folded.append(part)
         elif not unicodedata.combining(part):
-            if _WORD_CHAR.match(part):
+            if not _WORD_CHAR.match(part):
+                folded.append(" ")
+            elif (cased := part.casefold()).isascii():
+                folded.append(cased)
+            else:
                 return None
-            folded.append(" ")
     return "".join(folded)
 
 
