@@ -16,11 +16,10 @@ import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache, reduce
-from operator import itemgetter, or_
+from functools import lru_cache
 from pathlib import Path
 
-import ahocorasick
+import ahocorasick_rs
 
 from pipeline.model import REMOVAL_KINDS
 from pipeline.strip.needles import (
@@ -106,6 +105,26 @@ class RuleHit:
     end: int
 
 
+@dataclass(frozen=True, slots=True)
+class Needles:
+    """Literal strings in one Aho-Corasick automaton (``ahocorasick_rs``'s DFA, in Rust),
+    each with the bits of the tests it selects."""
+
+    automaton: ahocorasick_rs.AhoCorasick | None  # None: no needles
+    tests: tuple[int, ...]  # needle i -> bits of its tests
+
+    @classmethod
+    def of(cls, by_needle: dict[str, int], mask: int) -> Needles:
+        """The needles of the tests in ``mask``, each with their bits among them."""
+        kept = {needle: bits & mask for needle, bits in by_needle.items() if bits & mask}
+        if not kept:
+            return cls(None, ())
+        automaton = ahocorasick_rs.AhoCorasick(
+            list(kept), implementation=ahocorasick_rs.Implementation.DFA
+        )
+        return cls(automaton, tuple(kept.values()))
+
+
 @dataclass(slots=True)
 class CompiledRules:
     """The rules for one language (plus language-independent ones), as tests on a line.
@@ -116,7 +135,7 @@ class CompiledRules:
     strings every match of it contains (its needles, see :mod:`pipeline.strip.needles`),
     for an ``end`` rule in the line's last ``END_WINDOW`` characters, and when the line is
     no longer than the rule's ``max_words``. One Aho-Corasick pass over the line finds the
-    needles of all tests at once, in C, so a line costs a regex call only for the few
+    needles of all tests at once, in Rust, so a line costs a regex call only for the few
     rules it may match. A test with further required literal sets (every match of
     ``follow \\w+ on (?:twitter|x)`` holds "follow " and "on twitter" or "on x") runs
     only if the line holds one of each. Of the ``full`` rules and of the ``start`` rules,
@@ -129,7 +148,7 @@ class CompiledRules:
     #: then the alternatives of the end and any rules
     tests: list[tuple[Rule, re.Pattern[str], tuple[Options, ...]]] = field(default_factory=list)
     #: the needles of all tests, and of those that apply to lines over ``SHORT_LINE`` words
-    needles: tuple[ahocorasick.Automaton, ahocorasick.Automaton] = field(init=False)
+    needles: tuple[Needles, Needles] = field(init=False)
     always: int = 0  # bits of the tests without needles
     windowed: int = 0  # bits of the tests of end rules
 
@@ -148,7 +167,7 @@ class CompiledRules:
                 by_needle[needle] = by_needle.get(needle, 0) | bit
             if not needles:
                 self.always |= bit
-        self.needles = (_automaton(by_needle, -1), _automaton(by_needle, long_lines))
+        self.needles = (Needles.of(by_needle, -1), Needles.of(by_needle, long_lines))
 
     def match(self, text: str, tokens: list[str]) -> list[RuleHit]:
         """Every rule hit on ``text`` (already stripped; ``tokens`` its lower-cased words):
@@ -158,17 +177,20 @@ class CompiledRules:
         offset = max(0, len(text) - END_WINDOW)
         candidates = self.always  # bit p: test p may match
         needles = self.needles[n_words > SHORT_LINE]
-        if needles.kind == ahocorasick.AHOCORASICK:  # some test has needles
-            found_needles = needles.iter(lower)
+        if needles.automaton is not None:  # some test has needles
+            found_needles = needles.automaton.find_matches_as_indexes(lower, overlapping=True)
+            tests_of = needles.tests
             if not offset:  # the whole line is the end window
-                candidates = reduce(or_, map(_VALUE, found_needles), candidates)
+                for needle, _, _ in found_needles:
+                    candidates |= tests_of[needle]
             else:
-                # lower() never shortens a text, so a needle at or past ``offset`` in
-                # ``text`` is at or past it in ``lower``: an end rule's needle before it
+                # lower() never shortens a text, so a needle that ends past ``offset`` in
+                # ``text`` ends past it in ``lower``: an end rule's needle that ends before
                 # cannot be in its match, which starts in the window.
                 outside = ~self.windowed
-                for end, bits in found_needles:
-                    candidates |= bits if end >= offset else bits & outside
+                for needle, _, end in found_needles:
+                    bits = tests_of[needle]
+                    candidates |= bits if end > offset else bits & outside
         hits: list[RuleHit] = []
         anchors_hit: set[str] = set()  # of a full or start rule: the weightiest counts
         found: dict[str, RuleHit] = {}  # rule id -> leftmost hit of a searched rule
@@ -193,20 +215,6 @@ class CompiledRules:
                 found[rule.id] = RuleHit(rule, m.start(), m.end())
         hits.extend(found.values())
         return hits
-
-
-def _automaton(by_needle: dict[str, int], mask: int) -> ahocorasick.Automaton:
-    """An automaton of the needles of the tests in ``mask``, each with their bits."""
-    automaton = ahocorasick.Automaton()
-    for needle, bits in by_needle.items():
-        if bits & mask:
-            automaton.add_word(needle, bits & mask)
-    if len(automaton):
-        automaton.make_automaton()
-    return automaton
-
-
-_VALUE = itemgetter(1)
 
 
 def _tests(rules: Iterable[Rule]) -> list[tuple[Rule, str]]:
