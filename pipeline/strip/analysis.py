@@ -8,12 +8,12 @@ recurs in every article of an outlet, and a worker strips many articles of one o
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from pipeline.model import Line
 from pipeline.strip.item import Item
 from pipeline.strip.rules import CompiledRules
-from pipeline.strip.text import content_words, words
+from pipeline.strip.text import words
 
 #: Distinct lines remembered per language and body kind (least recently used go first);
 #: at most about 30 MB, when all are story lines of ``CACHE_MAX_CHARS``.
@@ -28,23 +28,32 @@ class LineAnalyser:
     def __init__(self, compiled: CompiledRules, stopwords: frozenset[str]) -> None:
         self.compiled = compiled
         self.stopwords = stopwords
-        self._cached = lru_cache(maxsize=CACHE_LINES)(self._analyse)
+        # Not a bound method: its reference to self would make every analyser a cycle,
+        # whose cached templates only a full collection frees once the analyser is gone.
+        self._cached = lru_cache(maxsize=CACHE_LINES)(partial(analyse_line, compiled, stopwords))
 
     def items(self, lines: Iterable[Line]) -> list[Item]:
         """An item for every non-blank line: a copy (:meth:`Item.for_line`) of the line's
         template, which is never changed in place, since the articles the line occurs in
         share it."""
-        cached, analyse = self._cached, self._analyse
+        cached = self._cached
         items = []
         for line in lines:
-            if text := line.text.strip():
-                template = cached(text) if len(text) <= CACHE_MAX_CHARS else analyse(text)
-                items.append(template.for_line(line))
+            if not (text := line.text.strip()):
+                continue
+            if len(text) <= CACHE_MAX_CHARS:
+                items.append(cached(text).for_line(line))
+            else:  # analysed for this occurrence alone: the template is the item
+                item = analyse_line(self.compiled, self.stopwords, text)
+                item.line = line
+                items.append(item)
         return items
 
-    def _analyse(self, text: str) -> Item:
-        tokens = words(text)
-        template = Item.of(text, tokens, content_words(tokens, self.stopwords))
-        if hits := self.compiled.match(text, tokens):
-            template.apply_hits(tuple(hits), self.stopwords)
-        return template
+
+def analyse_line(compiled: CompiledRules, stopwords: frozenset[str], text: str) -> Item:
+    """The template item of a line with ``text`` (stripped)."""
+    tokens = words(text)
+    template = Item.of(text, tokens, stopwords)
+    if hits := compiled.match(text, tokens):
+        template.apply_hits(tuple(hits))
+    return template

@@ -34,12 +34,13 @@ class Item:
     ends a sentence) and ``stats_key`` (:func:`line_key` of the whole line, which a
     fragment cut off ``text`` does not change) follow from ``text`` and ``tokens``;
     templates hold them (see :meth:`of`) so that the articles a line recurs in do not
-    recompute them."""
+    recompute them. ``vocab``, the line's content words, is worked out when first asked
+    for: the stripper needs it for lines outside the body alone."""
 
     line: Line | None
     text: str
     tokens: list[str]
-    vocab: set[str]
+    stopwords: frozenset[str]
     n_words: int
     key: str
     ends: bool
@@ -54,13 +55,22 @@ class Item:
     opens_list: bool = False
     is_body: bool = False
     guarded: tuple[Rule, ...] = ()
+    content: set[str] | None = None  # vocab, once worked out
 
     @classmethod
-    def of(cls, text: str, tokens: list[str], vocab: set[str]) -> Item:
-        """The template of a line with ``text``, its ``tokens`` and content words."""
+    def of(cls, text: str, tokens: list[str], stopwords: frozenset[str]) -> Item:
+        """The template of a line with ``text``, its ``tokens`` and its language's
+        ``stopwords``."""
         key = simple_key(tokens)
         ends = ends_sentence(text)
-        return cls(None, text, tokens, vocab, len(tokens), key, ends, line_key(text, key))
+        return cls(None, text, tokens, stopwords, len(tokens), key, ends, line_key(text, key))
+
+    @property
+    def vocab(self) -> set[str]:
+        """The line's :func:`content_words`."""
+        if self.content is None:
+            self.content = content_words(self.tokens, self.stopwords)
+        return self.content
 
     def add(self, weight: float, kind: str, rule: str) -> None:
         """Evidence of ``kind`` from ``rule``; the weightiest names the removal."""
@@ -73,7 +83,7 @@ class Item:
         self.score += delta
         self.removed = self.score >= THRESHOLD
 
-    def apply_hits(self, hits: tuple[RuleHit, ...], stopwords: frozenset[str]) -> None:
+    def apply_hits(self, hits: tuple[RuleHit, ...]) -> None:
         """Add the evidence of the rules that matched the line. A match inside quotation
         marks does not count; a fragment rule's match is cut off the line (the first
         only), which then keeps the rest of its text."""
@@ -85,7 +95,7 @@ class Item:
             if rule.fragment and has_letters(rest):
                 if self.fragment is None:
                     self.fragment = (self.text[hit.start : hit.end].strip(), rule)
-                    self.text, self.tokens = rest.strip(), words(rest)
+                    self.text, self.tokens, self.content = rest.strip(), words(rest), None
                     self.n_words = len(self.tokens)
                     self.key, self.ends = simple_key(self.tokens), ends_sentence(self.text)
                 continue
@@ -95,8 +105,6 @@ class Item:
             self.opens_list |= rule.opens_list
             if not self.weak_kind:
                 self.weak_kind = rule.kind
-        if self.fragment is not None:
-            self.vocab = content_words(self.tokens, stopwords)
 
     def for_line(self, line: Line) -> Item:
         """A copy of this template for one occurrence of its line. The copy shares the
@@ -105,7 +113,7 @@ class Item:
             line,
             self.text,
             self.tokens,
-            self.vocab,
+            self.stopwords,
             self.n_words,
             self.key,
             self.ends,
@@ -120,4 +128,5 @@ class Item:
             self.opens_list,
             False,
             self.guarded,
+            self.content,
         )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import chain
 
 from pipeline.gc_pause import cyclic_gc_paused
 from pipeline.model import BodyKind, Line, Removal, Stripped
@@ -26,6 +27,7 @@ from pipeline.strip.item import THRESHOLD, Item
 from pipeline.strip.rules import RuleSet, load_rules
 from pipeline.strip.stats import MAX_COUNTED_WORDS, LineStats
 from pipeline.strip.text import (
+    content_words,
     is_title_like,
     simple_key,
     words,
@@ -104,7 +106,7 @@ class Stripper:
         items = analyse.items(lines)
         body = _mark_body(items)
         _apply_guards(items)
-        body_vocab = set().union(*(item.vocab for item in body))
+        body_vocab = content_words(chain.from_iterable(i.tokens for i in body), analyse.stopwords)
         title_item = _find_title(items, body_vocab, title)
         if title_item is not None:
             body_vocab |= title_item.vocab

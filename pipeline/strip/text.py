@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 
 from pipeline.normalize import key_of_normalized, match_key, without_common_punctuation
@@ -49,7 +50,7 @@ def line_key(text: str, key: str) -> int:
     return match_key(text)
 
 
-def content_words(tokens: list[str], stopwords: frozenset[str]) -> set[str]:
+def content_words(tokens: Iterable[str], stopwords: frozenset[str]) -> set[str]:
     """Tokens that carry topic: three letters or more, not numbers or stop words, cut to
     their first five characters so that inflections agree ("library", "librarian")."""
     stems = set(map(_stems(stopwords).__getitem__, tokens))
