@@ -97,10 +97,17 @@ def _to_table(
     Arrow converts each sketch once and repeats it with ``take``."""
     rows = sorted(hosts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))
     which = []
+    merged: dict[tuple[int, ...], int] = {}  # host documents -> their sketch's index
     for _, docs in rows:
-        if len(docs) > 1:
+        if len(docs) == 1:
+            which.append(docs[0])
+            continue
+        # The lines of one page template, or of one story's copies, share their hosts.
+        hosts_key = tuple(docs)
+        if hosts_key not in merged:
+            merged[hosts_key] = len(sketches)
             sketches.append(bottom_k(sketches[doc] for doc in docs))
-        which.append(docs[0] if len(docs) == 1 else len(sketches) - 1)
+        which.append(merged[hosts_key])
     sketch_type = LINE_STATS_SCHEMA.field("sketch").type
     return pa.table(
         {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 
 from pipeline.normalize import key_of_normalized, match_key, without_common_punctuation
 from pipeline.strip.memo import Memo
@@ -47,7 +47,12 @@ def line_key(text: str, key: str) -> int:
     plain = without_common_punctuation(text)
     if plain.isascii() and "_" not in plain:
         return key_of_normalized(key.encode())
-    return match_key(text)
+    return _match_key(text)
+
+
+#: Other lines (accented names, other scripts) are normalised in full; furniture among them
+#: recurs, so their keys are remembered.
+_match_key = lru_cache(maxsize=8_192)(match_key)
 
 
 def content_words(tokens: Iterable[str], stopwords: frozenset[str]) -> set[str]:
