@@ -72,11 +72,17 @@ def merged_count_files(
     outlet counts it twice and the row survives. DuckDB runs ``threads`` threads on input
     that fits one partition; larger input is merged in one thread, within the budget.
     """
+    rows = sum(pq.read_metadata(path).num_rows for path in paths)
     with tempfile.TemporaryDirectory(prefix="line-stats-merge-") as scratch:
         con = _connect(scratch, memory_limit, threads)
         try:
-            parts = _merge_partitions(con, scratch, paths, partition_rows)
-            yield _capped(con, parts, max_rows)
+            if not paths:
+                yield iter(())
+            elif rows <= min(max_rows, partition_rows):  # merged straight to the output
+                yield _batches(con, _merged_query(_read_parquet(paths)))
+            else:
+                parts = _merge_partitions(con, scratch, paths, rows, partition_rows)
+                yield _capped(con, parts, max_rows)
         finally:
             con.close()
 
@@ -93,12 +99,13 @@ def merge_counts(tables: Sequence[pa.Table], *, max_rows: int = DEFAULT_MAX_ROWS
 
 
 def _merge_partitions(
-    con: duckdb.DuckDBPyConnection, scratch: str, paths: Sequence[str], partition_rows: int
+    con: duckdb.DuckDBPyConnection,
+    scratch: str,
+    paths: Sequence[str],
+    rows: int,
+    partition_rows: int,
 ) -> list[str]:
-    """Merge the input in hash partitions of the key, one scratch file each."""
-    if not paths:
-        return []
-    rows = sum(pq.read_metadata(path).num_rows for path in paths)
+    """Merge the input (``rows`` rows) in hash partitions of the key, one scratch file each."""
     count = max(1, math.ceil(rows / partition_rows))
     if count > 1:  # input at the budget's scale: threads would each need a share of it
         con.sql("SET threads = 1")
@@ -106,8 +113,7 @@ def _merge_partitions(
     parts = []
     for i, source in enumerate(sources):
         parts.append(os.path.join(scratch, f"merged-{i:05d}.parquet"))
-        merged = f"{_MERGE.format(source=source)} ORDER BY outlet NULLS LAST, key"
-        con.sql(f"COPY ({merged}) TO {_quote(parts[-1])} (FORMAT parquet)")
+        con.sql(f"COPY ({_merged_query(source)}) TO {_quote(parts[-1])} (FORMAT parquet)")
     return parts
 
 
@@ -127,15 +133,21 @@ def _split(
     ]
 
 
+def _merged_query(source: str) -> str:
+    return f"{_MERGE.format(source=source)} ORDER BY outlet NULLS LAST, key"
+
+
 def _capped(
     con: duckdb.DuckDBPyConnection, parts: list[str], max_rows: int
 ) -> Iterator[pa.RecordBatch]:
-    if not parts:
-        return
     merged = _read_parquet(parts)
     keep = _cap_filter(con, merged, max_rows)
     con.sql("SET preserve_insertion_order = true")
-    for batch in con.sql(f"SELECT * FROM {merged} WHERE {keep}").to_arrow_reader(_BATCH_ROWS):
+    return _batches(con, f"SELECT * FROM {merged} WHERE {keep}")
+
+
+def _batches(con: duckdb.DuckDBPyConnection, query: str) -> Iterator[pa.RecordBatch]:
+    for batch in con.sql(query).to_arrow_reader(_BATCH_ROWS):
         yield batch.cast(LINE_STATS_SCHEMA)
 
 
