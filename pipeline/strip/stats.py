@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
@@ -125,14 +126,45 @@ def _to_table(
 def distinct_stories(docs: int, terms: int, sketch: Sequence[int]) -> float:
     """How many documents' worth of distinct vocabulary the host documents hold: about 1
     for copies of one story, about ``docs`` for unrelated stories."""
+    return _stories(docs, terms, len(sketch), max(sketch, default=0))
+
+
+def _stories(docs: int, terms: int, size: int, largest: int) -> float:
+    """:func:`distinct_stories` from the sketch's size and largest hash alone."""
     if docs == 0 or terms == 0:
         return 0.0
-    if len(sketch) < SKETCH_SIZE:
-        union = float(len(sketch))
+    if size < SKETCH_SIZE:
+        union = float(size)
     else:
-        kth = (max(sketch) + (1 << 63) + 1) / float(1 << 64)
+        kth = (largest + (1 << 63) + 1) / float(1 << 64)
         union = (SKETCH_SIZE - 1) / kth
     return max(1.0, union / (terms / docs))
+
+
+def _sizes_and_largest(sketches: pa.ChunkedArray) -> tuple[list[int], list[int]]:
+    """Each sketch's size and largest hash (0 for an empty one). Sketches are ascending, so
+    the largest is the last: read in Arrow, without a Python list per sketch."""
+    array = sketches.combine_chunks()
+    sizes = pc.list_value_length(array).to_numpy(zero_copy_only=False)
+    values = array.flatten().to_numpy(zero_copy_only=False)
+    if not len(values):
+        return sizes.tolist(), [0] * len(sizes)
+    last = np.maximum(np.cumsum(sizes) - 1, 0)
+    return sizes.tolist(), np.where(sizes > 0, values[last], 0).tolist()
+
+
+def _stories_over_outlets(table: pa.Table, shared: dict[int, list[int]]) -> dict[int, float]:
+    """:func:`distinct_stories` of each key in ``shared`` over its rows (in several
+    outlets): documents and terms add up, the sketch is that of the union."""
+    rows = pa.array([row for rows in shared.values() for row in rows], pa.int64())
+    docs, terms, sketches = (table[c].take(rows).to_pylist() for c in ("docs", "terms", "sketch"))
+    merged, start = {}, 0
+    for key, key_rows in shared.items():
+        end = start + len(key_rows)
+        union = bottom_k(sketches[start:end])
+        merged[key] = distinct_stories(sum(docs[start:end]), sum(terms[start:end]), union)
+        start = end
+    return merged
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,29 +189,30 @@ class LineStats:
     def from_table(
         cls, table: pa.Table, *, min_docs: int = 3, min_stories: float = 2.5
     ) -> LineStats:
-        table = table.filter(pc.equal(table["normalizer"], NORMALIZER_VERSION))
         # Only keys seen in min_docs documents (in one outlet, or over all) can be furniture:
-        # filtering first keeps the Python objects to the few recurring lines.
-        totals = table.group_by("key").aggregate([("docs", "sum")])
-        recurring = totals.filter(pc.greater_equal(totals["docs_sum"], min_docs))["key"]
-        table = table.filter(pc.is_in(table["key"], value_set=recurring.combine_chunks()))
-        merged: dict[int, tuple[list[int], list[int], list[Sequence[int]]]] = {}
+        # the rows of others are dropped before the sketches are copied or converted.
+        current = pc.equal(table["normalizer"], NORMALIZER_VERSION)
+        counts = table.select(["key", "docs"]).filter(current)
+        totals = counts.group_by("key").aggregate([("docs", "sum"), ("docs", "count")])
+        recurring = totals.filter(pc.greater_equal(totals["docs_sum"], min_docs))
+        wanted = pc.is_in(table["key"], value_set=recurring["key"].combine_chunks())
+        table = table.filter(pc.and_(current, wanted))
+        several = recurring.filter(pc.greater(recurring["docs_count"], 1))
+        in_outlets = set(several["key"].to_pylist())
         by_outlet: dict[tuple[str | None, int], float] = {}
-        for outlet, key, docs, terms, sketch in zip(
-            *(table[c].to_pylist() for c in ("outlet", "key", "docs", "terms", "sketch")),
-            strict=True,
-        ):
+        by_key: dict[int, float] = {}
+        shared: dict[int, list[int]] = {}  # key with rows in several outlets -> its rows
+        columns = [table[c].to_pylist() for c in ("outlet", "key", "docs", "terms")]
+        rows = zip(*columns, *_sizes_and_largest(table["sketch"]), strict=True)
+        for row, (outlet, key, docs, terms, size, largest) in enumerate(rows):
+            stories = _stories(docs, terms, size, largest)
             if docs >= min_docs:
-                by_outlet[(outlet, key)] = distinct_stories(docs, terms, sketch)
-            row = merged.setdefault(key, ([], [], []))
-            row[0].append(docs)
-            row[1].append(terms)
-            row[2].append(sketch)
-        by_key = {
-            key: distinct_stories(sum(docs), sum(terms), bottom_k(sketches))
-            for key, (docs, terms, sketches) in merged.items()
-            if sum(docs) >= min_docs
-        }
+                by_outlet[(outlet, key)] = stories
+            if key in in_outlets:
+                shared.setdefault(key, []).append(row)
+            else:
+                by_key[key] = stories
+        by_key.update(_stories_over_outlets(table, shared))
         return cls(by_outlet, by_key, min_docs, min_stories)
 
     def furniture(self, key: int, outlet: str | None) -> Furniture | None:
