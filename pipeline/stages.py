@@ -490,20 +490,22 @@ def _dedup_input(clean: Root, parts: Sequence[str], members: pa.Table) -> pa.Tab
     paragraphs = (
         pa.concat_tables(tables) if tables else pa.schema(_DEDUP_INPUT_FIELDS).empty_table()
     )
-    joined = _join_on_article(paragraphs, members.drop_columns(["paragraphs"]))
-    return joined.append_column("is_truncated", pa.nulls(len(joined), pa.bool_())).sort_by(
-        [("article_id", "ascending"), ("idx", "ascending")]
-    )
+    joined = _join_on_article(paragraphs, members.drop_columns(["paragraphs"]), in_order=True)
+    return joined.append_column("is_truncated", pa.nulls(len(joined), pa.bool_()))
 
 
-def _join_on_article(paragraphs: pa.Table, other: pa.Table) -> pa.Table:
+def _join_on_article(paragraphs: pa.Table, other: pa.Table, *, in_order: bool = False) -> pa.Table:
     """``paragraphs.join(other, "article_id")`` for paragraphs with feature lists, which
-    Arrow's hash join does not carry: the ids are joined with row numbers, the rows taken."""
-    numbered = paragraphs.select(["article_id"]).append_column(
+    Arrow's hash join does not carry: the ids are joined with row numbers, the rows taken
+    (in ``article_id``, ``idx`` order when ``in_order``; one take either way, of one chunk
+    per column, since taking the feature lists is what costs)."""
+    numbered = paragraphs.select(["article_id", "idx"]).append_column(
         "row", pa.array(np.arange(len(paragraphs)))
     )
     joined = numbered.join(other, "article_id")
-    rows = paragraphs.take(joined["row"])
+    if in_order:
+        joined = joined.sort_by([("article_id", "ascending"), ("idx", "ascending")])
+    rows = paragraphs.combine_chunks().take(joined["row"])
     for name in other.column_names:
         if name != "article_id":
             rows = rows.append_column(other.field(name), joined[name])
