@@ -99,3 +99,23 @@ def test_threads_give_the_same_table_in_the_same_order(tmp_path):
     assert from_files(paths, threads=2).equals(from_files(paths))
     small = {"memory_limit": "48MB", "partition_rows": 20_000}  # partitioned: one thread
     assert from_files(paths, threads=2, **small).equals(from_files(paths, **small))
+
+
+def with_short_sketches(table: pa.Table) -> pa.Table:
+    """Every third row's sketch cut to a few hashes: a line of documents with few words."""
+    sketches = [
+        s[: 5 + i % 7] if i % 3 == 0 else s for i, s in enumerate(table["sketch"].to_pylist())
+    ]
+    return table.set_column(5, "sketch", pa.array(sketches, LINE_STATS_SCHEMA.field("sketch").type))
+
+
+def test_over_the_cap_lines_seen_once_are_dropped_before_the_merge(tmp_path):
+    """Past the cap only lines seen in two documents or more are merged, their sketches
+    trimmed to what the union's can hold: the same rows as merging everything first."""
+    tables = [with_short_sketches(partial_table(seed, 3_000, 6_000)) for seed in range(4)]
+    expected = {line: row for line, row in expected_merge(tables).items() if row[0] > 1}
+    assert len(expected) < len(expected_merge(tables))
+    paths = written(tmp_path, tables)
+    assert as_dict(from_files(paths, max_rows=len(expected))) == expected
+    split = from_files(paths, max_rows=len(expected), partition_rows=2_000)
+    assert as_dict(split) == expected

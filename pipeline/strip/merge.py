@@ -78,10 +78,18 @@ def merged_count_files(
         try:
             if not paths:
                 yield iter(())
-            elif rows <= min(max_rows, partition_rows):  # merged straight to the output
-                yield _batches(con, _merged_query(_read_parquet(paths)))
+                return
+            if rows > partition_rows:  # input at the budget's scale: threads would each need
+                con.sql("SET threads = 1")  # a share of it
+            source = _read_parquet(paths)
+            if rows > max_rows:
+                lines, recurring_rows = _line_counts(con, source)
+                if lines > max_rows:  # the cap drops the lines seen in a single document:
+                    source, rows = _recurring(source), recurring_rows  # they are not merged
+            if rows <= min(max_rows, partition_rows):  # merged straight to the output
+                yield _batches(con, _merged_query(source))
             else:
-                parts = _merge_partitions(con, scratch, paths, rows, partition_rows)
+                parts = _merge_partitions(con, scratch, source, rows, partition_rows)
                 yield _capped(con, parts, max_rows)
         finally:
             con.close()
@@ -98,18 +106,53 @@ def merge_counts(tables: Sequence[pa.Table], *, max_rows: int = DEFAULT_MAX_ROWS
             return pa.Table.from_batches(list(batches), LINE_STATS_SCHEMA)
 
 
+def _line_counts(con: duckdb.DuckDBPyConnection, source: str) -> tuple[int, int]:
+    """The number of merged rows (distinct outlet and key of the current normaliser), and
+    the number of input rows of the lines among them seen in more than one document;
+    counted without reading the sketches."""
+    lines, recurring_rows = con.sql(
+        f"""
+        SELECT count(*), coalesce(sum(n) FILTER (WHERE docs > 1), 0) FROM (
+            SELECT count(*) AS n, sum(docs) AS docs FROM {source}
+            WHERE normalizer = {NORMALIZER_VERSION} GROUP BY outlet, key
+        )
+        """
+    ).fetchall()[0]
+    return lines, recurring_rows
+
+
+def _recurring(source: str) -> str:
+    """The rows of ``source`` whose line is seen in more than one document, as a source.
+
+    The bottom-k sketch of a union holds no hash above the largest of any full sketch in
+    it, so each row's hashes above the smallest such bound of its line are dropped here:
+    what is split and merged is then a fraction of the input (a 100k-article run's
+    recurring rows hold 31M hashes, their union's sketches 0.8M)."""
+    return f"""(
+        WITH line_rows AS (SELECT * FROM {source} WHERE normalizer = {NORMALIZER_VERSION}),
+        recurring AS (
+            SELECT outlet, key,
+                   min(CASE WHEN len(sketch) >= {SKETCH_SIZE} THEN list_max(sketch) END) AS bound
+            FROM line_rows GROUP BY outlet, key HAVING sum(docs) > 1
+        )
+        SELECT l.normalizer, l.outlet, l.key, l.docs, l.terms,
+               CASE WHEN r.bound IS NULL THEN l.sketch
+                    ELSE list_filter(l.sketch, lambda h: h <= r.bound) END AS sketch
+        FROM line_rows l JOIN recurring r
+        ON l.key = r.key AND l.outlet IS NOT DISTINCT FROM r.outlet
+    ) AS recurring_rows"""
+
+
 def _merge_partitions(
     con: duckdb.DuckDBPyConnection,
     scratch: str,
-    paths: Sequence[str],
+    source: str,
     rows: int,
     partition_rows: int,
 ) -> list[str]:
-    """Merge the input (``rows`` rows) in hash partitions of the key, one scratch file each."""
+    """Merge ``source`` (``rows`` rows) in hash partitions of the key, one scratch file each."""
     count = max(1, math.ceil(rows / partition_rows))
-    if count > 1:  # input at the budget's scale: threads would each need a share of it
-        con.sql("SET threads = 1")
-    sources = [_read_parquet(paths)] if count == 1 else _split(con, scratch, paths, count)
+    sources = [source] if count == 1 else _split(con, scratch, source, count)
     parts = []
     for i, source in enumerate(sources):
         parts.append(os.path.join(scratch, f"merged-{i:05d}.parquet"))
@@ -117,13 +160,12 @@ def _merge_partitions(
     return parts
 
 
-def _split(
-    con: duckdb.DuckDBPyConnection, scratch: str, paths: Sequence[str], count: int
-) -> list[str]:
-    """Write the input rows once into ``count`` hash partitions of the key; their sources."""
+def _split(con: duckdb.DuckDBPyConnection, scratch: str, source: str, count: int) -> list[str]:
+    """Write the rows of ``source`` once into ``count`` hash partitions of the key; their
+    sources."""
     folder = os.path.join(scratch, "split")
     con.sql(
-        f"COPY (SELECT *, hash(key) % {count} AS part FROM {_read_parquet(paths)})"
+        f"COPY (SELECT *, hash(key) % {count} AS part FROM {source})"
         f" TO {_quote(folder)} (FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE 8192)"
     )
     return [
