@@ -47,6 +47,7 @@ from pipeline.store import (
     work_dir,
     write_part,
     write_part_batches,
+    write_work_part,
 )
 from pipeline.store.schema import ARTICLES, PARAGRAPHS, REJECTED, SOURCES
 from pipeline.strip import LineStats, Stripper, load_rules
@@ -140,7 +141,7 @@ def read_batch(
         ("sources", pa.Table.from_pylist(ledger, SOURCES)),
         ("rejected", pa.Table.from_pylist(rejects, REJECTED)),
     ):
-        result.work[name] = write_part(clean, posixpath.join(work, f"{name}.parquet"), table)
+        result.work[name] = write_work_part(clean, posixpath.join(work, f"{name}.parquet"), table)
     result.counts.update(
         files_read=len(files),
         documents=len(rows),
@@ -345,12 +346,12 @@ def strip_batch(ctx: RunContext, batch: int, extracted_rel: str, stats_rel: str)
         for removal in stripped.removed:
             result.counts[f"kind:{removal.kind}"] += 1
             result.counts[f"rule:{removal.rule}"] += 1
-    result.work["articles"] = write_part(
+    result.work["articles"] = write_work_part(
         clean,
         ctx.work_file(f"articles-{batch:05d}.parquet"),
         pa.Table.from_pylist(articles, ARTICLES),
     )
-    result.work["paragraphs"] = write_part(
+    result.work["paragraphs"] = write_work_part(
         clean,
         ctx.work_file(f"paragraphs-{batch:05d}.parquet"),
         _with_features(pa.Table.from_pylist(paragraphs, PARAGRAPHS)),
@@ -477,7 +478,7 @@ def _paragraphs_by_chunk(
         for chunk in pc.unique(table["chunk"]).to_pylist():
             rel = posixpath.join(work, f"{chunk:04d}", f"{batch:05d}.parquet")
             rows = table.filter(pc.equal(table["chunk"], chunk)).drop_columns(["chunk"])
-            write_part(clean, rel, rows)
+            write_work_part(clean, rel, rows)
             out[chunk].append(rel)
     return out
 
@@ -519,7 +520,8 @@ def _write_links_by_batch(
     links = links.join(batches, ["article_id", "idx"])
     for batch in pc.unique(links["batch"]).to_pylist():
         part = links.filter(pc.equal(links["batch"], batch)).drop_columns(["batch"])
-        write_part(clean, posixpath.join(links_dir, f"{batch:05d}", f"{chunk:04d}.parquet"), part)
+        rel = posixpath.join(links_dir, f"{batch:05d}", f"{chunk:04d}.parquet")
+        write_work_part(clean, rel, part)
 
 
 def _count_links(result: StageResult, links: pa.Table) -> None:

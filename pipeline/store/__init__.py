@@ -5,7 +5,7 @@ from pipeline.store.fs import Root
 from pipeline.store.ledger import Ledger
 from pipeline.store.local import LocalFiles
 from pipeline.store.lock import writer_lock
-from pipeline.store.parquet import read_parts, write_part, write_part_batches
+from pipeline.store.parquet import read_parts, write_part, write_part_batches, write_work_part
 from pipeline.store.schema import DATASETS, PARTITION_COLUMN, SCHEMA_VERSION
 
 __all__ = [
@@ -23,5 +23,6 @@ __all__ = [
     "work_dir",
     "write_part",
     "write_part_batches",
+    "write_work_part",
     "writer_lock",
 ]
