@@ -125,9 +125,9 @@ def _recurring(source: str) -> str:
     """The rows of ``source`` whose line is seen in more than one document, as a source.
 
     The bottom-k sketch of a union holds no hash above the largest of any full sketch in
-    it, so each row's hashes above the smallest such bound of its line are dropped here:
-    what is split and merged is then a fraction of the input (a 100k-article run's
-    recurring rows hold 31M hashes, their union's sketches 0.8M)."""
+    it, so each row's hashes above the smallest such bound of its line are dropped here,
+    before the rows are split and merged (a 100k-article run's 0.49M recurring rows hold
+    31M hashes; the merged sketches of their 12,669 lines, 0.8M)."""
     return f"""(
         WITH line_rows AS (SELECT * FROM {source} WHERE normalizer = {NORMALIZER_VERSION}),
         recurring AS (
