@@ -111,7 +111,7 @@ class Needles:
     each with the bits of the tests it selects."""
 
     automaton: ahocorasick_rs.AhoCorasick | None  # None: no needles
-    tests: tuple[int, ...]  # needle i -> bits of its tests
+    test_bits: tuple[int, ...]  # needle i -> the bits of the tests it selects
 
     @classmethod
     def of(cls, by_needle: dict[str, int], mask: int) -> Needles:
@@ -179,17 +179,17 @@ class CompiledRules:
         needles = self.needles[n_words > SHORT_LINE]
         if needles.automaton is not None:  # some test has needles
             found_needles = needles.automaton.find_matches_as_indexes(lower, overlapping=True)
-            tests_of = needles.tests
+            test_bits = needles.test_bits
             if not offset:  # the whole line is the end window
                 for needle, _, _ in found_needles:
-                    candidates |= tests_of[needle]
+                    candidates |= test_bits[needle]
             else:
                 # lower() never shortens a text, so a needle that ends past ``offset`` in
                 # ``text`` ends past it in ``lower``: an end rule's needle that ends before
                 # cannot be in its match, which starts in the window.
                 outside = ~self.windowed
                 for needle, _, end in found_needles:
-                    bits = tests_of[needle]
+                    bits = test_bits[needle]
                     candidates |= bits if end > offset else bits & outside
         hits: list[RuleHit] = []
         anchors_hit: set[str] = set()  # of a full or start rule: the weightiest counts
