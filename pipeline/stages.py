@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 import pyarrow as pa
@@ -50,6 +51,7 @@ from pipeline.store import (
     write_work_part,
 )
 from pipeline.store.schema import ARTICLES, PARAGRAPHS, REJECTED, SOURCES
+from pipeline.store.spill import SPILL_SUFFIX, read_spills, write_spill
 from pipeline.strip import LineStats, Stripper, load_rules
 from pipeline.strip.merge import merged_count_files
 from pipeline.strip.stats import LINE_STATS_SCHEMA, count_lines
@@ -376,9 +378,9 @@ def _with_features(paragraphs: pa.Table) -> pa.Table:
 #: Paragraphs linked in one call: bounds the link stage's memory whatever the run's size.
 LINK_CHUNK_PARAGRAPHS = 100_000
 #: What the link stage reads of the paragraphs: ids, text and the features computed beside.
-_DEDUP_INPUT_FIELDS = [PARAGRAPHS.field(c) for c in ("article_id", "idx", "text")]
-_DEDUP_INPUT_FIELDS += FEATURE_FIELDS
-_DEDUP_INPUT_COLUMNS = [f.name for f in _DEDUP_INPUT_FIELDS]
+_DEDUP_INPUT = pa.schema(
+    [*(PARAGRAPHS.field(c) for c in ("article_id", "idx", "text")), *FEATURE_FIELDS]
+)
 
 
 def link_run(
@@ -459,9 +461,9 @@ def _chunks(articles: pa.Table, chunk_paragraphs: int) -> Iterator[pa.Table]:
 def _paragraphs_by_chunk(
     clean: Root, paragraph_parts: Sequence[str], chunks: Sequence[pa.Table], work: str
 ) -> list[list[str]]:
-    """Per chunk, the parts holding its articles' paragraphs (article_id, idx, text).
+    """Per chunk, the files holding its articles' paragraphs (article_id, idx, text, features).
 
-    With several chunks, every batch part is read once and split into per-chunk work parts:
+    With several chunks, every batch part is read once and split into per-chunk spill files:
     reading all batch parts again for each chunk would make linking quadratic in run size."""
     if len(chunks) <= 1:
         return [list(paragraph_parts) for _ in chunks]
@@ -471,26 +473,27 @@ def _paragraphs_by_chunk(
     )
     out: list[list[str]] = [[] for _ in chunks]
     for batch, part in enumerate(paragraph_parts):
-        table = _join_on_article(
-            pq.read_table(clean.join(part), columns=_DEDUP_INPUT_COLUMNS, filesystem=clean.fs),
-            chunk_of,
-        )
-        for chunk in pc.unique(table["chunk"]).to_pylist():
-            rel = posixpath.join(work, f"{chunk:04d}", f"{batch:05d}.parquet")
-            rows = table.filter(pc.equal(table["chunk"], chunk)).drop_columns(["chunk"])
-            write_work_part(clean, rel, rows)
-            out[chunk].append(rel)
+        # In article order, a chunk's rows are contiguous: _split_by only slices.
+        table = _join_on_article(_read_paragraphs(clean, part), chunk_of, in_order=True)
+        for chunk, rows in _split_by(table, "chunk"):
+            rel = posixpath.join(work, f"{chunk:04d}", f"{batch:05d}{SPILL_SUFFIX}")
+            out[chunk].append(write_spill(clean, rel, rows))
     return out
+
+
+def _read_paragraphs(clean: Root, rel: str) -> pa.Table:
+    """The link stage's columns of a batch's paragraphs (Parquet) or of a chunk's share of
+    them (a spill file)."""
+    if rel.endswith(SPILL_SUFFIX):
+        return read_spills(clean, [rel], _DEDUP_INPUT)
+    return pq.read_table(clean.join(rel), columns=_DEDUP_INPUT.names, filesystem=clean.fs)
 
 
 def _dedup_input(clean: Root, parts: Sequence[str], members: pa.Table) -> pa.Table:
     """The paragraphs of one chunk's articles as link_paragraphs takes them, with their
     features (:func:`_with_features`)."""
-    columns = _DEDUP_INPUT_COLUMNS
-    tables = [pq.read_table(clean.join(p), columns=columns, filesystem=clean.fs) for p in parts]
-    paragraphs = (
-        pa.concat_tables(tables) if tables else pa.schema(_DEDUP_INPUT_FIELDS).empty_table()
-    )
+    tables = [_read_paragraphs(clean, p) for p in parts]
+    paragraphs = pa.concat_tables(tables) if tables else _DEDUP_INPUT.empty_table()
     joined = _join_on_article(paragraphs, members.drop_columns(["paragraphs"]), in_order=True)
     return joined.append_column("is_truncated", pa.nulls(len(joined), pa.bool_()))
 
@@ -516,12 +519,27 @@ def _join_on_article(paragraphs: pa.Table, other: pa.Table, *, in_order: bool = 
 def _write_links_by_batch(
     clean: Root, links_dir: str, chunk: int, links: pa.Table, dedup_input: pa.Table
 ) -> None:
-    batches = dedup_input.select(["article_id", "idx", "batch"])
-    links = links.join(batches, ["article_id", "idx"])
-    for batch in pc.unique(links["batch"]).to_pylist():
-        part = links.filter(pc.equal(links["batch"], batch)).drop_columns(["batch"])
-        rel = posixpath.join(links_dir, f"{batch:05d}", f"{chunk:04d}.parquet")
-        write_work_part(clean, rel, part)
+    """``links`` (one row per row of ``dedup_input``, in its order) split by batch."""
+    links = links.append_column("batch", dedup_input["batch"])
+    for batch, part in _split_by(links, "batch"):
+        write_spill(
+            clean, posixpath.join(links_dir, f"{batch:05d}", f"{chunk:04d}{SPILL_SUFFIX}"), part
+        )
+
+
+def _split_by(table: pa.Table, column: str) -> Iterator[tuple[int, pa.Table]]:
+    """(value, rows) per distinct value of the integer ``column``, rows in table order and
+    without the column; one take of the table, none when it is ordered by the column."""
+    values = table[column].to_numpy()
+    if len(values) == 0:
+        return
+    order = np.argsort(values, kind="stable")
+    rows = table.drop_columns([column])
+    if np.any(order != np.arange(len(order))):
+        rows, values = rows.take(order), values[order]
+    bounds = [*np.flatnonzero(np.r_[True, values[1:] != values[:-1]]).tolist(), len(values)]
+    for lo, hi in pairwise(bounds):
+        yield int(values[lo]), rows.slice(lo, hi - lo)
 
 
 def _count_links(result: StageResult, links: pa.Table) -> None:
@@ -546,8 +564,8 @@ def finalize_batch(
     paragraphs = pq.read_table(
         clean.join(paragraphs_rel), columns=PARAGRAPHS.names, filesystem=clean.fs
     )
-    batch_links = read_parts(
-        clean, clean.list_files(posixpath.join(links_rel, f"{batch:05d}"), ".parquet"), LINKS
+    batch_links = read_spills(
+        clean, clean.list_files(posixpath.join(links_rel, f"{batch:05d}"), SPILL_SUFFIX), LINKS
     )
     linked = (
         paragraphs.drop_columns(

@@ -9,11 +9,14 @@ semi-joins against this run's keys, so memory follows the matches, not the index
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.dedup.features import distinct_sorted
 from pipeline.dedup.params import DedupParams
 from pipeline.normalize import NORMALIZER_VERSION
 
@@ -123,29 +126,80 @@ class StoredIndex:
             fingerprints=fingerprints,
         )
 
-    def bucket_members(self, column: str, keys: pa.Table) -> pa.Table:
-        """Stored rows whose ``column`` (a band column or ``sentence_keys``) holds one of
-        ``keys``, at most ``hot_bucket_cap`` per key in canonical-priority order."""
-        # Only the columns the ranking needs: a bare * would read every stored column (words,
-        # all bands) of every part, so memory would grow with the index instead of the matches.
-        needed = "article_id, idx, is_truncated, published, ingest_order"
-        if column == "sentence_keys":
-            source = (
-                f"(SELECT {needed}, unnest(sentence_keys) AS key FROM {{index}} "
-                "WHERE sentence_keys IS NOT NULL)"
-            )
-        else:
-            source = f"(SELECT {needed}, {column} AS key FROM {{index}} WHERE {column} IS NOT NULL)"
-        return self._query(
+    def bucket_members(self, columns: Sequence[tuple[str, np.ndarray]]) -> BucketMembers:
+        """The stored members of the buckets of each (key column, keys): rows whose column (a
+        band column or ``sentence_keys``) holds one of the keys, at most ``hot_bucket_cap``
+        per key in canonical-priority order.
+
+        Each column's query reads only that column and the rows' positions; the ids and
+        priority columns are read once, for the rows found (a query per column reading them
+        would scan them once per band)."""
+        if not self.paths:
+            return BucketMembers(id_table([]), [(_NO_IDS, _NO_IDS) for _ in columns])
+        found = [self._key_matches(name, keys) for name, keys in columns]
+        row_ids = distinct_sorted(np.concatenate([rows for _, rows in found] or [_NO_IDS]))
+        rows = self._query(
             f"""
-            SELECT key, article_id, idx,
-                   row_number() OVER (PARTITION BY key ORDER BY {PRIORITY_SQL}) AS rank
-            FROM {source} SEMI JOIN keys USING (key)
-            QUALIFY rank <= {int(self.params.hot_bucket_cap)}
-            ORDER BY key, rank
+            SELECT row_id, article_id, idx, row_number() OVER (ORDER BY {PRIORITY_SQL}) AS rank
+            FROM (SELECT {_ROW_ID_SQL} AS row_id, article_id, idx, is_truncated, published,
+                         ingest_order FROM {{index}})
+            SEMI JOIN found USING (row_id)
+            ORDER BY article_id, idx
             """,
-            keys=keys,
+            found=pa.table({"row_id": row_ids}),
         )
+        by_id = np.argsort(rows["row_id"].to_numpy())
+        sorted_ids = rows["row_id"].to_numpy()[by_id]
+        rank = rows["rank"].to_numpy()
+        cap = self.params.hot_bucket_cap
+        capped = []
+        for keys, ids in found:
+            positions = by_id[np.searchsorted(sorted_ids, ids)]
+            capped.append(_first_per_key(keys, positions, rank[positions], cap))
+        return BucketMembers(rows.select(["article_id", "idx"]), capped)
+
+    def _key_matches(self, column: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(key, row id) of every stored row whose ``column`` holds one of ``keys``."""
+        if len(keys) == 0:
+            return _NO_IDS, _NO_IDS
+        value = "unnest(sentence_keys)" if column == "sentence_keys" else column
+        table = self._query(
+            f"""
+            SELECT key, row_id
+            FROM (SELECT {value} AS key, {_ROW_ID_SQL} AS row_id FROM {{index}})
+            SEMI JOIN keys USING (key)
+            """,
+            keys=pa.table({"key": distinct_sorted(keys.copy())}),
+        )
+        return table["key"].to_numpy(), table["row_id"].to_numpy()
+
+
+#: A stored row's id within one StoredIndex: its part's position in the list of paths, and
+#: its row number in that part (a part holds fewer than 2**32 rows).
+_ROW_ID_SQL = "(file_index::BIGINT << 32) | file_row_number"
+_NO_IDS = np.zeros(0, np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class BucketMembers:
+    """What :meth:`StoredIndex.bucket_members` found: ``rows``, the distinct stored rows
+    (article_id, idx) in (article_id, idx) order, and per key column the (keys, positions in
+    ``rows``) of its members, by key and then canonical priority."""
+
+    rows: pa.Table
+    columns: list[tuple[np.ndarray, np.ndarray]]
+
+
+def _first_per_key(
+    keys: np.ndarray, rows: np.ndarray, priority: np.ndarray, cap: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(keys, rows) sorted by key and then priority, only the first ``cap`` rows of each key."""
+    order = np.lexsort((priority, keys))
+    keys, rows = keys[order], rows[order]
+    starts = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, bool)
+    first_of_key = np.maximum.accumulate(np.where(starts, np.arange(len(keys)), 0))
+    keep = np.arange(len(keys)) - first_of_key < cap
+    return keys[keep], rows[keep]
 
 
 def id_table(keys: Sequence[tuple[str, int]]) -> pa.Table:

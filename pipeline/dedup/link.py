@@ -10,9 +10,7 @@ relative to its canonical.
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -286,11 +284,11 @@ class _Run:
             return Matches.empty()
         self.bands = self.band_keys_of(reps)
         columns = self.key_columns(reps)
-        with ThreadPoolExecutor(self.workers) as pool:
-            members = _ahead(pool, self.stored_bucket_members, columns, self.workers)
-            candidates = unique_pairs(
-                self.column_pairs(c, m) for c, m in zip(columns, members, strict=True)
-            )
+        members = self.stored.bucket_members([(name, keys) for name, keys, _ in columns])
+        candidates = unique_pairs(
+            self.column_pairs(column, stored, members.rows)
+            for column, stored in zip(columns, members.columns, strict=True)
+        )
         self.stats["candidate_pairs"] = len(candidates)
         self.nodes.load(self.stored)
         arrays = self.nodes.arrays()
@@ -300,26 +298,17 @@ class _Run:
         self.stats["verified_links"] = len(matches)
         return matches
 
-    def stored_bucket_members(self, column: tuple) -> pa.Table:
-        """The stored members of one key column's buckets, by key and then priority rank."""
-        name, keys, _ = column
-        if not self.stored or len(keys) == 0:
-            return pa.table({"key": pa.array([], pa.int64())})
-        return self.stored.bucket_members(name, pa.table({"key": np.unique(keys)}))
-
-    def column_pairs(self, column: tuple, stored: pa.Table) -> np.ndarray:
-        """Pairs of one key column; stored members come first, in the stored priority order
-        the index query returns them (capped per key)."""
+    def column_pairs(
+        self, column: tuple, stored: tuple[np.ndarray, np.ndarray], found: pa.Table
+    ) -> np.ndarray:
+        """Pairs of one key column; its stored members (keys, rows of ``found``) come first,
+        in the priority order the index returns them (capped per key)."""
         _, keys, nodes = column
-        stored_nodes = (
-            self.nodes.stored_many(stored.select(["article_id", "idx"]))
-            if stored.num_rows
-            else np.zeros(0, np.int64)
-        )
-        keys = np.concatenate([stored["key"].to_numpy(), keys])
-        nodes = np.concatenate([stored_nodes, nodes])
+        stored_keys, stored_rows = stored
+        keys = np.concatenate([stored_keys, keys])
+        nodes = np.concatenate([self.nodes.stored_many(stored_rows, found), nodes])
         is_new = np.r_[
-            np.zeros(len(stored_nodes), bool), np.ones(len(nodes) - len(stored_nodes), bool)
+            np.zeros(len(stored_keys), bool), np.ones(len(nodes) - len(stored_keys), bool)
         ]
         return bucket_pairs(keys, nodes, is_new, self.params.hot_bucket_cap)
 
@@ -454,18 +443,6 @@ class _Run:
         for b in range(self.params.bands):
             cols[band_column(b)] = pa.array(bands[:, b], pa.int64(), mask=~is_rep)
         return pa.table(cols, schema=index_schema(self.params))
-
-
-def _ahead(pool: ThreadPoolExecutor, function: Callable, items: Sequence, ahead: int) -> Iterator:
-    """``function`` over ``items`` in order, at most ``ahead`` calls in flight: the stored
-    members of all key columns at once would grow with the index (several hundred MB)."""
-    pending: deque = deque()
-    for item in items:
-        pending.append(pool.submit(function, item))
-        if len(pending) > ahead:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
 
 
 def _list_column(

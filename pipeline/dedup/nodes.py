@@ -43,6 +43,7 @@ class Nodes:
         self.rep_row: list[int] = []  # the representative row of a new text; -1 if stored
         self.stored_rows: dict[int, dict] = {}  # stored node -> its index columns
         self._stored_ids: dict[Key, int] = {}
+        self._found_nodes: np.ndarray | None = None  # per row of stored_many's ``found``
         self._arrays: NodeArrays | None = None
 
     def __len__(self) -> int:
@@ -59,23 +60,20 @@ class Nodes:
             self._stored_ids[key] = self.add_new(key, -1)
         return self._stored_ids[key]
 
-    def stored_many(self, ids: pa.Table) -> np.ndarray:
-        """The nodes of the stored rows ``ids`` (article_id, idx; repeats allowed), in order.
-        Rows not seen yet are registered in (article_id, idx) order, so that node numbers
-        (which break ties downstream) do not depend on the order of the index's answers."""
-        rows = ids.select(["article_id", "idx"])
-        rows = rows.append_column("row", pa.array(np.arange(len(rows), dtype=np.int64)))
-        distinct = (
-            rows.group_by(["article_id", "idx"])
-            .aggregate([])
-            .sort_by([("article_id", "ascending"), ("idx", "ascending")])
-        )
-        keys = zip(distinct["article_id"].to_pylist(), distinct["idx"].to_pylist(), strict=True)
-        nodes = pa.array([self.stored(k) for k in keys], pa.int64())
-        found = rows.join(distinct.append_column("node", nodes), ["article_id", "idx"])
-        out = np.empty(len(rows), np.int64)
-        out[found["row"].to_numpy()] = found["node"].to_numpy()
-        return out
+    def stored_many(self, rows: np.ndarray, found: pa.Table) -> np.ndarray:
+        """The nodes of the stored rows at positions ``rows`` (repeats allowed) of ``found``
+        (article_id, idx; the same table on every call). Rows not seen yet are registered in
+        ``found``'s (article_id, idx) order, so that node numbers (which break ties
+        downstream) do not depend on the order of the index's answers."""
+        if self._found_nodes is None:
+            self._found_nodes = np.full(found.num_rows, -1, np.int64)
+        unseen = np.zeros(found.num_rows, bool)
+        unseen[rows] = True
+        unseen = np.flatnonzero(unseen & (self._found_nodes < 0))
+        ids = found.take(unseen)
+        keys = zip(ids["article_id"].to_pylist(), ids["idx"].to_pylist(), strict=True)
+        self._found_nodes[unseen] = [self.stored(k) for k in keys]
+        return self._found_nodes[rows]
 
     def load(self, index: StoredIndex) -> None:
         """Fetch the index columns of stored nodes not loaded yet, in one semi-join."""
