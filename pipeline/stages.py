@@ -398,8 +398,9 @@ def link_run(
     :data:`LINK_CHUNK_PARAGRAPHS`); each chunk is linked against the stored index and the index
     rows of the chunks before it, so memory stays bounded and the links depend neither on the
     batch size nor on the batch order.
-    Links are written per batch under ``work["links"]/<batch>/``. ``workers`` threads run the
-    index queries and signatures (DuckDB and numpy release the GIL); links do not depend on it.
+    Links are written per batch under ``work["links"]/<batch>/``. ``workers`` threads compute
+    signatures where the strip workers did not (numpy releases the GIL); links do not depend on
+    it.
     """
     links_dir = ctx.work_file("links")
     result = StageResult(work={"links": links_dir})

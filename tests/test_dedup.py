@@ -215,6 +215,16 @@ def test_hot_bucket_cap_bounds_candidates_but_keeps_links() -> None:
     assert all(target(r) == ("art0", 0) for r in result.links.to_pylist()[1:])
 
 
+def test_candidate_budget_bounds_verified_pairs_but_keeps_links() -> None:
+    rows = [(f"art{i}", 0, WIRE.replace("twelve", f"{i} and twelve")) for i in range(60)]
+    unbounded = link_paragraphs(batch(*rows), [], params=DedupParams(candidate_budget=1000))
+    result = link_paragraphs(batch(*rows), [], params=DedupParams(candidate_budget=5))
+    assert unbounded.stats["verified_pairs"] == 60 * 59 // 2
+    assert result.stats["candidate_pairs"] == 60 * 59 // 2
+    assert result.stats["verified_pairs"] <= 60 * 5
+    assert all(target(r) == ("art0", 0) for r in result.links.to_pylist()[1:])
+
+
 def test_furniture_skips_the_near_stage_but_links_exactly() -> None:
     prompt = "Sign up to our free newsletter to get the best stories of the day in your inbox"
     rows = [(f"art{i}", 9, prompt) for i in range(5)] + [("z", 0, prompt + " now")]

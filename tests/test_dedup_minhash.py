@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.dedup.candidates import unique_pairs
+from pipeline.dedup.candidates import unique_pairs, within_budget
 from pipeline.dedup.features import offsets_of
 from pipeline.dedup.minhash import band_keys, shingle_hashes, signatures
 
@@ -53,11 +53,55 @@ def test_signatures_do_not_depend_on_chunking_or_threads() -> None:
     )
 
 
-def test_unique_pairs_merges_columns_in_any_order() -> None:
+def test_unique_pairs_merges_columns_in_any_order_and_counts_shared_keys() -> None:
     a = np.array([[1, 5], [2, 3]])
-    b = np.array([[2, 3], [0, 9]])
-    assert (
-        unique_pairs([a, b]).tolist()
-        == unique_pairs(iter([b, a])).tolist()
-        == [[0, 9], [1, 5], [2, 3]]
-    )
+    b = np.array([[2, 3], [0, 9], [2, 3]])
+    for columns in ([a, b], iter([b, a])):
+        pairs, shared = unique_pairs(columns)
+        assert pairs.tolist() == [[0, 9], [1, 5], [2, 3]]
+        assert shared.tolist() == [1, 1, 3]
+
+
+def test_budget_keeps_a_texts_pairs_sharing_most_keys_then_smallest_partner() -> None:
+    # Node 0 (counted) has five partners; 1..5 are stored (not counted).
+    pairs = np.array([[0, 1], [0, 2], [0, 3], [0, 4], [0, 5]])
+    shared = np.array([1, 4, 2, 4, 1])
+    counted = np.array([True] + [False] * 5)
+    kept = within_budget(pairs, shared, 3, counted)
+    assert kept.tolist() == [[0, 2], [0, 3], [0, 4]]
+    assert within_budget(pairs, shared, 5, counted).tolist() == pairs.tolist()
+    tie = within_budget(pairs, np.ones(5, np.int64), 2, counted)
+    assert tie.tolist() == [[0, 1], [0, 2]]
+
+
+def test_budget_keeps_a_pair_within_either_counted_nodes_budget() -> None:
+    # 0 and 1 are new texts; 2..4 are stored.
+    pairs = np.array([[0, 1], [0, 2], [0, 3], [1, 4]])
+    shared = np.array([1, 5, 5, 5])
+    both = within_budget(pairs, shared, 2, np.array([True, True, False, False, False]))
+    # (0, 1) is past 0's budget but within 1's.
+    assert both.tolist() == pairs.tolist()
+    only_0 = within_budget(pairs, shared, 2, np.array([True, False, False, False, False]))
+    assert only_0.tolist() == [[0, 2], [0, 3]]
+
+
+def test_budget_matches_its_definition_on_random_graphs() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n = int(rng.integers(2, 12))
+        listed = [(i, j) for i in range(n) for j in range(i + 1, n) if rng.random() < 0.6]
+        if not listed:
+            continue
+        shared = rng.integers(1, 4, len(listed))
+        counted = rng.random(n) < 0.7
+        budget = int(rng.integers(1, 5))
+        wanted: set[int] = set()
+        for node in np.flatnonzero(counted).tolist():
+            ranked = sorted(
+                (-shared[i], b if a == node else a, i)
+                for i, (a, b) in enumerate(listed)
+                if node in (a, b)
+            )
+            wanted |= {i for *_, i in ranked[:budget]}
+        kept = within_budget(np.array(listed), shared, budget, counted).tolist()
+        assert kept == [list(listed[i]) for i in sorted(wanted)]

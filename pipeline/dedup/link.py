@@ -3,9 +3,9 @@
 Stages: known rows (a re-run) keep their stored link; exact groups (same fingerprint) become
 one node each and, when the fingerprint is already stored, join the stored cluster at once;
 the remaining long, non-furniture nodes get MinHash band keys and sentence keys; every key
-column is joined against the stored index and grouped into candidate pairs (in parallel);
-pairs are verified exactly; clusters and canonicals follow; each row is then described
-relative to its canonical.
+column is joined against the stored index and grouped into candidate pairs; each new text
+keeps a budget of them (those sharing the most keys); pairs are verified exactly; clusters
+and canonicals follow; each row is then described relative to its canonical.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.dedup.candidates import bucket_pairs, unique_pairs
+from pipeline.dedup.candidates import bucket_pairs, unique_pairs, within_budget
 from pipeline.dedup.cluster import Assignment, NodeInfo, assign
 from pipeline.dedup.features import Features, extract_features, take_ragged
 from pipeline.dedup.index import StoredIndex, band_column, id_table, index_schema
@@ -86,7 +86,7 @@ def link_paragraphs(
     duplicates, in this batch or in the stored index parts ``index_paths``.
 
     The result does not depend on the row order of ``new`` nor on ``workers`` (threads used
-    for signatures and for the per-band index joins). ``features`` are those of ``new``'s
+    for signatures). ``features`` are those of ``new``'s
     rows in order, when computed beforehand with the same ``params``
     (:func:`pipeline.dedup.features.feature_columns`, read back by ``features_of_table``).
     """
@@ -285,11 +285,14 @@ class _Run:
         self.bands = self.band_keys_of(reps)
         columns = self.key_columns(reps)
         members = self.stored.bucket_members([(name, keys) for name, keys, _ in columns])
-        candidates = unique_pairs(
+        candidates, shared = unique_pairs(
             self.column_pairs(column, stored, members.rows)
             for column, stored in zip(columns, members.columns, strict=True)
         )
         self.stats["candidate_pairs"] = len(candidates)
+        is_new = np.asarray(self.nodes.rep_row) >= 0
+        candidates = within_budget(candidates, shared, self.params.candidate_budget, is_new)
+        self.stats["verified_pairs"] = len(candidates)
         self.nodes.load(self.stored)
         arrays = self.nodes.arrays()
         matches = verify_pairs(

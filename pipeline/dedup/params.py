@@ -35,6 +35,8 @@ class DedupParams:
     contain_min_ratio: float = 1.3
     #: A bucket (band or sentence key) keeps only its first members in canonical order.
     hot_bucket_cap: int = 50
+    #: Candidate pairs verified per text: beyond it, those sharing the most keys with it.
+    candidate_budget: int = 50
     #: A normalised text found in more distinct articles than this is furniture (a
     #: "Comments" line, a newsletter prompt): it still links exactly but skips the near stage.
     furniture_max_articles: int = 50
