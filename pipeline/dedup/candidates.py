@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from pipeline.dedup.features import run_positions
+
 
 def bucket_pairs(keys: np.ndarray, nodes: np.ndarray, is_new: np.ndarray, cap: int) -> np.ndarray:
     """Candidate pairs (u < v, int64 array of shape (p, 2)) from one key column.
@@ -24,9 +26,9 @@ def bucket_pairs(keys: np.ndarray, nodes: np.ndarray, is_new: np.ndarray, cap: i
         return np.zeros((0, 2), np.int64)
     perm = np.argsort(keys, kind="stable")
     keys, nodes, is_new = keys[perm], nodes[perm], is_new[perm]
-    new_bucket = np.r_[True, keys[1:] != keys[:-1]]
-    bucket_start = np.maximum.accumulate(np.where(new_bucket, np.arange(len(keys)), 0))
-    earlier = np.minimum(np.arange(len(keys)) - bucket_start, cap)
+    position = run_positions(keys)
+    bucket_start = np.arange(len(keys)) - position
+    earlier = np.minimum(position, cap)
     member = np.repeat(np.arange(len(keys)), earlier)
     first_of_member = np.repeat(np.cumsum(earlier) - earlier, earlier)
     head = bucket_start[member] + np.arange(len(member)) - first_of_member
@@ -82,10 +84,7 @@ def within_budget(
         # One stable sort by (node, most shared keys): ties keep the smaller partner first.
         fewer = _MAX_SHARED - np.minimum(shared[pair[heavy]], _MAX_SHARED)
         heavy = heavy[np.argsort(node[heavy] * (_MAX_SHARED + 1) + fewer, kind="stable")]
-        ranked = node[heavy]
-        starts = np.r_[True, ranked[1:] != ranked[:-1]]
-        first = np.maximum.accumulate(np.where(starts, np.arange(len(ranked)), 0))
-        keep[pair[heavy[np.arange(len(ranked)) - first < budget]]] = True
+        keep[pair[heavy[run_positions(node[heavy]) < budget]]] = True
     return pairs[keep]
 
 

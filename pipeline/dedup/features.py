@@ -272,6 +272,16 @@ def distinct_sorted(values: np.ndarray) -> np.ndarray:
     return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
 
 
+def run_positions(values: np.ndarray) -> np.ndarray:
+    """Each element's position in its run of equal neighbours (0 for a run's first): with
+    sorted ``values``, its rank within its group."""
+    index = np.arange(len(values))
+    if not len(values):
+        return index
+    starts = np.r_[True, values[1:] != values[:-1]]
+    return index - np.maximum.accumulate(np.where(starts, index, 0))
+
+
 def offsets_of(counts: np.ndarray) -> np.ndarray:
     out = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=out[1:])

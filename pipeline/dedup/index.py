@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.dedup.features import distinct_sorted
+from pipeline.dedup.features import distinct_sorted, run_positions
 from pipeline.dedup.params import DedupParams
 from pipeline.normalize import NORMALIZER_VERSION
 
@@ -138,16 +138,7 @@ class StoredIndex:
             return BucketMembers(id_table([]), [(_NO_IDS, _NO_IDS) for _ in columns])
         found = [self._key_matches(name, keys) for name, keys in columns]
         row_ids = distinct_sorted(np.concatenate([rows for _, rows in found] or [_NO_IDS]))
-        rows = self._query(
-            f"""
-            SELECT row_id, article_id, idx, row_number() OVER (ORDER BY {PRIORITY_SQL}) AS rank
-            FROM (SELECT {_ROW_ID_SQL} AS row_id, article_id, idx, is_truncated, published,
-                         ingest_order FROM {{index}})
-            SEMI JOIN found USING (row_id)
-            ORDER BY article_id, idx
-            """,
-            found=pa.table({"row_id": row_ids}),
-        )
+        rows = self._ranked_rows(row_ids)
         by_id = np.argsort(rows["row_id"].to_numpy())
         sorted_ids = rows["row_id"].to_numpy()[by_id]
         rank = rows["rank"].to_numpy()
@@ -157,6 +148,20 @@ class StoredIndex:
             positions = by_id[np.searchsorted(sorted_ids, ids)]
             capped.append(_first_per_key(keys, positions, rank[positions], cap))
         return BucketMembers(rows.select(["article_id", "idx"]), capped)
+
+    def _ranked_rows(self, row_ids: np.ndarray) -> pa.Table:
+        """The stored rows ``row_ids`` (row_id, article_id, idx, and rank: their position in
+        canonical-priority order), in (article_id, idx) order."""
+        return self._query(
+            f"""
+            SELECT row_id, article_id, idx, row_number() OVER (ORDER BY {PRIORITY_SQL}) AS rank
+            FROM (SELECT {_ROW_ID_SQL} AS row_id, article_id, idx, is_truncated, published,
+                         ingest_order FROM {{index}})
+            SEMI JOIN found USING (row_id)
+            ORDER BY article_id, idx
+            """,
+            found=pa.table({"row_id": row_ids}),
+        )
 
     def _key_matches(self, column: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(key, row id) of every stored row whose ``column`` holds one of ``keys``."""
@@ -196,9 +201,7 @@ def _first_per_key(
     """(keys, rows) sorted by key and then priority, only the first ``cap`` rows of each key."""
     order = np.lexsort((priority, keys))
     keys, rows = keys[order], rows[order]
-    starts = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, bool)
-    first_of_key = np.maximum.accumulate(np.where(starts, np.arange(len(keys)), 0))
-    keep = np.arange(len(keys)) - first_of_key < cap
+    keep = run_positions(keys) < cap
     return keys[keep], rows[keep]
 
 
