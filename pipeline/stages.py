@@ -32,7 +32,12 @@ import pyarrow.parquet as pq
 from pipeline import __version__
 from pipeline.dedup import LINK_SCHEMA as LINKS
 from pipeline.dedup import link_paragraphs
-from pipeline.dedup.features import FEATURE_FIELDS, feature_columns, features_of_table
+from pipeline.dedup.features import (
+    FEATURE_FIELDS,
+    feature_columns,
+    features_of_table,
+    run_positions,
+)
 from pipeline.dedup.link import DEFAULT_PARAMS as DEFAULT_DEDUP_PARAMS
 from pipeline.discover import Discovery, SourceFile
 from pipeline.extract import extract
@@ -538,7 +543,7 @@ def _split_by(table: pa.Table, column: str) -> Iterator[tuple[int, pa.Table]]:
     rows = table.drop_columns([column])
     if np.any(order != np.arange(len(order))):
         rows, values = rows.take(order), values[order]
-    bounds = [*np.flatnonzero(np.r_[True, values[1:] != values[:-1]]).tolist(), len(values)]
+    bounds = [*np.flatnonzero(run_positions(values) == 0).tolist(), len(values)]
     for lo, hi in pairwise(bounds):
         yield int(values[lo]), rows.slice(lo, hi - lo)
 
