@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 RAW ?= raw
 CLEAN ?= clean
+PYTEST_ARGS ?=
 
 .PHONY: run test bench bench-quick lint format verify clean-output
 
@@ -26,7 +27,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/python -m pipeline ingest $(RAW) $(CLEAN)
 
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 verify: $(VENV)/.installed-run
 	$(BIN)/python -m pipeline verify $(CLEAN) --raw-dir $(RAW)

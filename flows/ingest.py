@@ -9,22 +9,24 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.context import get_run_context
-from prefect.futures import wait
+from prefect.futures import as_completed, wait
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from flows import cache
 from flows.pool import process_pool, run_cpu
+from flows.progress import BATCH_STAGES, StagesProgress, discovery_counter
 from flows.report import publish_report
 from flows.retries import RETRIES
 from flows.runners import thread_runner
 from pipeline import stages
 from pipeline.discover import DEFAULT_MAX_FILE_BYTES, SourceFile, discover
+from pipeline.progress import report
 from pipeline.stages import DEFAULT_BATCH_SIZE, RunContext, StageResult
 from pipeline.store import CommitPlan, Ledger, Root, commit, recover, writer_lock
 from pipeline.store.commit import committed_sequences
@@ -99,13 +101,14 @@ def ingest(
         ingested_at=datetime.now(UTC),
         rules_dirs=tuple(rules_dirs),
     )
-    summary = RunSummary(raw_dir, clean_dir)
+    summary = RunSummary(raw_dir, clean_dir, run_id=ctx.run_id)
     pool_size = _pool_size(workers)
     with writer_lock(clean, on_wait=logger.info), process_pool(pool_size):
         rolled = recover(clean)
         if rolled:
             logger.warning("rolled forward interrupted commit(s) %s", rolled)
-        found = discover(raw, Ledger.load(clean), max_file_bytes)
+        found = discover(raw, Ledger.load(clean), max_file_bytes, on_file=discovery_counter())
+        report("discover", found.files_seen, found.files_seen)
         summary.counts.update(
             files_seen=found.files_seen,
             files_known=found.already_ingested,
@@ -157,32 +160,37 @@ def _run_stages(
     plan: CommitPlan,
     summary: RunSummary,
 ) -> None:
-    progress = create_progress_artifact(0.0, key="ingest-progress", description="batches done")
-    steps = 3 * len(batches) + 2
-    done = 0
+    progress = StagesProgress([len(files) for files in batches])
 
-    def advance(results: list[StageResult]) -> list[StageResult]:
-        nonlocal done
+    def advance(stage: str, results: list[StageResult]) -> list[StageResult]:
         for result in results:
             plan.staged += result.staged
             summary.counts.update(result.counts)
-        done += len(results)
-        update_progress_artifact(progress, 100.0 * done / steps)
-        get_run_logger().info("stage done: %d of %d steps", done, steps)
+        if stage not in BATCH_STAGES:
+            progress.step_done(stage)
+        get_run_logger().info("stage %s done (%d task(s))", stage, len(results))
         return results
 
-    reads = advance(_read(ctx, clean, batches, keys))
-    stats = advance([merge_stats(ctx, [r.work["line_counts"] for r in reads], threads)])[0]
+    def batch_done(stage: str) -> Callable[[int, StageResult], None]:
+        return lambda batch, _: progress.batch_done(stage, batch)
+
+    reads = advance("read", _read(ctx, clean, batches, keys, progress))
+    stats = advance(
+        "merge-stats", [merge_stats(ctx, [r.work["line_counts"] for r in reads], threads)]
+    )[0]
     plan.replaces += [p for p in stats.work["replaces"].split("\n") if p]
     strips = advance(
+        "strip",
         _gather(
             [
                 strip_batch.submit(ctx, i, r.work["extracted"], stats.work["line_stats"])
                 for i, r in enumerate(reads)
-            ]
-        )
+            ],
+            batch_done("strip"),
+        ),
     )
     links = advance(
+        "link",
         [
             link_run(
                 ctx,
@@ -191,34 +199,52 @@ def _run_stages(
                 seq,
                 threads,
             )
-        ]
+        ],
     )[0]
     advance(
+        "finalize",
         _gather(
             [
                 finalize_batch.submit(
                     ctx, i, r, s.work["articles"], s.work["paragraphs"], links.work["links"]
                 )
                 for i, (r, s) in enumerate(zip(reads, strips, strict=True))
-            ]
-        )
+            ],
+            batch_done("finalize"),
+        ),
     )
 
 
 def _read(
-    ctx: RunContext, clean: Root, batches: list[list[SourceFile]], keys: list[str]
+    ctx: RunContext,
+    clean: Root,
+    batches: list[list[SourceFile]],
+    keys: list[str],
+    progress: StagesProgress,
 ) -> list[StageResult]:
     """Read every batch, reusing cached batches whose work files are still there."""
     task = read_batch.with_options(result_storage=cache.result_storage(clean))
     works = [cache.read_work_dir(key) for key in keys]
+    stale: list[int] = []
+
+    def first_pass(batch: int, result: StageResult) -> None:
+        if cache.is_complete(clean, result.work):
+            progress.batch_done("read", batch)
+        else:
+            stale.append(batch)
+
     results = _gather(
-        [task.submit(ctx, i, _as_parameter(files), works[i]) for i, files in enumerate(batches)]
+        [task.submit(ctx, i, _as_parameter(files), works[i]) for i, files in enumerate(batches)],
+        first_pass,
     )
-    stale = [i for i, result in enumerate(results) if not cache.is_complete(clean, result.work)]
     if stale:
+        stale.sort()
         get_run_logger().warning("%d cached read batch(es) lost their files; rereading", len(stale))
         again = task.with_options(refresh_cache=True)
-        fresh = _gather([again.submit(ctx, i, _as_parameter(batches[i]), works[i]) for i in stale])
+        fresh = _gather(
+            [again.submit(ctx, i, _as_parameter(batches[i]), works[i]) for i in stale],
+            lambda j, _: progress.batch_done("read", stale[j]),
+        )
         for i, result in zip(stale, fresh, strict=True):
             results[i] = result
     return results
@@ -235,6 +261,13 @@ def _as_parameter(files: list[SourceFile]) -> list[SourceFile] | quote:
     return files
 
 
-def _gather(futures: list) -> list[StageResult]:
+def _gather(
+    futures: list, on_done: Callable[[int, StageResult], None] | None = None
+) -> list[StageResult]:
+    """The futures' results in order; ``on_done(position, result)`` as each one finishes."""
+    if on_done is not None:
+        position = {future: i for i, future in enumerate(futures)}
+        for future in as_completed(futures):
+            on_done(position[future], future.result())
     wait(futures)
     return [f.result() for f in futures]

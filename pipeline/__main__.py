@@ -1,4 +1,4 @@
-from pipeline.cli import main
+from pipeline.cli import console_main
 
 if __name__ == "__main__":  # guarded: worker processes re-import the main module
-    raise SystemExit(main())
+    raise SystemExit(console_main())

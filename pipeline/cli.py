@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import gc
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -11,7 +13,18 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from pipeline import __version__
+from pipeline.cli_checks import (
+    USAGE_ERROR,
+    OneLineParser,
+    UsageError,
+    check_ingest,
+    check_is_clean_dir,
+    check_rules_dirs,
+    whole_number,
+)
 from pipeline.discover import DEFAULT_MAX_FILE_BYTES
+from pipeline.progress import TerminalProgress
 from pipeline.stages import DEFAULT_BATCH_SIZE
 from pipeline.summary import RunSummary
 
@@ -20,11 +33,27 @@ console = Console(stderr=True)
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return args.command(args)
+    try:
+        return args.command(args)
+    except UsageError as error:
+        console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+        return USAGE_ERROR
+
+
+def console_main() -> int:
+    """The program's entry point (``python -m pipeline``, ``article-pipeline``).
+
+    At exit the interpreter garbage-collects every object left, and a flow run leaves
+    Prefect's large heap behind: that took seconds after the summary was printed. Frozen
+    objects are skipped, and the process ends right after (see docs/performance.md)."""
+    code = main()
+    gc.freeze()
+    return code
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="article-pipeline", description=__doc__)
+    parser = OneLineParser(prog="article-pipeline", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     ingest = commands.add_parser("ingest", help="ingest RAW_DIR into CLEAN_DIR (Prefect flow)")
@@ -32,13 +61,13 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("clean_dir", metavar="CLEAN_DIR")
     ingest.add_argument(
         "--batch-size",
-        type=int,
+        type=whole_number(1, "at least 1 source file per batch"),
         default=DEFAULT_BATCH_SIZE,
         help=f"source files per batch task (default {DEFAULT_BATCH_SIZE})",
     )
     ingest.add_argument(
         "--workers",
-        type=int,
+        type=whole_number(0, "0 (one per core) or a number of processes"),
         default=0,
         help="processes for CPU-bound stages (default: one per core)",
     )
@@ -51,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument(
         "--max-file-bytes",
-        type=int,
+        type=whole_number(1, "a positive number of bytes"),
         default=DEFAULT_MAX_FILE_BYTES,
         help=f"reject larger source files (default {DEFAULT_MAX_FILE_BYTES})",
     )
@@ -66,6 +95,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="tcp://HOST:PORT",
         help="scheduler of an existing Dask cluster (default: start a LocalCluster of "
         "--workers processes)",
+    )
+    ingest.add_argument(
+        "--summary-json",
+        metavar="FILE",
+        help="also write the run summary to FILE as JSON",
     )
     ingest.set_defaults(command=_ingest)
 
@@ -94,15 +128,7 @@ def configure_prefect_environment() -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    raw = Path(args.raw_dir)
-    if "://" not in args.raw_dir and not (raw.is_dir() and os.access(raw, os.R_OK | os.X_OK)):
-        console.print(
-            f"[red]error:[/] RAW_DIR {args.raw_dir!r} is missing or not a readable directory"
-        )
-        return 2
-    if args.dask_address and args.runner != "dask":
-        console.print("[red]error:[/] --dask-address needs --runner dask")
-        return 2
+    check_ingest(args)
     configure_prefect_environment()
     if not os.environ.get("PREFECT_API_URL"):
         console.print(
@@ -111,20 +137,25 @@ def _ingest(args: argparse.Namespace) -> int:
             "after). Point PREFECT_API_URL at a running server to skip this.[/]"
         )
     from flows.ingest import ingest
+    from flows.progress import console_logs_at_least
     from flows.runners import task_runner
 
     flow = ingest.with_options(
         task_runner=task_runner(args.runner, workers=args.workers, address=args.dask_address)
     )
-    summary = flow(
-        raw_dir=args.raw_dir,
-        clean_dir=args.clean_dir,
-        batch_size=args.batch_size,
-        workers=args.workers,
-        rules_dirs=args.rules_dirs,
-        max_file_bytes=args.max_file_bytes,
-    )
+    quiet = logging.WARNING if console.is_terminal else logging.NOTSET
+    with TerminalProgress(console).shown(), console_logs_at_least(quiet):
+        summary = flow(
+            raw_dir=args.raw_dir,
+            clean_dir=args.clean_dir,
+            batch_size=args.batch_size,
+            workers=args.workers,
+            rules_dirs=args.rules_dirs,
+            max_file_bytes=args.max_file_bytes,
+        )
     print_summary(summary)
+    if args.summary_json:
+        Path(args.summary_json).write_text(summary.to_json(), encoding="utf-8")
     return 0
 
 
@@ -144,6 +175,7 @@ def print_summary(summary: RunSummary) -> None:
 def _explain(args: argparse.Namespace) -> int:
     from pipeline.explain import explain_file
 
+    check_rules_dirs(args.rules_dirs)
     color = {"auto": None, "always": True, "never": False}[args.color]
     try:
         text = explain_file(
@@ -162,6 +194,7 @@ def _explain(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from pipeline.verify import verify
 
+    check_is_clean_dir(args.clean_dir)
     problems = verify(args.clean_dir, raw_dir=args.raw_dir)
     for problem in problems:
         print(problem)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from pipeline.readers import is_sidecar
@@ -64,11 +64,18 @@ def sha256_of(raw: Root, rel_path: str) -> str:
     return digest.hexdigest()
 
 
-def discover(raw: Root, ledger: Ledger, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Discovery:
-    """Walk RAW_DIR in a stable order and sort every file into new, duplicate, known or rejected."""
+def discover(
+    raw: Root,
+    ledger: Ledger,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    on_file: Callable[[], None] = lambda: None,
+) -> Discovery:
+    """Walk RAW_DIR in a stable order and sort every file into new, duplicate, known or
+    rejected; ``on_file`` is called as each file is reached (progress)."""
     found = Discovery()
     first_path_this_run: dict[str, str] = {}
     for rel_path, problem in _walk(raw):
+        on_file()
         path = printable_path(rel_path)
         if problem and (path, None) in ledger.seen:
             found.already_ingested += 1

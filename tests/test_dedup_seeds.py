@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 import pyarrow as pa
 import pytest
-from conftest import SHARED
+from conftest import seed_articles, seed_gold
 
 from pipeline.dedup import PARAGRAPH_INPUT, link_paragraphs
-
-SEEDS = SHARED / "seeds"
-pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason="seed articles not available")
 
 
 def seed_paragraphs() -> pa.Table:
     """Every non-blank line of every seed file as a paragraph; idx is the 1-based line."""
     rows: dict[str, list] = {name: [] for name in PARAGRAPH_INPUT.names}
-    for order, path in enumerate(sorted(SEEDS.glob("*.txt"))):
+    for order, path in enumerate(seed_articles()):
         for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if line.strip():
                 rows["article_id"].append(path.name)
@@ -44,7 +39,7 @@ def clusters() -> dict[tuple[str, int], tuple[str, int]]:
 
 
 def gold_pairs(kind: str) -> list[tuple[tuple[str, int], tuple[str, int]]]:
-    gold = json.loads((SEEDS / "gold.json").read_text())["near_duplicates"]
+    gold = seed_gold()["near_duplicates"]
     return [(tuple(a), tuple(b)) for a, b in gold[kind]]
 
 

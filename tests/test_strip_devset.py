@@ -5,17 +5,13 @@ regression fails."""
 from __future__ import annotations
 
 import importlib.util
-import json
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
+from conftest import seed_articles, seed_gold, shared_set
 
 from pipeline.model import Line
 from pipeline.strip import Stripper
-
-DEV = SHARED / "dev-text"
-SEEDS = SHARED / "seeds"
 
 
 def _lines(path: Path) -> list[Line]:
@@ -24,18 +20,17 @@ def _lines(path: Path) -> list[Line]:
 
 @pytest.fixture(scope="module")
 def dev_result(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    if not (DEV / "score.py").exists():
-        pytest.skip("shared dev-text set not available")
-    spec = importlib.util.spec_from_file_location("dev_score", DEV / "score.py")
+    dev = shared_set("dev-text")
+    spec = importlib.util.spec_from_file_location("dev_score", dev / "score.py")
     assert spec and spec.loader
     scorer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(scorer)
     out = tmp_path_factory.mktemp("dev-out")
     stripper = Stripper()
-    for doc in sorted((DEV / "docs").glob("*.txt")):
+    for doc in sorted((dev / "docs").glob("*.txt")):
         kept = stripper.strip(_lines(doc)).kept
         (out / doc.name).write_text("\n".join(line.text for line in kept) + "\n", encoding="utf-8")
-    return scorer.score(str(out), str(DEV / "labels"))
+    return scorer.score(str(out), str(dev / "labels"))
 
 
 def test_dev_text_line_f1_floor(dev_result: dict):
@@ -51,13 +46,11 @@ def test_dev_text_loses_under_one_percent_of_content(dev_result: dict):
 
 @pytest.fixture(scope="module")
 def seeds() -> dict:
-    if not (SEEDS / "gold.json").exists():
-        pytest.skip("shared seeds not available")
-    gold = json.loads((SEEDS / "gold.json").read_text(encoding="utf-8"))
+    paths = {path.name: path for path in seed_articles()}
     stripper = Stripper()
     return {
-        name: (spec, _lines(SEEDS / name), stripper.strip(_lines(SEEDS / name)))
-        for name, spec in gold["documents"].items()
+        name: (spec, _lines(paths[name]), stripper.strip(_lines(paths[name])))
+        for name, spec in seed_gold()["documents"].items()
     }
 
 
@@ -93,20 +86,16 @@ def test_seed_publish_line_recorded_as_byline_or_publish_meta(seeds: dict):
     assert kinds[5] == "photo_caption"
 
 
-HTML_DEV = SHARED / "html-dev"
-
-
 @pytest.fixture(scope="module")
 def html_dev_scores() -> dict[str, tuple[float, float, float]]:
     """Mean shingle precision, recall and F1 on html-dev of the extracted lines and of what
     the stripper keeps of them (the metric of ``benchmarks/bench_html.py``)."""
-    if not (HTML_DEV / "ground-truth.json").exists():
-        pytest.skip("shared html-dev set not available")
+    html_dev = shared_set("html-dev")
     from benchmarks.bench_html import load_pages, our_extracted, score
 
     stripper = Stripper()
     rows: dict[str, list[tuple[float, float, float]]] = {"extracted": [], "stripped": []}
-    for page_id, html, gold in load_pages(HTML_DEV):
+    for page_id, html, gold in load_pages(html_dev):
         extracted = our_extracted(page_id, html)
         lines = extracted.lines if extracted else []
         kept = stripper.strip(

@@ -22,19 +22,26 @@ class Limits:
     #: Longest physical line of a plain-text article, in characters. No real paragraph is
     #: this long; such files are logs or blobs and are rejected as ``line_too_long``.
     max_text_line_chars: int = 100_000
-    #: Deepest element nesting accepted in HTML. Deeper pages are rejected as ``too_deep``
-    #: before the extractor's recursive code sees them.
-    max_html_depth: int = 2_000
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Limits:
         env = os.environ if environ is None else environ
         values = {}
         for f in fields(cls):
-            raw = env.get(f"PIPELINE_{f.name.upper()}")
-            if raw is not None:
-                values[f.name] = int(raw)
+            name = f"PIPELINE_{f.name.upper()}"
+            if (raw := env.get(name)) is not None:
+                values[f.name] = _positive_int(name, raw)
         return cls(**values)
+
+
+def _positive_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{name}={raw!r} is not valid: give a positive whole number, or unset it")
+    return value
 
 
 DEFAULT_LIMITS = Limits()

@@ -1,0 +1,108 @@
+"""Progress of a run while it goes on: what the flow reports and who listens.
+
+The flow reports each stage's progress in source files (discovery counts them as it walks
+RAW_DIR; the batch stages add a batch's files when its task ends). Listeners registered with
+:func:`listening` receive every report in the reporting process: the CLI's live terminal
+display (:class:`TerminalProgress`), the flow's Prefect progress artifact. Nothing here
+knows about Prefect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
+
+
+@dataclass(frozen=True, slots=True)
+class StageProgress:
+    """``done`` of ``total`` files of ``stage`` (``total`` is None while still unknown)."""
+
+    stage: str
+    done: int
+    total: int | None
+    unit: str = "files"
+
+
+Listener = Callable[[StageProgress], None]
+_listeners: list[Listener] = []
+
+
+@contextmanager
+def listening(listener: Listener) -> Iterator[None]:
+    """Send every report made in this process to ``listener`` until the block ends."""
+    _listeners.append(listener)
+    try:
+        yield
+    finally:
+        _listeners.remove(listener)
+
+
+def report(stage: str, done: int, total: int | None, unit: str = "files") -> None:
+    if _listeners:
+        update = StageProgress(stage, done, total, unit)
+        for listener in tuple(_listeners):
+            listener(update)
+
+
+class _RateColumn(ProgressColumn):
+    """Units per second of a stage (rich's own speed column shows bytes)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        unit = task.fields.get("unit", "")
+        return Text(f"{speed:,.0f} {unit}/s" if speed else "", style="progress.data.speed")
+
+
+class TerminalProgress:
+    """One live line per stage, with its count, rate and time, on ``console``."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            SpinnerColumn(finished_text="[green]✓[/]"),
+            TextColumn("{task.description:<9}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            _RateColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self._tasks: dict[str, TaskID] = {}
+
+    def __call__(self, update: StageProgress) -> None:
+        """Show ``update``. A stage's clock starts when the stage before it ends (or when it
+        reports work done), not when the flow announces it."""
+        task = self._tasks.get(update.stage)
+        if task is None:
+            task = self._progress.add_task(
+                update.stage, total=update.total, unit=update.unit, start=not self._tasks
+            )
+            self._tasks[update.stage] = task
+        if update.done:
+            self._progress.start_task(task)
+        self._progress.update(task, completed=update.done, total=update.total)
+        if update.total is not None and update.done >= update.total:
+            waiting = [t.id for t in self._progress.tasks if not t.started]
+            if waiting:
+                self._progress.start_task(waiting[0])
+
+    @contextmanager
+    def shown(self) -> Iterator[None]:
+        """Show the stages while the block runs (listening to this process's reports)."""
+        with self._progress, listening(self):
+            yield
