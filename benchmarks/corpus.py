@@ -11,15 +11,19 @@ own reporting on the same story.
     corpus = generate(1000)            # deterministic for a given (size, seed)
     corpus.write_text(Path("raw"))     # NNNNNN_<hash>.txt + NAME.meta.json sidecars
     corpus.write_html(Path("raw"), 200)  # the same text in varied page templates
+
+From the shell: ``python -m benchmarks.corpus OUT_DIR --articles 1000 --html 200``.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import html
 import json
 import random
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -264,8 +268,15 @@ def _article(rng: random.Random, chain: Chain, outlet: Outlet, story: Story, i: 
         paragraphs=body,
         lines=lines,
         published=f"2026-{rng.randrange(1, 11):02d}-{day:02d}",
-        slug=f"{i}-{'-'.join(headline.lower().split()[:5])}",
+        slug=f"{i}-{_slug(headline)}",
     )
+
+
+def _slug(headline: str, words: int = 5) -> str:
+    """The first ``words`` words of ``headline`` as a URL path segment: ASCII letters and
+    digits only (accents dropped, quotes and punctuation gone)."""
+    ascii_text = unicodedata.normalize("NFKD", headline).encode("ascii", "ignore").decode()
+    return "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower())[:words])
 
 
 def _copy_edit(rng: random.Random, paragraph: str) -> str:
@@ -366,7 +377,8 @@ def html_dir(workdir: Path, size: int) -> Path:
 
 def ensure_on_disk(workdir: Path, size: int, html_pages: int = 0) -> None:
     """Write the corpus of ``size`` articles (and ``html_pages`` of them as HTML) once."""
-    done = workdir / f"corpus-{size}" / f"done-{SEED}-{html_pages}"
+    generator = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    done = workdir / f"corpus-{size}" / f"done-{SEED}-{html_pages}-{generator}"
     if done.exists():
         return
     corpus = generate(size)
@@ -374,3 +386,25 @@ def ensure_on_disk(workdir: Path, size: int, html_pages: int = 0) -> None:
     if html_pages:
         corpus.write_html(html_dir(workdir, size), html_pages)
     done.touch()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.corpus",
+        description="Write the synthetic benchmark corpus: OUT_DIR/text (raw/-style text "
+        "files with .meta.json sidecars) and, with --html, OUT_DIR/html.",
+    )
+    parser.add_argument("out", metavar="OUT_DIR", type=Path)
+    parser.add_argument("--articles", type=int, default=1000, help="articles (default 1000)")
+    parser.add_argument("--html", type=int, default=0, metavar="N", help="also N as HTML pages")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
+    args = parser.parse_args(argv)
+    corpus = generate(args.articles, args.seed)
+    texts = corpus.write_text(args.out / "text")
+    pages = corpus.write_html(args.out / "html", args.html) if args.html else []
+    print(f"{len(texts)} text files in {args.out / 'text'}, {len(pages)} HTML pages")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
