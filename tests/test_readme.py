@@ -1,5 +1,6 @@
-"""The README's examples: every Python block runs against a real ingest of ``raw/``, with
-only what installing the project installs, and the command synopsis names real options."""
+"""The README's examples (and docs/orchestration.md's): every Python block runs against a
+real ingest of ``raw/`` with only what installing the project installs, and the README's
+command synopsis names real options."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
+import pyarrow.dataset as ds
 import pytest
 from conftest import ROOT
 from packaging.utils import canonicalize_name
@@ -18,7 +20,16 @@ from test_install import extras_as_requested, project_requirements
 from pipeline.cli import _parser, main
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-PYTHON_BLOCKS = re.findall(r"^```python\n(.*?)^```", README, flags=re.MULTILINE | re.DOTALL)
+DOCS = ("README.md", "docs/orchestration.md")
+PYTHON_BLOCKS = [
+    pytest.param(block, id=f"{doc}:{block.splitlines()[0][:40]}")
+    for doc in DOCS
+    for block in re.findall(
+        r"^```python\n(.*?)^```",
+        (ROOT / doc).read_text(encoding="utf-8"),
+        flags=re.MULTILINE | re.DOTALL,
+    )
+]
 
 
 def runtime_distributions() -> set[str]:
@@ -35,22 +46,23 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base
 
 
-def test_readme_has_python_examples() -> None:
-    assert len(PYTHON_BLOCKS) >= 2
+def test_docs_have_python_examples() -> None:
+    assert {p.id.split(":")[0] for p in PYTHON_BLOCKS} == set(DOCS)
 
 
-@pytest.mark.parametrize("block", PYTHON_BLOCKS, ids=lambda b: b.split("\n")[0][:40])
+@pytest.mark.parametrize("block", PYTHON_BLOCKS)
 def test_python_example_runs_on_the_output_of_make_run(
     block: str, workdir: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture
 ) -> None:
     monkeypatch.chdir(workdir)
+    run_id = ds.dataset("clean/articles").to_table(columns=["flow_run_id"])[0][0].as_py()
     capfd.readouterr()
-    exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
+    exec(compile(block.replace("<FLOW_RUN_ID>", run_id), "example", "exec"), {})
     shown = capfd.readouterr().out
     assert shown.count("\n") >= 3, shown  # each example prints a table of the output
 
 
-@pytest.mark.parametrize("block", PYTHON_BLOCKS, ids=lambda b: b.split("\n")[0][:40])
+@pytest.mark.parametrize("block", PYTHON_BLOCKS)
 def test_python_example_imports_only_what_the_project_installs(block: str) -> None:
     """`make run` installs the runtime dependencies only: no example may need a dev extra."""
     modules = {
