@@ -176,6 +176,8 @@ def _explain(args: argparse.Namespace) -> int:
     from pipeline.explain import explain_file
 
     check_rules_dirs(args.rules_dirs)
+    if args.clean_dir:
+        check_is_clean_dir(args.clean_dir)
     color = {"auto": None, "always": True, "never": False}[args.color]
     try:
         text = explain_file(

@@ -118,6 +118,12 @@ def test_verify_refuses_a_directory_that_is_not_a_clean_dir(raw, tmp_path, capsy
     assert "holds no ingest output" in line and "CLEAN_DIR" in line
 
 
+def test_explain_refuses_a_clean_dir_option_that_is_not_one(raw, capsys) -> None:
+    article = str(raw / "000_1da99dccc0043c74.txt")
+    line = refused(capsys, ["explain", article, "--clean-dir", str(raw)])
+    assert "CLEAN_DIR" in line and "holds no ingest output" in line
+
+
 def test_verify_refuses_a_missing_directory(tmp_path, capsys) -> None:
     assert "is not a directory" in refused(capsys, ["verify", str(tmp_path / "nope")])
 
