@@ -60,12 +60,15 @@ def report(stage: str, done: int, total: int | None, unit: str = "files") -> Non
 
 
 class _RateColumn(ProgressColumn):
-    """Units per second of a stage (rich's own speed column shows bytes)."""
+    """A stage's units per second since it started (rich's speed column shows bytes, from
+    recent samples only, and nothing for a stage done in one step)."""
 
     def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
+        elapsed = task.finished_time if task.finished else task.elapsed
         unit = task.fields.get("unit", "")
-        return Text(f"{speed:,.0f} {unit}/s" if speed else "", style="progress.data.speed")
+        if not elapsed or not task.completed or unit != "files":
+            return Text("")
+        return Text(f"{task.completed / elapsed:,.0f} {unit}/s", style="progress.data.speed")
 
 
 class TerminalProgress:
@@ -89,8 +92,9 @@ class TerminalProgress:
         reports work done), not when the flow announces it."""
         task = self._tasks.get(update.stage)
         if task is None:
+            running = any(t.started and not t.finished for t in self._progress.tasks)
             task = self._progress.add_task(
-                update.stage, total=update.total, unit=update.unit, start=not self._tasks
+                update.stage, total=update.total, unit=update.unit, start=not running
             )
             self._tasks[update.stage] = task
         if update.done:
