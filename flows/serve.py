@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 
 DEFAULT_CRON = "0 * * * *"
@@ -32,6 +33,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--name", default="served", help="deployment name (default: served)")
     args = parser.parse_args(argv)
+    _check(args)
 
     from pipeline.cli import configure_prefect_environment
 
@@ -47,6 +49,25 @@ def main(argv: Sequence[str] | None = None) -> None:
         },
         limit=1,  # one run at a time, like the prefect.yaml deployment
     )
+
+
+def _check(args: argparse.Namespace) -> None:
+    """The checks ``ingest`` makes up front, before anything is served."""
+    from pipeline.cli_checks import (
+        USAGE_ERROR,
+        UsageError,
+        check_clean_dir_target,
+        check_limits,
+        check_raw_dir,
+    )
+
+    try:
+        check_raw_dir(args.raw_dir)
+        check_clean_dir_target(args.clean_dir)
+        check_limits()
+    except UsageError as error:
+        print(f"python -m flows.serve: error: {error}", file=sys.stderr)
+        raise SystemExit(USAGE_ERROR) from None
 
 
 def _absolute(location: str) -> str:

@@ -156,3 +156,13 @@ def test_module_entry_uses_the_program_entry() -> None:
         check=True,
     )
     assert result.stdout.strip() == f"article-pipeline {__version__}"
+
+
+def test_serve_refuses_a_missing_raw_dir_before_serving(tmp_path, capsys) -> None:
+    from flows import serve
+
+    with pytest.raises(SystemExit) as stop:
+        serve.main([str(tmp_path / "nope"), str(tmp_path / "clean")])
+    assert stop.value.code == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "RAW_DIR" in line and "nope" in line
