@@ -264,10 +264,13 @@ def _as_parameter(files: list[SourceFile]) -> list[SourceFile] | quote:
 def _gather(
     futures: list, on_done: Callable[[int, StageResult], None] | None = None
 ) -> list[StageResult]:
-    """The futures' results in order; ``on_done(position, result)`` as each one finishes."""
+    """The futures' results in order; ``on_done(position, result)`` as each one succeeds.
+    A failure is raised once every future is done, as without ``on_done``."""
     if on_done is not None:
         position = {future: i for i, future in enumerate(futures)}
         for future in as_completed(futures):
-            on_done(position[future], future.result())
+            result = future.result(raise_on_failure=False)
+            if not isinstance(result, BaseException):
+                on_done(position[future], result)
     wait(futures)
     return [f.result() for f in futures]
