@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from pipeline.author import clean_author, starts_with_label
+
 _MONTHS = {
     name: number
     for number, name in enumerate(
@@ -32,43 +34,16 @@ _DATES = [
         r"(?:\s*[-,|]?\s*(?:um\s+)?(?P<h>\d{1,2})[:.](?P<min>\d{2}))?"
     ),
 ]
+#: Lines with a year that the patterns above miss go to dateparser, in these languages.
+_OTHER_LANGUAGES = ("de", "es", "en")
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 _PUBLISHED_FIRST = re.compile(r"^\s*(?:published|posted|first published|by\b)", re.I)
-_NAME = (
-    r"(?:[A-Z][\w'’.-]+|[A-Z]\.)"
-    r"(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|der|da|di|la|le|bin|al|del))+"
-)
-_BYLINE = re.compile(
-    rf"^\s*(?:by|written by|words by|reporting by|story by|von|por|par|door|di|av|af)"
-    rf"\s*:?\s+(?P<names>{_NAME}"
-    rf"(?:\s*(?:,|and|&)\s*{_NAME})*)",
-    re.I,
-)
 _PHOTO_CREDIT = re.compile(
     r"(?:photo(?:graph)?|foto|image|bild|picture|credit|imagen|fotografía)s?\s*(?:by|:|/)\s*"
     r"([^()\[\]:]{2,60}?)\s*[)\]]?\.?\s*$",
     re.I,
 )
-_ROLE_WORDS = frozenset(
-    {
-        "staff",
-        "writer",
-        "writers",
-        "reporter",
-        "reporters",
-        "correspondent",
-        "editor",
-        "editors",
-        "columnist",
-        "contributor",
-        "photographer",
-        "press",
-        "news",
-        "wire",
-        "service",
-        "services",
-    }
-)
-_NAME_SPLIT = re.compile(r"\s*(?:,|\band\b|&)\s*")
 _CREDIT_WRAPPER = re.compile(
     r"^[\s(\[—–-]*(?:courtesy(?: of)?|source|via|credit|from|photo(?:graph)?s?|images?|"
     r"pictures?|video)?\s*(?:by|:)?\s*|\s*(?:contributed(?: to)?(?: this)?(?: report| story)?|"
@@ -79,7 +54,14 @@ _CREDIT_WRAPPER = re.compile(
 
 def parse_date(text: str) -> str | None:
     """The first date in ``text`` as ISO ``YYYY-MM-DD``, or ``YYYY-MM-DDTHH:MM:00`` when a
-    clock time follows it (no zone: the source seldom gives one we can trust)."""
+    clock time follows it (no zone: the source seldom gives one we can trust).
+
+    English month names and numeric forms are read here; other forms with a year (German
+    "12. April 2023, 14:30 Uhr", Spanish "5 de marzo de 2024") by dateparser."""
+    return _pattern_date(text) or (_dateparser_date(text) if _YEAR.search(text) else None)
+
+
+def _pattern_date(text: str) -> str | None:
     for pattern in _DATES:
         m = pattern.search(text)
         if not m:
@@ -101,6 +83,28 @@ def parse_date(text: str) -> str | None:
     return None
 
 
+def _dateparser_date(text: str) -> str | None:
+    """A full date (day, month and year) that dateparser finds in ``text``, day first."""
+    from dateparser.search import search_dates  # loads its language data: only when needed
+
+    found = search_dates(text, languages=list(_OTHER_LANGUAGES), settings=_DATEPARSER_SETTINGS)
+    if not found:
+        return None
+    matched, moment = found[0]
+    if not 1900 <= moment.year <= 2100:
+        return None
+    if _CLOCK.search(matched):
+        return moment.strftime("%Y-%m-%dT%H:%M:00")
+    return moment.strftime("%Y-%m-%d")
+
+
+_DATEPARSER_SETTINGS = {
+    "DATE_ORDER": "DMY",
+    "REQUIRE_PARTS": ["day", "month", "year"],
+    "RETURN_AS_TIMEZONE_AWARE": False,
+}
+
+
 def published_from(lines: list[str]) -> str | None:
     """The publish date among byline/publish lines: "Published"/"Posted"/byline stamps win
     over "Updated" ones; the first date otherwise."""
@@ -112,15 +116,11 @@ def published_from(lines: list[str]) -> str | None:
 
 
 def author_from(lines: list[str]) -> str | None:
-    """Names from the first "By ..." line, joined by ", "."""
+    """The author names of the first byline ("By ...", "Von ...", "Por ...") that holds any,
+    cleaned as every author value is (:func:`pipeline.author.clean_author`)."""
     for text in lines:
-        if m := _BYLINE.match(text):
-            names = [
-                n.strip()
-                for n in _NAME_SPLIT.split(m.group("names"))
-                if n.strip() and not _ROLE_WORDS & set(n.lower().split())
-            ]
-            return ", ".join(names) or None
+        if starts_with_label(text) and (names := clean_author(text)):
+            return names
     return None
 
 
