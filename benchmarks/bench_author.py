@@ -1,6 +1,7 @@
 """How often ``author`` holds something that is not a name: a date (digits), a month or
-weekday name, a place, a byline label. One table over the generated HTML pages and text
-articles (benchmarks/corpus.py) and the shared html-dev, html-train and text-train sets.
+weekday name, a place, a byline label, a handle, e-mail or lower-case word. One table over
+the generated HTML pages and text articles (benchmarks/corpus.py) and the shared html-dev,
+html-train and text-train sets.
 
     python -m benchmarks.bench_author [--verbose]
 
@@ -31,6 +32,7 @@ CHECK_LANGUAGES = ("en", "de", "es", "fr", "it", "pt", "nl")
 LABELS = frozenset(
     {"by", "posted", "updated", "published", "written", "por", "von", "aktualisiert", "publicado"}
 )
+PARTICLES = frozenset({"de", "van", "von", "der", "den", "da", "di", "du", "la", "le", "del"})
 GENERATED_HTML, GENERATED_TEXT = 500, 2000
 _WORD = re.compile(r"[^\W\d_]+")
 _PARTS = re.compile(r"\s*[;,]\s*")
@@ -41,7 +43,13 @@ class Tally:
     documents: int = 0
     with_author: int = 0
     problems: dict[str, list[str]] = field(
-        default_factory=lambda: {"digit": [], "month/weekday": [], "place": [], "label": []}
+        default_factory=lambda: {
+            "digit": [],
+            "month/weekday": [],
+            "place": [],
+            "label": [],
+            "handle/lower-case": [],
+        }
     )
 
 
@@ -80,6 +88,9 @@ def problems_of(author: str) -> list[str]:
         found.append("place")
     if LABELS & set(words):
         found.append("label")
+    tokens = author.split()
+    if any("@" in t or "/" in t or (t[0].islower() and t not in PARTICLES) for t in tokens):
+        found.append("handle/lower-case")
     return found
 
 

@@ -34,12 +34,10 @@ class AuthorWords:
     not_author_labels: frozenset[tuple[str, ...]]
     roles: frozenset[str]
     particles: frozenset[str]
+    months: frozenset[str]
     dates: frozenset[str]  # months and weekdays
     places: frozenset[str]
-
-    @property
-    def longest_label(self) -> int:
-        return max(len(label) for label in self.labels | self.not_author_labels)
+    longest_label: int  # in words
 
 
 @cache
@@ -50,13 +48,17 @@ def author_words() -> AuthorWords:
         return frozenset(w.lower() for values in data[section].values() for w in values)
 
     places = (DATA_DIR / "places.txt").read_text(encoding="utf-8").splitlines()
+    labels = frozenset(tuple(label.split()) for label in words("labels"))
+    not_author_labels = frozenset(tuple(label.split()) for label in words("not_author_labels"))
     return AuthorWords(
-        labels=frozenset(tuple(label.split()) for label in words("labels")),
-        not_author_labels=frozenset(tuple(label.split()) for label in words("not_author_labels")),
+        labels=labels,
+        not_author_labels=not_author_labels,
         roles=words("roles"),
         particles=words("particles"),
+        months=words("months"),
         dates=words("months") | words("weekdays"),
         places=frozenset(p.lower() for p in places if p and not p.startswith("#")),
+        longest_label=max(len(label) for label in labels | not_author_labels),
     )
 
 

@@ -42,7 +42,7 @@ def test_columns_of_a_row() -> None:
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("Madrid, 5 de marzo de 2024 - 11:45 h", "2024-03-05"),
+        ("Madrid, 5 de marzo de 2024 - 11:45 h", "2024-03-05T11:45:00"),
         ("Publicado el 14 de febrero de 2023 a las 09:12", "2023-02-14T09:12:00"),
         ("Aktualisiert am 12. April 2023, 14:30 Uhr", "2023-04-12T14:30:00"),
         ("Veröffentlicht am Dienstag, 4. Juni 2024", "2024-06-04"),

@@ -7,8 +7,9 @@ the removed text so they can fill :class:`pipeline.model.Stripped`.
 from __future__ import annotations
 
 import re
+from functools import cache, lru_cache
 
-from pipeline.author import clean_author, starts_with_label
+from pipeline.author import author_words, clean_author, starts_with_label
 
 _MONTHS = {
     name: number
@@ -34,9 +35,9 @@ _DATES = [
         r"(?:\s*[-,|]?\s*(?:um\s+)?(?P<h>\d{1,2})[:.](?P<min>\d{2}))?"
     ),
 ]
-#: Lines with a year that the patterns above miss go to dateparser, in these languages.
-_OTHER_LANGUAGES = ("de", "es", "en")
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+#: Languages of the day-month-year dates (``12. April 2023``, ``5 de marzo de 2024``) that
+#: :func:`_other_language_date` hands to dateparser.
+_OTHER_LANGUAGES = ["de", "es", "fr"]
 _CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 _PUBLISHED_FIRST = re.compile(r"^\s*(?:published|posted|first published|by\b)", re.I)
 _PHOTO_CREDIT = re.compile(
@@ -56,9 +57,9 @@ def parse_date(text: str) -> str | None:
     """The first date in ``text`` as ISO ``YYYY-MM-DD``, or ``YYYY-MM-DDTHH:MM:00`` when a
     clock time follows it (no zone: the source seldom gives one we can trust).
 
-    English month names and numeric forms are read here; other forms with a year (German
-    "12. April 2023, 14:30 Uhr", Spanish "5 de marzo de 2024") by dateparser."""
-    return _pattern_date(text) or (_dateparser_date(text) if _YEAR.search(text) else None)
+    English month names and numeric forms are read here; German, Spanish and French day-month-
+    year dates ("12. April 2023, 14:30 Uhr", "5 de marzo de 2024") by dateparser."""
+    return _pattern_date(text) or _other_language_date(text)
 
 
 def _pattern_date(text: str) -> str | None:
@@ -83,17 +84,32 @@ def _pattern_date(text: str) -> str | None:
     return None
 
 
-def _dateparser_date(text: str) -> str | None:
-    """A full date (day, month and year) that dateparser finds in ``text``, day first."""
-    from dateparser.search import search_dates  # loads its language data: only when needed
+@cache
+def _other_language_pattern() -> re.Pattern[str]:
+    """A day, a month name of ``author_words.toml`` and a year, perhaps a clock time after."""
+    months = "|".join(sorted(map(re.escape, author_words().months), key=len, reverse=True))
+    return re.compile(
+        rf"\b\d{{1,2}}\.?\s+(?:de\s+)?(?:{months})\.?,?\s+(?:de\s+)?(?:19|20)\d{{2}}\b"
+        r"(?:\s*(?:[-,|]\s*)?(?:um\s+|a las\s+|à\s+)?\d{1,2}[:.]\d{2}\b)?",
+        re.IGNORECASE,
+    )
 
-    found = search_dates(text, languages=list(_OTHER_LANGUAGES), settings=_DATEPARSER_SETTINGS)
-    if not found:
+
+def _other_language_date(text: str) -> str | None:
+    """The day-month-year date the pattern finds, read by dateparser (which knows the month
+    names of every language; htmldate's own reader has no Spanish)."""
+    found = _other_language_pattern().search(text)
+    return None if found is None else _read_date(found.group(0))
+
+
+@lru_cache(maxsize=4096)  # a template's dateline recurs on every article of its outlet
+def _read_date(span: str) -> str | None:
+    from dateparser import parse  # loads its language data: only when needed
+
+    moment = parse(span, languages=_OTHER_LANGUAGES, settings=_DATEPARSER_SETTINGS)
+    if moment is None:
         return None
-    matched, moment = found[0]
-    if not 1900 <= moment.year <= 2100:
-        return None
-    if _CLOCK.search(matched):
+    if _CLOCK.search(span):
         return moment.strftime("%Y-%m-%dT%H:%M:00")
     return moment.strftime("%Y-%m-%d")
 
