@@ -59,15 +59,16 @@ def _write_page(
             raise ValueError("holds no articles (is it a CLEAN_DIR?)")
         title = f"{len(views)} article(s) of {path}"
     else:
-        views = [_view(record, path) for record in _explained(path, rules_dirs, clean_dir)]
+        records = _explained(path, rules_dirs, clean_dir)
+        views = [_view(record, path, n) for n, record in enumerate(records)]
         title = f"explain {path}"
     Path(out).write_text(render_page(views, title=title), encoding="utf-8")
     return f"wrote {out}: {len(views)} article(s)\n"
 
 
-def _view(record: tuple[Extracted, str | None, Stripped] | str, path: str) -> ArticleView:
-    if isinstance(record, str):
-        return ArticleView(path, record, [("source", path)], [], [])
+def _view(record: tuple[Extracted, str | None, Stripped] | str, path: str, n: int) -> ArticleView:
+    if isinstance(record, str):  # a rejected record
+        return ArticleView(f"record-{n}", record, [("source", path)], [], [])
     extracted, language, stripped = record
     article = article_row(extracted_row(extracted, language), stripped)
     return article_view(article, [Kept(line.source_line, line.text) for line in stripped.kept])

@@ -96,6 +96,7 @@ def test_a_clean_dir_is_explained_only_as_a_page(tmp_path: Path, capsys) -> None
     assert main(["explain", str(tmp_path), "--html", str(tmp_path / "x.html")]) == 2
     assert "holds no articles" in " ".join(capsys.readouterr().err.split())
     assert main(["explain", str(tmp_path)]) == 2
+    assert main(["explain", str(tmp_path), "--sample", "0", "--html", "x.html"]) == 2
 
 
 @pytest.fixture(scope="module")
