@@ -1,6 +1,6 @@
 """Dedup on real wire copy: links scored against the hand-judged pairs of ``../shared/dedup-dev``.
 
-The dev set's raw articles go through the real ingest once (``python -m pipeline ingest``);
+The dev set's raw articles go through the pipeline's stages once (``plain_ingest``);
 its kept paragraphs are then linked again under each parameter setting (the same input the
 link stage builds) and every result is scored with the dev set's own ``score.py``.
 
@@ -26,7 +26,6 @@ import importlib.util
 import io
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
@@ -37,8 +36,9 @@ from types import ModuleType
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from benchmarks.rows_flow import plain_ingest
 from pipeline.dedup import PARAGRAPH_INPUT, DedupParams, link_paragraphs
-from pipeline.dedup.features import feature_columns, features_of_table
+from pipeline.dedup.features import Features, feature_columns, features_of_table
 from pipeline.normalize import normalize_for_match
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,15 +54,15 @@ GRID: tuple[DedupParams, ...] = tuple(
         near_threshold=near,
         near_share_threshold=edited,
         contain_threshold=contain,
-        max_changed_words=changed,
+        contain_min_words=shortest,
     )
     for near in (0.4, 0.5)
     for edited in (0.65, 0.8)
     for contain in (0.55, 0.6, 0.7)
-    for changed in (0.2, 0.3)
+    for shortest in (8, 10)
 )
 
-TUNED = ("near_threshold", "near_share_threshold", "contain_threshold", "max_changed_words")
+TUNED = ("near_threshold", "near_share_threshold", "contain_threshold", "contain_min_words")
 
 #: link_paragraphs' input columns a scored clean directory needs beside the links.
 _PARAGRAPH_COLUMNS = ["article_id", "idx", "source_line", "text"]
@@ -101,15 +101,11 @@ class DevSet:
 
 
 def load_dev(dev: Path, workdir: Path) -> DevSet:
-    """Ingest ``dev``/raw with the real pipeline (once per workdir) and read it back."""
+    """Ingest ``dev``/raw with the pipeline's stages (once per workdir; the flow's stage
+    calls without Prefect) and read it back."""
     clean = workdir / "ingested"
     if not (clean / "paragraphs").exists():
-        subprocess.run(
-            [sys.executable, "-m", "pipeline", "ingest", str(dev / "raw"), str(clean)],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
+        plain_ingest(str(dev / "raw"), str(clean))
     score = _import_score(dev)
     read = score.read
     articles = pa.Table.from_pylist(
@@ -139,9 +135,11 @@ def _import_score(dev: Path) -> ModuleType:
 # -- methods: each maps the link input to its links (LINK_SCHEMA columns) -----------------
 
 
-def links_ours(params: DedupParams) -> Callable[[pa.Table], pa.Table]:
+def links_ours(params: DedupParams, features: Features) -> Callable[[pa.Table], pa.Table]:
+    """link_paragraphs with ``params`` on features computed once, as the strip workers do
+    (every setting of :data:`GRID` shares the signature parameters)."""
+
     def run(table: pa.Table) -> pa.Table:
-        features = features_of_table(feature_columns(table["text"].to_pylist(), params), params)
         return link_paragraphs(table, [], params=params, features=features).links
 
     return run
@@ -378,13 +376,19 @@ class Row:
     note: str = ""
 
 
-def evaluate(dev: DevSet, workdir: Path, verbose: bool = False) -> list[Row]:
+def evaluate(dev: DevSet, workdir: Path, verbose: bool = False, quick: bool = False) -> list[Row]:
+    """The table's rows; ``quick``: two settings to tune over and no LSHEnsemble (a smoke
+    test of the benchmark, not a figure)."""
+    grid = GRID[:2] if quick else GRID
     folds = make_folds(dev, workdir / "folds")
     table = dev.link_input()
+    shipped = DedupParams()
+    features = features_of_table(feature_columns(table["text"].to_pylist(), shipped), shipped)
     cache: dict[str, list[dict]] = {}
 
     def held_out_and_train(name: str, method: Callable[[pa.Table], pa.Table]) -> tuple:
         if name not in cache:
+            print(f"  dedup-dev: {name}", file=sys.stderr, flush=True)
             clean = workdir / "clean" / name
             write_clean(dev, method(table), clean)
             cache[name] = [
@@ -394,21 +398,22 @@ def evaluate(dev: DevSet, workdir: Path, verbose: bool = False) -> list[Row]:
         return cache[name]
 
     rows = []
-    shipped = DedupParams()
-    test, _ = held_out_and_train("defaults", links_ours(shipped))
+    test, _ = held_out_and_train("defaults", links_ours(shipped, features))
     rows.append(Row("ours, shipped defaults", pooled(test), "chosen on these stories"))
     tuned, chosen = [], []
-    trained = {i: held_out_and_train(f"grid{i}", links_ours(p)) for i, p in enumerate(GRID)}
+    trained = {
+        i: held_out_and_train(f"grid{i}", links_ours(p, features)) for i, p in enumerate(grid)
+    }
     for k in range(folds.n):
-        best = max(range(len(GRID)), key=lambda i: (_rank(pooled([trained[i][1][k]])), -i))
+        best = max(range(len(grid)), key=lambda i: (_rank(pooled([trained[i][1][k]])), -i))
         tuned.append(trained[best][0][k])
         chosen.append(best)
     settings = ", ".join("/".join(str(getattr(GRID[i], name)) for name in TUNED) for i in chosen)
     rows.append(Row("ours, tuned per fold", pooled(tuned), f"{'/'.join(TUNED)} chosen: {settings}"))
-    for name, method in (
-        ("datasketch MinHashLSH J0.5", links_datasketch(containment=False)),
-        ("datasketch LSHEnsemble C0.5", links_datasketch(containment=True)),
-    ):
+    references = [("datasketch MinHashLSH J0.5", links_datasketch(containment=False))]
+    if not quick:
+        references.append(("datasketch LSHEnsemble C0.5", links_datasketch(containment=True)))
+    for name, method in references:
         test, _ = held_out_and_train(name.replace(" ", "_"), method)
         rows.append(Row(name + ", components", pooled(test)))
     if verbose:
@@ -451,15 +456,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-synthetic", action="store_true")
     parser.add_argument("-v", action="store_true", help="list the defaults' wrong and missed")
     args = parser.parse_args(argv)
-    if not (args.dev / "gold_pairs.jsonl").exists():
-        print(f"dedup real-data benchmark skipped: no {args.dev}/gold_pairs.jsonl")
-        return
+    print(report(args.dev, args.workdir, synthetic=not args.no_synthetic, verbose=args.v))
+
+
+def report(
+    dev_dir: Path = DEFAULT_DEV,
+    workdir: Path | None = None,
+    *,
+    synthetic: bool = True,
+    quick: bool = False,
+    verbose: bool = False,
+) -> str:
+    """The benchmark's table (``python -m benchmarks`` prints it too)."""
+    if not (dev_dir / "gold_pairs.jsonl").exists():
+        return f"dedup real-data benchmark skipped: no {dev_dir}/gold_pairs.jsonl"
     with tempfile.TemporaryDirectory(prefix="dedup-real-") as tmp:
-        workdir = args.workdir or Path(tmp)
-        dev = load_dev(args.dev, workdir)
-        rows = evaluate(dev, workdir, verbose=args.v)
-    synthetic = None if args.no_synthetic else synthetic_row()
-    print(render(rows, synthetic))
+        work = workdir or Path(tmp)
+        rows = evaluate(load_dev(dev_dir, work), work, verbose=verbose, quick=quick)
+    return render(rows, synthetic_row(1_000 if quick else 10_000) if synthetic else None)
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ def assign(
             canonical = _canonicals(root, linked, infos)
     root = root.tolist()
     has_stored = {root[n] for n, m in infos.items() if m.stored_canonical}
-    best = _containers(root, matches, canonical, has_stored)
+    best = _containers(root, matches, canonical, has_stored, infos)
     target = {inner: root[large] for inner, large in best.items()}
     out = {}
     for n in linked.tolist():
@@ -162,11 +162,17 @@ def _containers(
     matches: Matches,
     canonical: dict[int, tuple[str, int]],
     has_stored: set[int],
+    infos: dict[int, NodeInfo],
 ) -> dict[int, int]:
     """For each all-new cluster contained in another: the container node of its best
     containment link (highest containment, then smallest container canonical, then smallest
-    node)."""
-    best: dict[int, tuple[tuple, int]] = {}
+    node).
+
+    A container takes in the clusters of one article only, that of its best contained
+    cluster: a merged paragraph holds consecutive paragraphs of one source, and paragraphs
+    of two other articles that both sit inside it (two outlets quoting different sentences
+    of it) are no duplicates of each other, which sharing its canonical would make them."""
+    best: dict[int, tuple[tuple, int, str]] = {}
     contained = np.flatnonzero(matches.contained)
     for small, large, share in zip(
         matches.small[contained].tolist(),
@@ -179,8 +185,17 @@ def _containers(
             continue
         rank = (-share, canonical[outer], large)
         if inner not in best or rank < best[inner][0]:
-            best[inner] = (rank, large)
-    return {inner: large for inner, (_, large) in best.items()}
+            best[inner] = (rank, large, infos[small].key[0])
+    source: dict[int, tuple[tuple, str]] = {}  # container cluster -> (best rank, its article)
+    for rank, large, article in best.values():
+        outer = root[large]
+        if outer not in source or rank < source[outer][0]:
+            source[outer] = (rank, article)
+    return {
+        inner: large
+        for inner, (_, large, article) in best.items()
+        if source[root[large]][1] == article
+    }
 
 
 def _follow(root: int, target: dict[int, int]) -> int:

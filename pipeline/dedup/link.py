@@ -24,7 +24,7 @@ from pipeline.dedup.index import StoredIndex, band_column, id_table, index_schem
 from pipeline.dedup.minhash import lsh_band_keys
 from pipeline.dedup.nodes import Key, Nodes
 from pipeline.dedup.params import DedupParams
-from pipeline.dedup.spans import SPAN_FIELDS, char_range, shared_spans, span_keys
+from pipeline.dedup.spans import SPAN_FIELDS, char_ranges, shared_spans, span_keys
 from pipeline.dedup.verify import Matches, accepted, verify_pairs
 from pipeline.gc_pause import cyclic_gc_paused
 
@@ -410,52 +410,57 @@ class _Run:
         fallback = (container >= 0) & (share < self.params.contain_threshold)
         share_container = np.zeros(len(groups))
         share_container[fallback] = sets.similarities(nodes[fallback], container[fallback])[1]
+        in_canonical = share >= self.params.contain_threshold
+        target_node = np.where(in_canonical, canon, container)
+        spanned = np.flatnonzero(container >= 0)
+        words = self.shared_words(nodes[spanned], target_node[spanned])
+        span_of = dict(zip(spanned.tolist(), words, strict=True))
         out = []
         for i, g in enumerate(groups):
             target = assignments[g.node].canonical
             if container[i] < 0:
                 out.append(Link(target, float(jac[i]), "near"))
-            elif share[i] >= self.params.contain_threshold:
-                words = self.shared_words(g.node, canon[i])
-                out.append(Link(target, float(share[i]), "contained", words))
+            elif in_canonical[i]:
+                out.append(Link(target, float(share[i]), "contained", span_of[i]))
             else:
                 key = self.nodes.keys[container[i]]
-                words = self.shared_words(g.node, container[i])
-                out.append(Link(key, float(share_container[i]), "contained", words))
+                out.append(Link(key, float(share_container[i]), "contained", span_of[i]))
         return out
 
-    def shared_words(self, node: int, target: int) -> tuple[int, int, int, int] | None:
-        return shared_spans(self.nodes.words_of(node), self.nodes.words_of(target))
+    def shared_words(
+        self, nodes: np.ndarray, targets: np.ndarray
+    ) -> list[tuple[int, int, int, int] | None]:
+        """The shared word ranges of each (node, target) pair (None: no bigram in common)."""
+        sides = [self.nodes.ragged_words(n) for n in (nodes, targets)]
+        spans = shared_spans(*sides)
+        return [None if row[0] < 0 or row[2] < 0 else tuple(row) for row in spans.tolist()]
 
     def char_spans(self, per_row: list[Link]) -> list[tuple[int | None, ...]]:
         """Per row, the character spans of its containment link (SPAN_FIELDS): the shared
         text in the row's own text, and in its target's when the target is a row of this
         run (a stored target's text is not at hand)."""
         none = (None,) * len(SPAN_FIELDS)
-        row_of: dict[Key, int] = {}
-        out = []
-        for r, link in enumerate(per_row):
-            if link.chars is not None:
-                out.append(link.chars)
-                continue
-            if link.words is None:
-                out.append(none)
-                continue
-            if not row_of:
-                row_of = {self.key(x): x for x in range(len(self.article))}
-            lo, hi, target_lo, target_hi = link.words
-            own = self.char_range(r, lo, hi) or (None, None)
-            t = row_of.get(link.canonical) if link.canonical else None
-            target = (None if t is None else self.char_range(t, target_lo, target_hi)) or (
-                None,
-                None,
-            )
-            out.append((*own, *target))
+        out: list[tuple[int | None, ...]] = [link.chars or none for link in per_row]
+        spanned = [r for r, link in enumerate(per_row) if link.words is not None]
+        if not spanned:
+            return out
+        row_of = {self.key(x): x for x in range(len(self.article))}
+        asked: list[tuple[int, int, int]] = []  # (row, first word, end word)
+        for r in spanned:
+            lo, hi, target_lo, target_hi = per_row[r].words  # type: ignore[misc]
+            asked.append((r, lo, hi))
+            asked.append((row_of.get(per_row[r].canonical, -1), target_lo, target_hi))
+        rows = sorted({r for r, _, _ in asked if r >= 0})
+        texts = self.table["text"].take(pa.array(rows, pa.int64())).to_pylist()
+        where = {r: i for i, r in enumerate(rows)}
+        found = char_ranges(
+            [t or "" for t in texts],
+            self.feats.n_words[rows],
+            [(where.get(r, -1), lo, hi) for r, lo, hi in asked],
+        )
+        for k, r in enumerate(spanned):
+            out[r] = (*(found[2 * k] or (None, None)), *(found[2 * k + 1] or (None, None)))
         return out
-
-    def char_range(self, row: int, lo: int, hi: int) -> tuple[int, int] | None:
-        text = self.table["text"][row].as_py() or ""
-        return char_range(text, lo, hi, int(self.feats.n_words[row]))
 
     def canonical_node(self, canonical: Key) -> int:
         """The node of a canonical: a new text's representative or a stored row."""

@@ -77,12 +77,18 @@ class Nodes:
         self._found_nodes[unseen] = [self.stored(k) for k in keys]
         return self._found_nodes[rows]
 
-    def words_of(self, node: int) -> np.ndarray:
-        """The word hashes of a node (a stored one must be loaded)."""
-        row = self.rep_row[node]
-        if row < 0:
-            return self.stored_rows[node]["words"]
-        return self.feats.word_hash[self.feats.word_offsets[row] : self.feats.word_offsets[row + 1]]
+    def ragged_words(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The word hashes of ``nodes`` (stored ones must be loaded), flat, with offsets."""
+        f = self.feats
+        lists = []
+        for n in nodes.tolist():
+            row = self.rep_row[n]
+            if row < 0:
+                lists.append(self.stored_rows[n]["words"])
+            else:
+                lists.append(f.word_hash[f.word_offsets[row] : f.word_offsets[row + 1]])
+        flat = np.concatenate(lists) if lists else np.zeros(0, np.uint32)
+        return flat, offsets_of(np.array([len(w) for w in lists], np.int64))
 
     def load(self, index: StoredIndex) -> None:
         """Fetch the index columns of stored nodes not loaded yet, in one semi-join."""

@@ -50,6 +50,9 @@ class DedupParams:
     #: Words one side has in place of the other's, as a share of the shorter's distinct
     #: words, at most (``verify.changed_words``): keeps template lines with other facts apart.
     max_changed_words: float = 0.2
+    #: A contained paragraph needs this many words: a shorter one inside a long paragraph is
+    #: mostly a name or a stock phrase ("U.S. House of Representatives").
+    contain_min_words: int = 10
     #: The container must have at least this many times the contained paragraph's words.
     contain_min_ratio: float = 1.3
     #: A bucket (band or sentence key) keeps only its first members in canonical order.

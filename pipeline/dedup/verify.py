@@ -172,7 +172,8 @@ def _classify(
     )
     longer = n_words[large] >= params.contain_min_ratio * n_words[small]
     teaser = similar & ~(longer & ~cut_off[small])
-    contained = ~teaser & longer & shared & few_changes
+    long_enough = n_words[small] >= params.contain_min_words
+    contained = ~teaser & longer & shared & few_changes & long_enough
     near = ~contained & few_changes & (similar | (edited & ~longer))
     return small, large, contained, near, np.where(contained, share, jac)
 
