@@ -80,12 +80,14 @@ def ingest(
     workers: int = 0,
     rules_dirs: tuple[str, ...] = (),
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    strip_model: str | None = None,
 ) -> RunSummary:
     """Ingest every new source file of ``raw_dir`` into ``clean_dir`` (paths or fsspec URLs).
 
     ``workers`` is the number of processes for CPU-bound stages (0: one per core) when the
     flow runs on its default thread runner; on a Dask runner the cluster's workers are the
-    processes. ``batch_size`` is the number of source files per batch task.
+    processes. ``batch_size`` is the number of source files per batch task. ``strip_model``
+    is a line model file (``python -m pipeline train``); ``None``: the package's.
     """
     started = time.perf_counter()
     logger = get_run_logger()
@@ -98,6 +100,7 @@ def ingest(
         run_id=str(get_run_context().flow_run.id),
         ingested_at=datetime.now(UTC),
         rules_dirs=tuple(rules_dirs),
+        strip_model=strip_model,
     )
     summary = RunSummary(raw_dir, clean_dir)
     pool_size = _pool_size(workers)

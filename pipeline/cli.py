@@ -1,4 +1,5 @@
-"""Command line: ``python -m pipeline {ingest,explain,verify}`` (also ``article-pipeline``)."""
+"""Command line: ``python -m pipeline {ingest,explain,verify,train}`` (also
+``article-pipeline``)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from pipeline import train
 from pipeline.discover import DEFAULT_MAX_FILE_BYTES
 from pipeline.stages import DEFAULT_BATCH_SIZE
 from pipeline.summary import RunSummary
 
 console = Console(stderr=True)
+_MODEL_HELP = "line model file from `train` (default: the package's)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         help="scheduler of an existing Dask cluster (default: start a LocalCluster of "
         "--workers processes)",
     )
+    ingest.add_argument("--model", metavar="MODEL", help=_MODEL_HELP)
     ingest.set_defaults(command=_ingest)
 
     explain = commands.add_parser("explain", help="show what the stripper removes from FILE")
@@ -74,12 +78,14 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--rules-dir", action="append", default=[], dest="rules_dirs")
     explain.add_argument("--clean-dir", help="use the line statistics stored in CLEAN_DIR")
     explain.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    explain.add_argument("--model", metavar="MODEL", help=_MODEL_HELP)
     explain.set_defaults(command=_explain)
 
     verify = commands.add_parser("verify", help="check a CLEAN_DIR for consistency")
     verify.add_argument("clean_dir", metavar="CLEAN_DIR")
     verify.add_argument("--raw-dir", help="also check that every file of RAW_DIR is accounted for")
     verify.set_defaults(command=_verify)
+    train.add_parser(commands)
     return parser
 
 
@@ -103,6 +109,9 @@ def _ingest(args: argparse.Namespace) -> int:
     if args.dask_address and args.runner != "dask":
         console.print("[red]error:[/] --dask-address needs --runner dask")
         return 2
+    if args.model and (error := _model_error(args.model)):
+        console.print(f"[red]error:[/] --model {error}", soft_wrap=True)
+        return 2
     configure_prefect_environment()
     if not os.environ.get("PREFECT_API_URL"):
         console.print(
@@ -123,9 +132,20 @@ def _ingest(args: argparse.Namespace) -> int:
         workers=args.workers,
         rules_dirs=args.rules_dirs,
         max_file_bytes=args.max_file_bytes,
+        strip_model=args.model,
     )
     print_summary(summary)
     return 0
+
+
+def _model_error(path: str) -> str | None:
+    from pipeline.strip.linemodel import ModelError, load_model
+
+    try:
+        load_model(path)
+    except ModelError as error:
+        return str(error)
+    return None
 
 
 def print_summary(summary: RunSummary) -> None:
@@ -150,6 +170,7 @@ def _explain(args: argparse.Namespace) -> int:
             args.file,
             rules_dirs=args.rules_dirs,
             clean_dir=args.clean_dir,
+            model=args.model,
             color=color if color is not None else sys.stdout.isatty(),
         )
     except (OSError, ValueError) as error:

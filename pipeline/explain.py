@@ -15,6 +15,8 @@ from pipeline.readers import RejectedInput, Rejection, read_source, sidecar_path
 from pipeline.stages import LINE_STATS_DIR
 from pipeline.store import Root
 from pipeline.strip import LineStats, Stripper, load_rules, render_explanation
+from pipeline.strip.linemodel import load_model
+from pipeline.strip.stripper import Article
 
 
 def explain_file(
@@ -22,13 +24,16 @@ def explain_file(
     *,
     rules_dirs: Sequence[str] = (),
     clean_dir: str | None = None,
+    model: str | None = None,
     color: bool = False,
 ) -> str:
-    """Every article of ``path``, rendered with its removals marked."""
+    """Every article of ``path``, rendered with its removals marked; a line the model
+    removed shows its probability and the features that weighed most. ``model``: a line
+    model file (``None``: the package's)."""
     data = Path(path).read_bytes()
     side = sidecar_path(path)
     sidecar = Path(side).read_bytes() if side and Path(side).is_file() else None
-    stripper = Stripper(load_rules(rules_dirs), _stored_stats(clean_dir))
+    stripper = Stripper(load_rules(rules_dirs), _stored_stats(clean_dir), load_model(model))
     sections = []
     try:
         items = list(read_source(path, hashlib.sha256(data).hexdigest(), data, sidecar=sidecar))
@@ -48,15 +53,16 @@ def explain_file(
             )
             continue
         language = detect_language(extracted.lines)
-        stripped = stripper.strip(
-            extracted.lines,
-            outlet=extracted.outlet,
-            language=language,
-            title=extracted.title,
-            body_kind=item.body_kind,
+        article = Article(
+            extracted.lines, extracted.outlet, language, extracted.title, item.body_kind
         )
+        stripped = stripper.strip_many([article])[0]
+        weights = stripper.weights(article)
         header = f"# {item.record_locator or path}  language={language} outlet={extracted.outlet}"
-        sections.append(f"{header}\n{render_explanation(extracted.lines, stripped, color=color)}")
+        if stripped.model:
+            header += f" strip_model={stripped.model}"
+        rendered = render_explanation(extracted.lines, stripped, color=color, weights=weights)
+        sections.append(f"{header}\n{rendered}")
     return "\n".join(sections)
 
 

@@ -58,8 +58,10 @@ from pipeline.store import (
 from pipeline.store.schema import ARTICLES, PARAGRAPHS, REJECTED, SOURCES
 from pipeline.store.spill import SPILL_SUFFIX, read_spills, write_spill
 from pipeline.strip import LineStats, Stripper, load_rules
+from pipeline.strip.linemodel import load_model, models_metadata
 from pipeline.strip.merge import merged_count_files
 from pipeline.strip.stats import LINE_STATS_SCHEMA, count_lines
+from pipeline.strip.stripper import Article
 
 #: Source files per batch task. Large enough that orchestration costs little beside the work
 #: (Prefect's driver spends ~10 ms of CPU per task on threads), small enough for progress,
@@ -78,6 +80,7 @@ class RunContext:
     run_id: str
     ingested_at: datetime
     rules_dirs: tuple[str, ...] = ()
+    strip_model: str | None = None  # a line model file; None: the package's
 
     @property
     def ingest_date(self) -> str:
@@ -318,27 +321,26 @@ def merge_stats(ctx: RunContext, line_count_parts: Sequence[str], workers: int =
 
 
 @lru_cache(maxsize=4)
-def _stripper(rules_dirs: tuple[str, ...], clean_url: str, stats_rel: str) -> Stripper:
-    """One Stripper per process and run: rules compiled and statistics loaded once."""
+def _stripper(
+    rules_dirs: tuple[str, ...], clean_url: str, stats_rel: str, model: str | None
+) -> Stripper:
+    """One Stripper per process and run: rules compiled, model and statistics loaded once."""
     clean = Root.open(clean_url)
     stats = LineStats.from_table(pq.read_table(clean.join(stats_rel), filesystem=clean.fs))
-    return Stripper(load_rules(rules_dirs), stats)
+    return Stripper(load_rules(rules_dirs), stats, load_model(model))
 
 
 def strip_batch(ctx: RunContext, batch: int, extracted_rel: str, stats_rel: str) -> StageResult:
     clean = Root.open(ctx.clean_url)
-    stripper = _stripper(ctx.rules_dirs, ctx.clean_url, stats_rel)
+    stripper = _stripper(ctx.rules_dirs, ctx.clean_url, stats_rel, ctx.strip_model)
     articles, paragraphs = [], []
     result = StageResult()
-    for row in pq.read_table(clean.join(extracted_rel), filesystem=clean.fs).to_pylist():
-        lines = lines_of(row)
-        stripped = stripper.strip(
-            lines,
-            outlet=row["outlet"],
-            language=row["language"],
-            title=row["title"],
-            body_kind=row["body_kind"],
-        )
+    rows = pq.read_table(clean.join(extracted_rel), filesystem=clean.fs).to_pylist()
+    inputs = [
+        Article(lines_of(r), r["outlet"], r["language"], r["title"], r["body_kind"]) for r in rows
+    ]
+    for row, article, stripped in zip(rows, inputs, stripper.strip_many(inputs), strict=True):
+        lines = article.lines
         articles.append(
             {
                 **article_row(row, stripped),
@@ -590,7 +592,8 @@ def finalize_batch(
     )
     name = f"part-{ctx.run_id}-{batch:05d}.parquet"
     result = StageResult()
-    result.staged.append(write_part(clean, ctx.staged_part("articles", name), articles))
+    metadata = models_metadata(articles["strip_model"].to_pylist())
+    result.staged.append(write_part(clean, ctx.staged_part("articles", name), articles, metadata))
     result.staged.append(write_part(clean, ctx.staged_part("paragraphs", name), linked))
     return result
 

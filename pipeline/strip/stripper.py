@@ -18,12 +18,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from itertools import chain
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
 
 from pipeline.gc_pause import cyclic_gc_paused
 from pipeline.model import BodyKind, Line, Removal, Stripped
 from pipeline.strip import meta
 from pipeline.strip.analysis import LineAnalyser
 from pipeline.strip.item import THRESHOLD, Item
+from pipeline.strip.linemodel import SHIPPED_MODEL, Decision, LineModel, load_model
 from pipeline.strip.rules import RuleSet, load_rules
 from pipeline.strip.stats import MAX_COUNTED_WORDS, LineStats
 from pipeline.strip.text import (
@@ -48,23 +53,46 @@ MENU_RUN = 4
 _LABEL_VALUE = re.compile(r"[^\W\d][\w .'’-]{0,24}:\s*\S")
 
 
+class Article(NamedTuple):
+    """One article to strip, for :meth:`Stripper.strip_many`."""
+
+    lines: Sequence[Line]
+    outlet: str | None = None
+    language: str | None = "en"
+    title: str | None = None
+    body_kind: BodyKind = "text"
+
+
 class Stripper:
     """Removes page furniture from an article's lines and explains every removal.
 
-    Cheap to call per article; picklable (rules recompile lazily after unpickling). Lines
-    are analysed once per text and language (:mod:`pipeline.strip.analysis`).
+    The rules' evidence (below) decides alone with ``model=None``; with a line model (by
+    default the package's, :mod:`pipeline.strip.linemodel`) it becomes features, and the
+    model decides text scrapes (``body_kind="text"``). Extracted HTML is decided by the
+    rules: the model was not trained on an extractor's output.
+
+    Cheap to call per article, cheaper per batch (:meth:`strip_many`: one model call);
+    picklable (rules recompile and the model reloads lazily after unpickling). Lines are
+    analysed once per text and language (:mod:`pipeline.strip.analysis`).
     """
 
-    def __init__(self, rules: RuleSet | None = None, stats: LineStats | None = None) -> None:
+    def __init__(
+        self,
+        rules: RuleSet | None = None,
+        stats: LineStats | None = None,
+        model: LineModel | str | Path | None = SHIPPED_MODEL,
+    ) -> None:
         self.rules = rules if rules is not None else load_rules()
         self.stats = stats
+        self.model = model if model is None or isinstance(model, LineModel) else load_model(model)
         self._analysers: dict[tuple[str | None, str], LineAnalyser] = {}
 
-    def __getstate__(self) -> tuple[RuleSet, LineStats | None]:
-        return self.rules, self.stats
+    def __getstate__(self) -> tuple[RuleSet, LineStats | None, str | None]:
+        return self.rules, self.stats, None if self.model is None else str(self.model.path)
 
-    def __setstate__(self, state: tuple[RuleSet, LineStats | None]) -> None:
-        self.rules, self.stats = state
+    def __setstate__(self, state: tuple[RuleSet, LineStats | None, str | None]) -> None:
+        self.rules, self.stats, model_path = state
+        self.model = None if model_path is None else load_model(model_path)
         self._analysers = {}
 
     def _analyser(self, language: str | None, body_kind: str) -> LineAnalyser:
@@ -91,17 +119,68 @@ class Stripper:
 
         Runs with the cyclic garbage collector paused (:mod:`pipeline.gc_pause`): an article
         allocates hundreds of items, sets and removals, none in a cycle."""
-        with cyclic_gc_paused():
-            return self._strip(lines, outlet, language, title, body_kind)
+        return self.strip_many([Article(lines, outlet, language, title, body_kind)])[0]
 
-    def _strip(
+    def strip_many(self, articles: Sequence[Article]) -> list[Stripped]:
+        """:meth:`strip` for several articles, with one model call for all their lines."""
+        with cyclic_gc_paused():
+            evidence = [self.evidence(*article) for article in articles]
+            decisions = self._decisions(articles, evidence)
+            return [
+                _result(items, title_item, article.title, decided, self._version(decided))
+                for article, (items, title_item), decided in zip(
+                    articles, evidence, decisions, strict=True
+                )
+            ]
+
+    def _decisions(
+        self, articles: Sequence[Article], evidence: list[tuple[list[Item], Item | None]]
+    ) -> list[list[Decision] | None]:
+        """The model's decisions per article (``None`` where the rules decide)."""
+        decided: list[list[Decision] | None] = [None] * len(articles)
+        if self.model is None:
+            return decided
+        wanted = [n for n, a in enumerate(articles) if a.body_kind == "text" and evidence[n][0]]
+        if not wanted:
+            return decided
+        extractor = self.model.extractor
+        matrix = np.vstack([extractor.matrix(*evidence[n]) for n in wanted])
+        items = [item for n in wanted for item in evidence[n][0]]
+        flat = self.model.decide(items, matrix)
+        start = 0
+        for n in wanted:
+            end = start + len(evidence[n][0])
+            decided[n], start = flat[start:end], end
+        return decided
+
+    def _version(self, decided: list[Decision] | None) -> str | None:
+        return None if decided is None or self.model is None else self.model.version
+
+    def weights(self, article: Article, top: int = 5) -> dict[int | None, list[tuple[str, float]]]:
+        """Per source line the model removed, the features that weighed most (for
+        ``explain``)."""
+        items, title_item = self.evidence(*article)
+        if self.model is None or article.body_kind != "text" or not items:
+            return {}
+        matrix = self.model.extractor.matrix(items, title_item)
+        decisions = self.model.decide(items, matrix)
+        return {
+            item.line.source_line: self.model.contributions(matrix[n], top)
+            for n, (item, decision) in enumerate(zip(items, decisions, strict=True))
+            if decision.rule.startswith("model.") and item.line is not None
+        }
+
+    def evidence(
         self,
         lines: Sequence[Line],
         outlet: str | None,
         language: str | None,
         title: str | None,
         body_kind: BodyKind,
-    ) -> Stripped:
+    ) -> tuple[list[Item], Item | None]:
+        """The items of ``lines`` with every rule's evidence, and the headline's item: what
+        the rules alone decide, and what the line model (:mod:`pipeline.strip.decide`)
+        reads as features."""
         analyse = self._analyser(language, body_kind)
         items = analyse.items(lines)
         body = _mark_body(items)
@@ -119,7 +198,7 @@ class Stripper:
             _mark_unrelated_edges(items, body_vocab, title_item)
         _extend_lists(items)
         _add_neighbour_bonus(items)
-        return _result(items, title_item, title)
+        return items, title_item
 
     def _add_statistics(self, items: list[Item], outlet: str | None) -> None:
         assert self.stats is not None
@@ -357,12 +436,24 @@ def _shape_kind(item: Item) -> str:
     return "other"
 
 
-def _result(items: list[Item], title_item: Item | None, title: str | None) -> Stripped:
+def _result(
+    items: list[Item],
+    title_item: Item | None,
+    title: str | None,
+    decisions: list[Decision] | None = None,
+    model: str | None = None,
+) -> Stripped:
     kept: list[Line] = []
     removed: list[Removal] = []
-    for item in items:
+    for n, item in enumerate(items):
         source = item.line.source_line
-        if item.removed:
+        decision = decisions[n] if decisions is not None else None
+        if decision is not None and decision.removed:
+            text = item.line.text.strip()
+            removed.append(
+                Removal(source, text, decision.kind, decision.rule, decision.probability)
+            )
+        elif decision is None and item.removed:
             removed.append(Removal(source, item.line.text.strip(), item.kind, item.rule))
         elif item.fragment is not None:
             fragment, rule = item.fragment
@@ -378,6 +469,7 @@ def _result(items: list[Item], title_item: Item | None, title: str | None) -> St
         author=meta.author_from(bylines),
         published=meta.published_from(bylines),
         credits=_credits(removed),
+        model=model,
     )
 
 

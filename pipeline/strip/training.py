@@ -1,0 +1,179 @@
+"""Training the line model (:mod:`pipeline.strip.linemodel`) from labelled documents.
+
+Deterministic: documents are sorted by group and name, LightGBM runs in one thread with fixed
+seeds, and the model file is written with :func:`pipeline.strip.linemodel.model_bytes`.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.strip.features import FEATURE_NAMES, FeatureExtractor
+from pipeline.strip.item import Item
+from pipeline.strip.labelled import LabelledDoc
+from pipeline.strip.linemodel import FORMAT, THRESHOLD, model_bytes
+from pipeline.strip.stripper import Stripper
+from pipeline.strip.vocabulary import Vocabulary
+
+#: Inner folds for the out-of-fold vocabulary features.
+VOCAB_FOLDS = 5
+#: A debatable line weighs this much in training (a careful annotator could go either way).
+DEBATABLE_WEIGHT = 0.5
+#: Whole pages (many lines each, labelled from their gold body) weigh, all together, this
+#: share of the line-labelled articles' total weight.
+PAGE_SHARE = 0.3
+#: A kind needs this many labelled lines to be predicted; rarer kinds are ``other``.
+MIN_KIND_LINES = 3
+BOOSTER_PARAMS = {
+    "objective": "binary",
+    "learning_rate": 0.1,
+    "num_leaves": 31,
+    "min_data_in_leaf": 10,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "max_bin": 63,
+    "num_threads": 1,
+    "deterministic": True,
+    "force_row_wise": True,
+    "verbose": -1,
+}
+BOOSTER_ROUNDS = 150
+KIND_ROUNDS = 60
+
+
+@dataclass(slots=True)
+class Prepared:
+    """One labelled document with the rules' evidence about its lines."""
+
+    doc: LabelledDoc
+    items: list[Item]
+    title_item: Item | None
+
+
+def prepare(docs: Sequence[LabelledDoc], stripper: Stripper | None = None) -> list[Prepared]:
+    """The rules' evidence on every labelled document (as the stripper sees a text scrape)."""
+    stripper = stripper or Stripper(model=None)
+    prepared = []
+    for doc in sorted(docs, key=lambda d: (d.group, d.name)):
+        items, title_item = stripper.evidence(doc.lines, None, "en", None, "text")
+        if len(items) != len(doc.lines):
+            raise ValueError(f"{doc.name}: a labelled line is blank")
+        prepared.append(Prepared(doc, items, title_item))
+    return prepared
+
+
+def train(docs: Sequence[LabelledDoc], seed: int = 0) -> bytes:
+    """A model file trained on ``docs``."""
+    return train_prepared(prepare(docs), seed)
+
+
+def train_prepared(prepared: Sequence[Prepared], seed: int = 0) -> bytes:
+    import lightgbm
+
+    if not prepared:
+        raise ValueError("no labelled documents to train on")
+    matrix = out_of_fold_matrix(prepared)
+    labels = np.array([b for p in prepared for b in p.doc.boilerplate], dtype=np.float32)
+    if labels.min() == labels.max():
+        raise ValueError("training needs both boilerplate and content lines")
+    params = {**BOOSTER_PARAMS, "seed": seed}
+    data = lightgbm.Dataset(matrix, labels, weight=_weights(prepared), free_raw_data=False)
+    booster = lightgbm.train(params, data, num_boost_round=BOOSTER_ROUNDS)
+    kinds, kind_booster = _train_kinds(prepared, matrix, seed)
+    vocabulary = _vocabulary(prepared)
+    return model_bytes(
+        {
+            "format": FORMAT,
+            "features": FEATURE_NAMES,
+            "threshold": THRESHOLD,
+            "kinds": kinds,
+            "vocabulary": vocabulary.to_json(),
+            "booster": booster.model_to_string(),
+            "kind_booster": kind_booster,
+            "documents": len(prepared),
+            "lines": len(labels),
+        }
+    )
+
+
+def _train_kinds(
+    prepared: Sequence[Prepared], matrix: np.ndarray, seed: int
+) -> tuple[list[str], str]:
+    import lightgbm
+
+    kinds = [k for p in prepared for k in p.doc.kinds]
+    counts = Counter(k for k in kinds if k)
+    known = sorted(k for k, n in counts.items() if n >= MIN_KIND_LINES)
+    if len(known) < 2:
+        return [], ""
+    if "other" not in known:
+        known.append("other")
+    rows = [i for i, k in enumerate(kinds) if k]
+    target = [known.index(kinds[i]) if kinds[i] in known else known.index("other") for i in rows]
+    params = {
+        **BOOSTER_PARAMS,
+        "objective": "multiclass",
+        "num_class": len(known),
+        "num_leaves": 7,
+        "min_data_in_leaf": 3,
+        "seed": seed,
+    }
+    data = lightgbm.Dataset(matrix[rows], np.array(target), free_raw_data=False)
+    booster = lightgbm.train(params, data, num_boost_round=KIND_ROUNDS)
+    return known, booster.model_to_string()
+
+
+def _weights(prepared: Sequence[Prepared]) -> np.ndarray:
+    per_line = []
+    article_total = sum(
+        1.0 if not d else DEBATABLE_WEIGHT
+        for p in prepared
+        if not p.doc.whole_page
+        for d in p.doc.debatable
+    )
+    page_lines = sum(len(p.items) for p in prepared if p.doc.whole_page)
+    page_weight = PAGE_SHARE * article_total / page_lines if page_lines and article_total else 1.0
+    for p in prepared:
+        for item, debatable in zip(p.items, p.doc.debatable, strict=True):
+            if p.doc.whole_page:
+                # A page's gold body leaves its headline out; an article's labels keep it.
+                per_line.append(0.0 if item is p.title_item else page_weight)
+            else:
+                per_line.append(DEBATABLE_WEIGHT if debatable else 1.0)
+    return np.array(per_line, dtype=np.float32)
+
+
+def _line_labels(p: Prepared) -> list[tuple[list[str], bool, str | None]]:
+    return [
+        (item.tokens, is_boiler, kind)
+        for item, is_boiler, kind in zip(p.items, p.doc.boilerplate, p.doc.kinds, strict=True)
+    ]
+
+
+def _vocabulary(prepared: Sequence[Prepared]) -> Vocabulary:
+    return Vocabulary.learn(_line_labels(p) for p in prepared)
+
+
+def fold_of(group: str, folds: int) -> int:
+    """A group's fold: a stable hash of its name (the same on every machine)."""
+    return zlib.crc32(group.encode()) % folds
+
+
+def out_of_fold_matrix(prepared: Sequence[Prepared]) -> np.ndarray:
+    """Feature rows of every document, its vocabulary features learned without its group."""
+    folds = [fold_of(p.doc.group, VOCAB_FOLDS) for p in prepared]
+    parts: list[np.ndarray | None] = [None] * len(prepared)
+    for fold in sorted(set(folds)):
+        others = [p for p, f in zip(prepared, folds, strict=True) if f != fold]
+        extractor = FeatureExtractor(_vocabulary(others))
+        for n, (p, f) in enumerate(zip(prepared, folds, strict=True)):
+            if f == fold:
+                parts[n] = extractor.matrix(p.items, p.title_item)
+    return np.vstack(parts)
