@@ -13,8 +13,8 @@ from pipeline.strip.stats import LINE_STATS_SCHEMA, LineStats, count_lines
 from pipeline.strip.stripper import Article, Stripper
 
 __all__ = [
-    "Article",
     "LINE_STATS_SCHEMA",
+    "Article",
     "LineStats",
     "Rule",
     "RuleError",
