@@ -23,7 +23,28 @@ FURNITURE = {
     "subscription_prompt": ["Get our daily newsletter", "Sign up for breaking alerts"],
     "related_link": ["More from our newsroom today", "Most read stories this week"],
 }
-WORDS = ["council", "river", "school", "budget", "minister", "harbour", "festival", "museum", "bridge", "hospital", "farmers", "storm", "election", "teachers", "library", "station", "police", "orchestra", "vaccine", "market"]
+WORDS = [
+    "council",
+    "river",
+    "school",
+    "budget",
+    "minister",
+    "harbour",
+    "festival",
+    "museum",
+    "bridge",
+    "hospital",
+    "farmers",
+    "storm",
+    "election",
+    "teachers",
+    "library",
+    "station",
+    "police",
+    "orchestra",
+    "vaccine",
+    "market",
+]
 
 
 def _sentence(rng: random.Random) -> str:
