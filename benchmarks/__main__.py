@@ -4,8 +4,9 @@ Each row runs in a fresh process (:mod:`benchmarks.measure`) on the same generat
 the median of ``--reps`` repetitions, their spread (half the range over the median), items
 per second per core, the peak resident memory of the row's process tree, and the time
 relative to the row's reference (<1 is faster). The language table gives each detector
-arrangement's accuracy on labelled articles. Without ``--quick`` the plot of time and peak
-memory against corpus size is written to ``--plot``.
+arrangement's accuracy on labelled articles. Without ``--quick``, the stripping table
+(:mod:`benchmarks.bench_strip_cv`) gives the stripper's cross-validated quality, and the plot
+of time and peak memory against corpus size is written to ``--plot``.
 
     --quick   tiny sizes (a smoke test, about a minute)
     default   stage rows at 1k articles (dedup at 10k), orchestration at 10k, scaling at 1k,
@@ -20,6 +21,7 @@ import json
 import math
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -234,7 +236,11 @@ def main() -> None:
         print(summary(results))
         print()
         print(language_table(step=5 if args.quick else 1))
-        if not args.quick:
+        if not args.quick:  # stripping quality, cross-validated (minutes: five trainings)
+            print()
+            subprocess.run(
+                [sys.executable, "-m", "benchmarks.bench_strip_cv"], cwd=ROOT, check=True
+            )
             plot(scaling_points(results), args.plot)
             print(f"\nplot: {args.plot}")
     finally:

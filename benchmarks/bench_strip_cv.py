@@ -121,11 +121,14 @@ def model_removed(model: LineModel, p: Prepared, sweep: dict | None = None) -> l
     """The model's decisions on ``p``; with ``sweep``, also those at each of
     :data:`THRESHOLDS` (with the rules' removals kept or not), added to its scores."""
     matrix = model.extractor.matrix(p.items, p.title_item)
-    decisions = model.decide(p.items, matrix)
+    decisions = model.decide(p.items, matrix, [p.title_item] if p.title_item else [])
     if sweep is not None:
         alone = [item.removed and rule_alone(item.rule) for item in p.items]
         union = [item.removed for item in p.items]
-        probability = [d.probability for d in decisions]
+        probability = [
+            0.0 if item is p.title_item else d.probability
+            for item, d in zip(p.items, decisions, strict=True)
+        ]
         for t in THRESHOLDS:
             for name, rules in (("model", alone), ("model+rules", union)):
                 removed = [q >= t or r for q, r in zip(probability, rules, strict=True)]
@@ -217,7 +220,7 @@ def seeds_gold(make: Callable[[], Stripper]) -> tuple[int, int, int, int]:
             removed += int(number) - 1 in gone and int(number) - 1 not in kept_lines
         for number in doc["keep"]:
             keep_total += 1
-            kept += number - 1 in kept_lines or (number == title_line and stripped.title)
+            kept += number - 1 in kept_lines or (number == title_line and bool(stripped.title))
     return removed, strip_total, kept, keep_total
 
 
@@ -284,11 +287,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     for name in PAGE_SETS:
         truth = json.loads((SHARED / name / "ground-truth.json").read_text(encoding="utf-8"))
         gold.update({k: v.get("articleBody") or "" for k, v in truth.items()})
-    scores = cross_validate(articles, pages, args.folds, gold)
     seeds = {
         "rules": seeds_gold(lambda: Stripper(model=None)),
         "model": seeds_gold(lambda: Stripper(model=load_model())),
     }
+    scores = cross_validate(articles, pages, args.folds, gold)
     rows = report(scores, seeds, args.folds)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1), encoding="utf-8")

@@ -29,7 +29,7 @@ from pipeline.model import Extracted
 from pipeline.normalize import normalize_for_match
 from pipeline.readers import read_source, sidecar_path
 from pipeline.store import Root, write_part
-from pipeline.strip import LineStats, Stripper, count_lines, load_rules
+from pipeline.strip import Article, LineStats, Stripper, count_lines, load_rules
 
 SHINGLE_WORDS = 3
 
@@ -60,23 +60,21 @@ def line_stats(size: int, workdir: Path) -> LineStats:
 
 
 def stripper(size: int, workdir: Path) -> Stripper:
-    """A new stripper as a run builds it: rules plus the corpus's line statistics (both
-    loaded once), and an empty line cache, as a worker process starts with."""
+    """A new stripper as a run builds it: rules, the shipped line model and the corpus's
+    line statistics (all loaded once), and an empty line cache, as a worker process starts
+    with."""
     return Stripper(load_rules(()), line_stats(size, workdir))
 
 
 def _strip_all(size: int, workdir: Path) -> list:
-    strip = stripper(size, workdir)
-    return [
-        strip.strip(
-            e.lines,
-            outlet=e.outlet,
-            language=lang,
-            title=e.title,
-            body_kind=e.document.body_kind,
-        )
-        for e, lang in extracted(size, workdir)
-    ]
+    """Every article stripped in one :meth:`Stripper.strip_many` call, as the strip stage
+    strips a batch."""
+    return stripper(size, workdir).strip_many(
+        [
+            Article(e.lines, e.outlet, lang, e.title, e.document.body_kind)
+            for e, lang in extracted(size, workdir)
+        ]
+    )
 
 
 # -- stripping ------------------------------------------------------------------------------

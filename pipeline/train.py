@@ -25,6 +25,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("labelled_dirs", nargs="+", metavar="LABELLED_DIR")
     parser.add_argument("--out", required=True, metavar="MODEL", help="model file to write")
     parser.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
+    parser.add_argument(
+        "--language",
+        default="en",
+        help="language of the labelled articles; the model decides only articles in it "
+        "(default en)",
+    )
     parser.set_defaults(command=run)
 
 
@@ -37,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"[red]error:[/] {error}", soft_wrap=True)
         return 2
     try:
-        raw = train(docs, seed=args.seed)
+        raw = train(docs, seed=args.seed, language=args.language)
     except ValueError as error:
         console.print(f"[red]error:[/] {', '.join(args.labelled_dirs)}: {error}", soft_wrap=True)
         return 2

@@ -10,6 +10,8 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.cli import main
 from pipeline.model import Line
@@ -23,6 +25,15 @@ FURNITURE = {
     "subscription_prompt": ["Get our daily newsletter", "Sign up for breaking alerts"],
     "related_link": ["More from our newsroom today", "Most read stories this week"],
 }
+_PROPERTY_LINES = [
+    "Advertisement",
+    "Share on Facebook",
+    "Photo: Jane Doe/Reuters",
+    "The council said on Tuesday that the bridge would reopen next spring.",
+    "Home",
+    "News",
+    "",
+]
 WORDS = [
     "council",
     "river",
@@ -186,3 +197,20 @@ def test_explain_shows_probability_and_weights(user_model: Path, tmp_path: Path,
     out = capsys.readouterr().out
     assert "p=" in out and "weighed most:" in out
     assert f"strip_model={version_of(user_model.read_bytes())}" in out
+
+
+@given(st.lists(st.sampled_from(_PROPERTY_LINES) | st.text(max_size=80), max_size=25))
+@settings(max_examples=60, deadline=None)
+def test_with_the_model_every_non_blank_line_is_kept_or_removed_once_in_order(texts):
+    lines = [Line(i, t) for i, t in enumerate(texts)]
+    stripped = Stripper().strip(lines)
+    decided = sorted(
+        [line.source_line for line in stripped.kept]
+        + [r.source_line for r in stripped.removed if r.source_line not in _kept(stripped)]
+    )
+    assert decided == [line.source_line for line in lines if line.text.strip()]
+    assert [line.source_line for line in stripped.kept] == sorted(_kept(stripped))
+
+
+def _kept(stripped) -> set[int | None]:
+    return {line.source_line for line in stripped.kept}

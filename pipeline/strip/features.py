@@ -17,12 +17,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 
 from pipeline.model import REMOVAL_KINDS
 from pipeline.strip.item import Item
-from pipeline.strip.text import content_words, is_title_like
+from pipeline.strip.text import is_title_like
 from pipeline.strip.vocabulary import N_VOCAB_FEATURES, Vocabulary
 
 _URL = re.compile(r"https?://|www\.|\.(?:com|org|net|co\.uk)\b", re.IGNORECASE)
@@ -119,7 +120,7 @@ class FeatureExtractor:
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
-        self._shapes: dict[str, list[float]] = {}
+        self._texts: dict[str, tuple[list[float], set[str]]] = {}
 
     def matrix(self, items: list[Item], title_item: Item | None) -> np.ndarray:
         """The feature matrix of one article's items (``len(items)`` by ``FEATURE_NAMES``)."""
@@ -127,20 +128,24 @@ class FeatureExtractor:
         base = np.zeros((n, len(BASE_NAMES)), dtype=np.float32)
         if n == 0:
             return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
-        base[:, :_N_SHAPE] = [self._shape(item) for item in items]
+        shapes, vocabs = zip(*map(self._text_features, items), strict=True)
+        base[:, :_N_SHAPE] = shapes
         base[:, _N_SHAPE : _N_SHAPE + _N_EVIDENCE] = [_evidence(item, title_item) for item in items]
-        base[:, _N_SHAPE + _N_EVIDENCE :] = _context(items, title_item, base)
+        title = next((i for i, item in enumerate(items) if item is title_item), None)
+        base[:, _N_SHAPE + _N_EVIDENCE :] = _context(items, vocabs, title, base)
         return _with_window(base)
 
-    def _shape(self, item: Item) -> list[float]:
+    def _text_features(self, item: Item) -> tuple[list[float], set[str]]:
+        """The shape features and the content words of the item's text."""
         text = item.text
-        found = self._shapes.get(text)
+        found = self._texts.get(text)
         if found is None:
-            found = _shape(text, item.tokens, item.stopwords, self.vocabulary)
+            shape = _shape(text, item.tokens, item.stopwords, self.vocabulary)
+            found = (shape, item.vocab)
             if len(text) <= SHAPE_CACHE_MAX_CHARS:
-                if len(self._shapes) >= SHAPE_CACHE_LINES:
-                    self._shapes.clear()
-                self._shapes[text] = found
+                if len(self._texts) >= SHAPE_CACHE_LINES:
+                    self._texts.clear()
+                self._texts[text] = found
         return found
 
 
@@ -209,22 +214,20 @@ def _evidence(item: Item, title_item: Item | None) -> list[float]:
     ]
 
 
-def _context(items: list[Item], title_item: Item | None, base: np.ndarray) -> np.ndarray:
+def _context(
+    items: list[Item], vocabs: Sequence[set[str]], title: int | None, base: np.ndarray
+) -> np.ndarray:
+    """The context features; ``vocabs`` are the items' content words, ``title`` the index
+    of the headline's item."""
     n = len(items)
-    stopwords = items[0].stopwords
-    body = [item for item in items if item.is_body]
-    body_vocab = content_words((t for item in body for t in item.tokens), stopwords)
-    title_vocab = title_item.vocab if title_item is not None else set()
-    keys = Counter(item.key for item in items)
+    body_vocab = set().union(*(v for item, v in zip(items, vocabs, strict=True) if item.is_body))
+    title_vocab = vocabs[title] if title is not None else set()
+    keys = [item.key for item in items]
+    counts = Counter(keys)
     rows = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float32)
-    for i, item in enumerate(items):
-        vocab = item.vocab
-        if vocab:
-            rows[i, 0] = len(vocab & body_vocab) / len(vocab)
-            rows[i, 1] = len(vocab & title_vocab) / len(vocab)
-        else:
-            rows[i, 0] = rows[i, 1] = -1.0
-        rows[i, 2] = keys[item.key] - 1
+    rows[:, 0] = [len(v & body_vocab) / len(v) if v else -1.0 for v in vocabs]
+    rows[:, 1] = [len(v & title_vocab) / len(v) if v else -1.0 for v in vocabs]
+    rows[:, 2] = [counts[key] - 1 for key in keys]
     index = np.arange(n, dtype=np.float32)
     rows[:, 3] = index / max(n - 1, 1)
     rows[:, 4] = np.log1p(index)

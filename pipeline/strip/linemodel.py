@@ -1,7 +1,10 @@
 """The line model: gradient-boosted trees (LightGBM) over :mod:`pipeline.strip.features`.
 
-Two boosters: one gives each line its probability of being boilerplate, the other the kind of
-a boilerplate line. A model file is gzip-compressed JSON (the boosters in LightGBM's text
+Boosters give each line its probability of being boilerplate: one for articles (a scrape of
+their paragraphs) and, when trained with whole pages, one for pages, with a gate (a logistic
+regression on document features: lines, share of short lines and of sentence ends, mean
+length) choosing between them per document. Another booster gives a boilerplate line's
+kind. A model file is gzip-compressed JSON (the boosters in LightGBM's text
 format, the learned vocabulary, the threshold and the feature names), written with a fixed
 gzip header, so the same training data give the same bytes; its **version** is the first 12
 hex digits of the file's SHA-256, recorded in every article row (``strip_model``) and in the
@@ -67,9 +70,17 @@ class LineModel:
         self.path = path
         self.threshold = float(data["threshold"])
         self.kinds: list[str] = list(data["kinds"])
+        #: languages of the articles it was trained on: it decides only articles in them
+        self.languages = frozenset(data["languages"])
         self.vocabulary = Vocabulary.from_json(data["vocabulary"])
         self.extractor = FeatureExtractor(self.vocabulary)
         self._boiler = lightgbm.Booster(model_str=data["booster"])
+        page = data.get("page_booster")
+        self._page = lightgbm.Booster(model_str=page) if page else None
+        gate = data.get("gate")
+        if gate:
+            columns = [FEATURE_NAMES.index(f) for f in gate["features"]]
+            self._gate = (columns, np.array(gate["weights"]), float(gate["bias"]))
         self._kind = lightgbm.Booster(model_str=data["kind_booster"]) if self.kinds else None
 
     @classmethod
@@ -95,11 +106,24 @@ class LineModel:
         except (KeyError, TypeError) as exc:
             raise ModelError(f"not a line model (missing {exc})") from exc
 
+    def is_page(self, matrix: np.ndarray) -> np.ndarray:
+        """Whether each row's document looks like a whole page (the page booster decides it)
+        rather than an article's paragraphs."""
+        if self._page is None:
+            return np.zeros(len(matrix), dtype=bool)
+        columns, weights, bias = self._gate
+        return matrix[:, columns].astype(np.float64) @ weights + bias > 0
+
     def probabilities(self, matrix: np.ndarray) -> np.ndarray:
         """Each row's probability of boilerplate."""
         if not len(matrix):
             return np.zeros(0)
-        return self._boiler.predict(matrix, num_threads=1)
+        pages = self.is_page(matrix)
+        probability = np.zeros(len(matrix))
+        for booster, rows in ((self._boiler, ~pages), (self._page, pages)):
+            if rows.any():
+                probability[rows] = booster.predict(matrix[rows], num_threads=1)
+        return probability
 
     def kinds_of(self, matrix: np.ndarray) -> list[str]:
         """The most likely kind of each row (read as boilerplate)."""
@@ -111,16 +135,26 @@ class LineModel:
     def contributions(self, row: np.ndarray, top: int = 5) -> list[tuple[str, float]]:
         """The features that weighed most on one row's boilerplate score (SHAP values, in
         log-odds), strongest first."""
-        values = self._boiler.predict(row.reshape(1, -1), pred_contrib=True, num_threads=1)[0]
+        row = row.reshape(1, -1)
+        booster = self._page if self.is_page(row)[0] else self._boiler
+        values = booster.predict(row, pred_contrib=True, num_threads=1)[0]
         order = np.argsort(-np.abs(values[:-1]))[:top]
         return [(FEATURE_NAMES[i], float(values[i])) for i in order]
 
-    def decide(self, items: list[Item], matrix: np.ndarray) -> list[Decision]:
-        """The decision on each item, from its rule evidence and the model's probability."""
+    def decide(
+        self, items: list[Item], matrix: np.ndarray, headlines: Sequence[Item] = ()
+    ) -> list[Decision]:
+        """The decision on each item, from its rule evidence and the model's probability.
+        ``headlines`` (the rules' headline of each article) are kept: the headline is the
+        article's, and a line the model cannot tell from a sidebar headline by its shape."""
         probability = self.probabilities(matrix)
         removed = probability >= self.threshold
-        wanted = np.flatnonzero(removed)
-        kinds = dict(zip(wanted.tolist(), self.kinds_of(matrix[wanted]), strict=True))
+        if headlines:
+            kept = {id(headline) for headline in headlines}
+            removed &= np.array([id(item) not in kept for item in items])
+        # The kind model runs only for lines no rule gave a kind
+        wanted = [n for n in np.flatnonzero(removed).tolist() if not items[n].removed]
+        kinds = dict(zip(wanted, self.kinds_of(matrix[wanted]), strict=True))
         decisions = []
         for n, item in enumerate(items):
             p = float(probability[n])

@@ -29,7 +29,7 @@ from pipeline.strip import meta
 from pipeline.strip.analysis import LineAnalyser
 from pipeline.strip.item import THRESHOLD, Item
 from pipeline.strip.linemodel import SHIPPED_MODEL, Decision, LineModel, load_model
-from pipeline.strip.rules import RuleSet, load_rules
+from pipeline.strip.rules import RuleSet, base_language, load_rules
 from pipeline.strip.stats import MAX_COUNTED_WORDS, LineStats
 from pipeline.strip.text import (
     content_words,
@@ -68,8 +68,9 @@ class Stripper:
 
     The rules' evidence (below) decides alone with ``model=None``; with a line model (by
     default the package's, :mod:`pipeline.strip.linemodel`) it becomes features, and the
-    model decides text scrapes (``body_kind="text"``). Extracted HTML is decided by the
-    rules: the model was not trained on an extractor's output.
+    model decides text scrapes (``body_kind="text"``) in the languages it was trained on.
+    Extracted HTML and other languages are decided by the rules: the model was not trained
+    on an extractor's output, and its vocabulary is its training language's.
 
     Cheap to call per article, cheaper per batch (:meth:`strip_many`: one model call);
     picklable (rules recompile and the model reloads lazily after unpickling). Lines are
@@ -140,13 +141,19 @@ class Stripper:
         decided: list[list[Decision] | None] = [None] * len(articles)
         if self.model is None:
             return decided
-        wanted = [n for n, a in enumerate(articles) if a.body_kind == "text" and evidence[n][0]]
+        languages = self.model.languages
+        wanted = [
+            n
+            for n, a in enumerate(articles)
+            if a.body_kind == "text" and base_language(a.language) in languages and evidence[n][0]
+        ]
         if not wanted:
             return decided
         extractor = self.model.extractor
         matrix = np.vstack([extractor.matrix(*evidence[n]) for n in wanted])
         items = [item for n in wanted for item in evidence[n][0]]
-        flat = self.model.decide(items, matrix)
+        headlines = [evidence[n][1] for n in wanted if evidence[n][1] is not None]
+        flat = self.model.decide(items, matrix, headlines)
         start = 0
         for n in wanted:
             end = start + len(evidence[n][0])
@@ -160,10 +167,10 @@ class Stripper:
         """Per source line the model removed, the features that weighed most (for
         ``explain``)."""
         items, title_item = self.evidence(*article)
-        if self.model is None or article.body_kind != "text" or not items:
+        if self.model is None or not self._decisions([article], [(items, title_item)])[0]:
             return {}
         matrix = self.model.extractor.matrix(items, title_item)
-        decisions = self.model.decide(items, matrix)
+        decisions = self.model.decide(items, matrix, [title_item] if title_item else [])
         return {
             item.line.source_line: self.model.contributions(matrix[n], top)
             for n, (item, decision) in enumerate(zip(items, decisions, strict=True))
