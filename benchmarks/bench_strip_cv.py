@@ -120,8 +120,7 @@ def rules_removed(p: Prepared) -> list[bool]:
 def model_removed(model: LineModel, p: Prepared, sweep: dict | None = None) -> list[bool]:
     """The model's decisions on ``p``; with ``sweep``, also those at each of
     :data:`THRESHOLDS` (with the rules' removals kept or not), added to its scores."""
-    matrix = model.extractor.matrix(p.items, p.title_item)
-    decisions = model.decide(p.items, matrix, [p.title_item] if p.title_item else [])
+    decisions = model.decide_all([(p.items, p.title_item)])[0]
     if sweep is not None:
         alone = [item.removed and rule_alone(item.rule) for item in p.items]
         union = [item.removed for item in p.items]

@@ -214,3 +214,14 @@ def test_with_the_model_every_non_blank_line_is_kept_or_removed_once_in_order(te
 
 def _kept(stripped) -> set[int | None]:
     return {line.source_line for line in stripped.kept}
+
+
+def test_the_shipped_model_is_what_the_train_command_makes_from_shared(tmp_path: Path):
+    from conftest import SHARED
+
+    sets = ["dev-text", "text-train", "html-dev", "html-train"]
+    if not all((SHARED / name).is_dir() for name in sets):
+        pytest.skip("the shared labelled sets are not available")
+    out = tmp_path / "model.json.gz"
+    assert main(["train", *(str(SHARED / name) for name in sets), "--out", str(out)]) == 0
+    assert out.read_bytes() == SHIPPED_MODEL.read_bytes()

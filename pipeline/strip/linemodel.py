@@ -1,12 +1,13 @@
 """The line model: gradient-boosted trees (LightGBM) over :mod:`pipeline.strip.features`.
 
-Boosters give each line its probability of being boilerplate: one for articles (a scrape of
-their paragraphs) and, when trained with whole pages, one for pages, with a gate (a logistic
-regression on document features: lines, share of short lines and of sentence ends, mean
-length) choosing between them per document. Another booster gives a boilerplate line's
-kind. A model file is gzip-compressed JSON (the boosters in LightGBM's text
-format, the learned vocabulary, the threshold and the feature names), written with a fixed
-gzip header, so the same training data give the same bytes; its **version** is the first 12
+Experts give each line its probability of being boilerplate: one for articles (a scrape of
+their paragraphs) and, when trained with whole pages, one for pages, each with its own learned
+vocabulary and booster; a document of many lines, many of them short (the ``gate``,
+learned), goes to the page expert. Another booster gives a boilerplate line's kind.
+
+A model file is gzip-compressed JSON (the boosters in LightGBM's text format, the learned
+vocabularies, the gate, the threshold and the feature names), written with a fixed gzip
+header, so the same training data give the same bytes; its **version** is the first 12
 hex digits of the file's SHA-256, recorded in every article row (``strip_model``) and in the
 Parquet metadata.
 
@@ -58,8 +59,25 @@ class Decision:
     rule: str
 
 
+@dataclass(slots=True)
+class Expert:
+    """What decides one type of document: its vocabulary's features and its booster."""
+
+    extractor: FeatureExtractor
+    booster: object  # lightgbm.Booster
+
+    @classmethod
+    def of(cls, data: dict) -> Expert:
+        import lightgbm
+
+        vocabulary = Vocabulary.from_json(data["vocabulary"])
+        return cls(FeatureExtractor(vocabulary), lightgbm.Booster(model_str=data["booster"]))
+
+
 class LineModel:
-    """A loaded line model: predicts boilerplate and its kind for feature matrices."""
+    """A loaded line model: its experts (``article``, and ``page`` when trained with whole
+    pages), the gate between them, and the kind booster (on the article expert's
+    features)."""
 
     def __init__(self, data: dict, version: str, path: Path | None = None) -> None:
         import lightgbm
@@ -72,15 +90,8 @@ class LineModel:
         self.kinds: list[str] = list(data["kinds"])
         #: languages of the articles it was trained on: it decides only articles in them
         self.languages = frozenset(data["languages"])
-        self.vocabulary = Vocabulary.from_json(data["vocabulary"])
-        self.extractor = FeatureExtractor(self.vocabulary)
-        self._boiler = lightgbm.Booster(model_str=data["booster"])
-        page = data.get("page_booster")
-        self._page = lightgbm.Booster(model_str=page) if page else None
-        gate = data.get("gate")
-        if gate:
-            columns = [FEATURE_NAMES.index(f) for f in gate["features"]]
-            self._gate = (columns, np.array(gate["weights"]), float(gate["bias"]))
+        self.experts = {name: Expert.of(e) for name, e in data["experts"].items()}
+        self.gate = data.get("gate")  # None: one expert for every document
         self._kind = lightgbm.Booster(model_str=data["kind_booster"]) if self.kinds else None
 
     @classmethod
@@ -106,55 +117,82 @@ class LineModel:
         except (KeyError, TypeError) as exc:
             raise ModelError(f"not a line model (missing {exc})") from exc
 
-    def is_page(self, matrix: np.ndarray) -> np.ndarray:
-        """Whether each row's document looks like a whole page (the page booster decides it)
-        rather than an article's paragraphs."""
-        if self._page is None:
-            return np.zeros(len(matrix), dtype=bool)
-        columns, weights, bias = self._gate
-        return matrix[:, columns].astype(np.float64) @ weights + bias > 0
+    def expert_for(self, items: Sequence[Item]) -> str:
+        """``page`` for a document of more than ``gate["lines"]`` lines, more than
+        ``gate["short_share"]`` of them of three words or fewer; else ``article``."""
+        gate = self.gate
+        if gate and len(items) > gate["lines"] and short_share(items) > gate["short_share"]:
+            return "page"
+        return "article"
 
-    def probabilities(self, matrix: np.ndarray) -> np.ndarray:
-        """Each row's probability of boilerplate."""
-        if not len(matrix):
-            return np.zeros(0)
-        pages = self.is_page(matrix)
-        probability = np.zeros(len(matrix))
-        for booster, rows in ((self._boiler, ~pages), (self._page, pages)):
-            if rows.any():
-                probability[rows] = booster.predict(matrix[rows], num_threads=1)
-        return probability
+    def matrix(self, items: list[Item], title_item: Item | None, expert: str) -> np.ndarray:
+        return self.experts[expert].extractor.matrix(items, title_item)
+
+    def decide_all(
+        self, evidence: Sequence[tuple[list[Item], Item | None]]
+    ) -> list[list[Decision]]:
+        """The decisions on several articles' items (given with their headline), with one
+        booster call per expert."""
+        decided: list[list[Decision]] = [[] for _ in evidence]
+        by_expert: dict[str, list[int]] = {}
+        for n, (items, _) in enumerate(evidence):
+            if items:
+                by_expert.setdefault(self.expert_for(items), []).append(n)
+        for expert, docs in sorted(by_expert.items()):
+            matrix = np.vstack([self.matrix(*evidence[n], expert) for n in docs])
+            items = [item for n in docs for item in evidence[n][0]]
+            headlines = [evidence[n][1] for n in docs if evidence[n][1] is not None]
+            if expert == "article":
+                kind_rows = matrix
+            else:  # the kind booster reads the article expert's features
+                kind_rows = np.vstack([self.matrix(*evidence[n], "article") for n in docs])
+            flat = self._decide(items, matrix, kind_rows, headlines, expert)
+            start = 0
+            for n in docs:
+                end = start + len(evidence[n][0])
+                decided[n], start = flat[start:end], end
+        return decided
 
     def kinds_of(self, matrix: np.ndarray) -> list[str]:
-        """The most likely kind of each row (read as boilerplate)."""
+        """The most likely kind of each row of the article expert's features."""
         if self._kind is None or not len(matrix):
             return ["other"] * len(matrix)
         scores = self._kind.predict(matrix, num_threads=1)
         return [self.kinds[i] for i in np.argmax(scores.reshape(len(matrix), -1), axis=1)]
 
-    def contributions(self, row: np.ndarray, top: int = 5) -> list[tuple[str, float]]:
-        """The features that weighed most on one row's boilerplate score (SHAP values, in
-        log-odds), strongest first."""
-        row = row.reshape(1, -1)
-        booster = self._page if self.is_page(row)[0] else self._boiler
-        values = booster.predict(row, pred_contrib=True, num_threads=1)[0]
-        order = np.argsort(-np.abs(values[:-1]))[:top]
-        return [(FEATURE_NAMES[i], float(values[i])) for i in order]
+    def contributions(
+        self, items: list[Item], title_item: Item | None, top: int = 5
+    ) -> list[list[tuple[str, float]]]:
+        """Per item, the features that weighed most on its boilerplate score (SHAP values,
+        in log-odds), strongest first."""
+        expert = self.expert_for(items)
+        matrix = self.matrix(items, title_item, expert)
+        values = self.experts[expert].booster.predict(matrix, pred_contrib=True, num_threads=1)
+        orders = np.argsort(-np.abs(values[:, :-1]), axis=1)[:, :top]
+        return [
+            [(FEATURE_NAMES[i], float(row[i])) for i in order]
+            for row, order in zip(values, orders, strict=True)
+        ]
 
-    def decide(
-        self, items: list[Item], matrix: np.ndarray, headlines: Sequence[Item] = ()
+    def _decide(
+        self,
+        items: list[Item],
+        matrix: np.ndarray,
+        kind_rows: np.ndarray,
+        headlines: Sequence[Item],
+        expert: str,
     ) -> list[Decision]:
-        """The decision on each item, from its rule evidence and the model's probability.
+        """The decision on each item, from its rule evidence and the expert's probability.
         ``headlines`` (the rules' headline of each article) are kept: the headline is the
         article's, and a line the model cannot tell from a sidebar headline by its shape."""
-        probability = self.probabilities(matrix)
+        probability = self.experts[expert].booster.predict(matrix, num_threads=1)
         removed = probability >= self.threshold
         if headlines:
             kept = {id(headline) for headline in headlines}
             removed &= np.array([id(item) not in kept for item in items])
         # The kind model runs only for lines no rule gave a kind
         wanted = [n for n in np.flatnonzero(removed).tolist() if not items[n].removed]
-        kinds = dict(zip(wanted, self.kinds_of(matrix[wanted]), strict=True))
+        kinds = dict(zip(wanted, self.kinds_of(kind_rows[wanted]), strict=True))
         decisions = []
         for n, item in enumerate(items):
             p = float(probability[n])
@@ -166,6 +204,11 @@ class LineModel:
             else:
                 decisions.append(Decision(False, p, "", ""))
         return decisions
+
+
+def short_share(items: Sequence[Item]) -> float:
+    """The share of ``items`` of three words or fewer."""
+    return sum(item.n_words <= 3 for item in items) / len(items) if items else 0.0
 
 
 def rule_alone(rule: str) -> bool:

@@ -21,8 +21,6 @@ from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
-import numpy as np
-
 from pipeline.gc_pause import cyclic_gc_paused
 from pipeline.model import BodyKind, Line, Removal, Stripped
 from pipeline.strip import meta
@@ -141,24 +139,17 @@ class Stripper:
         decided: list[list[Decision] | None] = [None] * len(articles)
         if self.model is None:
             return decided
-        languages = self.model.languages
-        wanted = [
-            n
-            for n, a in enumerate(articles)
-            if a.body_kind == "text" and base_language(a.language) in languages and evidence[n][0]
-        ]
-        if not wanted:
-            return decided
-        extractor = self.model.extractor
-        matrix = np.vstack([extractor.matrix(*evidence[n]) for n in wanted])
-        items = [item for n in wanted for item in evidence[n][0]]
-        headlines = [evidence[n][1] for n in wanted if evidence[n][1] is not None]
-        flat = self.model.decide(items, matrix, headlines)
-        start = 0
-        for n in wanted:
-            end = start + len(evidence[n][0])
-            decided[n], start = flat[start:end], end
+        wanted = [n for n, article in enumerate(articles) if self._model_decides(article)]
+        decisions = self.model.decide_all([evidence[n] for n in wanted])
+        for n, article_decisions in zip(wanted, decisions, strict=True):
+            decided[n] = article_decisions
         return decided
+
+    def _model_decides(self, article: Article) -> bool:
+        assert self.model is not None
+        return article.body_kind == "text" and base_language(article.language) in (
+            self.model.languages
+        )
 
     def _version(self, decided: list[Decision] | None) -> str | None:
         return None if decided is None or self.model is None else self.model.version
@@ -166,14 +157,16 @@ class Stripper:
     def weights(self, article: Article, top: int = 5) -> dict[int | None, list[tuple[str, float]]]:
         """Per source line the model removed, the features that weighed most (for
         ``explain``)."""
-        items, title_item = self.evidence(*article)
-        if self.model is None or not self._decisions([article], [(items, title_item)])[0]:
+        if self.model is None or not self._model_decides(article):
             return {}
-        matrix = self.model.extractor.matrix(items, title_item)
-        decisions = self.model.decide(items, matrix, [title_item] if title_item else [])
+        items, title_item = self.evidence(*article)
+        if not items:
+            return {}
+        decisions = self.model.decide_all([(items, title_item)])[0]
+        weights = self.model.contributions(items, title_item, top)
         return {
-            item.line.source_line: self.model.contributions(matrix[n], top)
-            for n, (item, decision) in enumerate(zip(items, decisions, strict=True))
+            item.line.source_line: why
+            for item, decision, why in zip(items, decisions, weights, strict=True)
             if decision.rule.startswith("model.") and item.line is not None
         }
 

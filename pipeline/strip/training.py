@@ -16,7 +16,7 @@ import numpy as np
 from pipeline.strip.features import FEATURE_NAMES, FeatureExtractor
 from pipeline.strip.item import Item
 from pipeline.strip.labelled import LabelledDoc
-from pipeline.strip.linemodel import FORMAT, THRESHOLD, model_bytes
+from pipeline.strip.linemodel import FORMAT, THRESHOLD, model_bytes, short_share
 from pipeline.strip.rules import base_language
 from pipeline.strip.stripper import Stripper
 from pipeline.strip.vocabulary import Vocabulary
@@ -25,11 +25,6 @@ from pipeline.strip.vocabulary import Vocabulary
 VOCAB_FOLDS = 5
 #: A debatable line weighs this much in training (a careful annotator could go either way).
 DEBATABLE_WEIGHT = 0.5
-#: The document features of the gate between the article and the page booster: the number
-#: of lines alone (with the share of short lines too, the hand-made test articles, short
-#: scrapes with furniture at both ends, were taken for pages and lost their story lines).
-GATE_FEATURES = ("doc_lines",)
-GATE_STEPS, GATE_RATE, GATE_L2 = 500, 1.0, 0.01
 #: A kind needs this many labelled lines to be predicted; rarer kinds are ``other``.
 MIN_KIND_LINES = 3
 BOOSTER_PARAMS = {
@@ -79,26 +74,23 @@ def train(docs: Sequence[LabelledDoc], seed: int = 0, language: str = "en") -> b
 
 
 def train_prepared(prepared: Sequence[Prepared], seed: int = 0, language: str = "en") -> bytes:
-    """A model file from prepared documents: a booster for articles and, when whole pages are
-    among them, one for pages and the gate that tells the two apart (their lines differ:
-    a page's short lines are mostly menus, an article's mostly its own)."""
+    """A model file from prepared documents: an expert for articles and, when whole pages are
+    among them, one for pages, with the gate that tells the two apart (their lines differ: a
+    page's short lines are mostly menus, an article's mostly its own)."""
     if not prepared:
         raise ValueError("no labelled documents to train on")
-    matrix = out_of_fold_matrix(prepared)
-    labels = np.array([b for p in prepared for b in p.doc.boilerplate], dtype=np.float32)
-    if labels.min() == labels.max():
+    if len({b for p in prepared for b in p.doc.boilerplate}) < 2:
         raise ValueError("training needs both boilerplate and content lines")
-    page_rows = np.array([p.doc.whole_page for p in prepared for _ in p.items])
-    weights = _weights(prepared)
-    boosters = {}
-    for name, rows in (("booster", ~page_rows), ("page_booster", page_rows)):
-        if rows.any() and labels[rows].min() != labels[rows].max():
-            boosters[name] = _train_booster(matrix[rows], labels[rows], weights[rows], seed)
-    if "booster" not in boosters:  # pages alone: their booster decides everything
-        boosters = {"booster": boosters.pop("page_booster")}
-    kinds, kind_booster = _train_kinds(prepared, matrix, seed)
-    vocabulary = _vocabulary(prepared)
-    gate = fit_gate(prepared, matrix) if "page_booster" in boosters else None
+    articles = [p for p in prepared if not p.doc.whole_page]
+    pages = [p for p in prepared if p.doc.whole_page]
+    experts, gate = {}, None
+    if articles and pages:
+        experts["article"], article_matrix = _expert(articles, articles, seed)
+        experts["page"], _ = _expert(prepared, pages, seed)
+        gate = fit_gate(prepared)
+    else:  # one kind of document: one expert decides every document
+        experts["article"], article_matrix = _expert(prepared, prepared, seed)
+    kinds, kind_booster = _train_kinds(articles or prepared, article_matrix, seed)
     return model_bytes(
         {
             "format": FORMAT,
@@ -106,45 +98,53 @@ def train_prepared(prepared: Sequence[Prepared], seed: int = 0, language: str = 
             "threshold": THRESHOLD,
             "languages": [base_language(language)],
             "kinds": kinds,
-            "vocabulary": vocabulary.to_json(),
-            **boosters,
+            "experts": experts,
             "gate": gate,
             "kind_booster": kind_booster,
             "documents": len(prepared),
-            "lines": len(labels),
+            "lines": sum(len(p.items) for p in prepared),
         }
     )
 
 
-def _train_booster(matrix: np.ndarray, labels: np.ndarray, weights: np.ndarray, seed: int) -> str:
+def _expert(
+    vocabulary_docs: Sequence[Prepared], docs: Sequence[Prepared], seed: int
+) -> tuple[dict, np.ndarray]:
+    """An expert for ``docs``, its vocabulary learned from ``vocabulary_docs`` (which hold
+    them), and the out-of-fold feature matrix of ``docs`` it was trained on."""
     import lightgbm
 
+    matrix = out_of_fold_matrix(vocabulary_docs)
+    wanted = {id(p) for p in docs}
+    rows = np.array([id(p) in wanted for p in vocabulary_docs for _ in p.items])
+    matrix = matrix[rows]
+    labels = np.array([b for p in docs for b in p.doc.boilerplate], dtype=np.float32)
     params = {**BOOSTER_PARAMS, "seed": seed}
-    data = lightgbm.Dataset(matrix, labels, weight=weights, free_raw_data=False)
-    return lightgbm.train(params, data, num_boost_round=BOOSTER_ROUNDS).model_to_string()
-
-
-def fit_gate(prepared: Sequence[Prepared], matrix: np.ndarray) -> dict:
-    """A logistic regression on the document features (:data:`GATE_FEATURES`) that tells a
-    whole page from an article, by gradient descent from zero (deterministic)."""
-    starts = np.cumsum([0] + [len(p.items) for p in prepared[:-1]])
-    x = matrix[starts][:, [FEATURE_NAMES.index(f) for f in GATE_FEATURES]].astype(np.float64)
-    y = np.array([p.doc.whole_page for p in prepared], dtype=np.float64)
-    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
-    z = (x - mean) / scale
-    # Each kind of document weighs the same, however many there are of each
-    balance = np.where(y > 0, 0.5 / max(y.sum(), 1), 0.5 / max((1 - y).sum(), 1))
-    w, b = np.zeros(z.shape[1]), 0.0
-    for _ in range(GATE_STEPS):
-        p = 1 / (1 + np.exp(-(z @ w + b)))
-        g = balance * (p - y)
-        w -= GATE_RATE * (z.T @ g + GATE_L2 * w)
-        b -= GATE_RATE * g.sum()
-    return {
-        "features": list(GATE_FEATURES),
-        "weights": [round(float(v), 6) for v in w / scale],
-        "bias": round(float(b - (w / scale) @ mean), 6),
+    data = lightgbm.Dataset(matrix, labels, weight=_weights(docs), free_raw_data=False)
+    booster = lightgbm.train(params, data, num_boost_round=BOOSTER_ROUNDS)
+    expert = {
+        "vocabulary": _vocabulary(vocabulary_docs).to_json(),
+        "booster": booster.model_to_string(),
     }
+    return expert, matrix
+
+
+def fit_gate(prepared: Sequence[Prepared]) -> dict[str, float]:
+    """When a document is taken for a whole page: more than ``lines`` lines of which more than
+    ``short_share`` are of three words or fewer (long articles, live blogs and transcripts,
+    have few short lines; pages have menus). The pair with the fewest errors on the training
+    documents, articles and pages weighing the same however many there are of each."""
+    sizes = np.array([len(p.items) for p in prepared])
+    shares = np.array([short_share(p.items) for p in prepared])
+    page = np.array([p.doc.whole_page for p in prepared])
+    best, best_error = (0, 0.0), float("inf")
+    for lines in sorted(set(sizes.tolist())):
+        for share in sorted(set(np.round(shares, 2).tolist())):
+            taken = (sizes > lines) & (shares > share)
+            error = (~taken[page]).mean() + taken[~page].mean()
+            if error < best_error:
+                best, best_error = (lines, share), error
+    return {"lines": int(best[0]), "short_share": float(best[1])}
 
 
 def _train_kinds(
