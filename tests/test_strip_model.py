@@ -225,3 +225,15 @@ def test_the_shipped_model_is_what_the_train_command_makes_from_shared(tmp_path:
     out = tmp_path / "model.json.gz"
     assert main(["train", *(str(SHARED / name) for name in sets), "--out", str(out)]) == 0
     assert out.read_bytes() == SHIPPED_MODEL.read_bytes()
+
+
+def test_a_stripper_with_a_model_from_bytes_pickles(user_model: Path):
+    import pickle
+
+    stripper = Stripper(model=LineModel.from_bytes(user_model.read_bytes()))
+    lines = [
+        Line(0, "The council met on Tuesday to agree the budget."),
+        Line(1, "Tweet this story"),
+    ]
+    clone = pickle.loads(pickle.dumps(stripper))
+    assert clone.strip(lines) == stripper.strip(lines)

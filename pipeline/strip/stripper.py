@@ -86,12 +86,14 @@ class Stripper:
         self.model = model if model is None or isinstance(model, LineModel) else load_model(model)
         self._analysers: dict[tuple[str | None, str], LineAnalyser] = {}
 
-    def __getstate__(self) -> tuple[RuleSet, LineStats | None, str | None]:
-        return self.rules, self.stats, None if self.model is None else str(self.model.path)
+    def __getstate__(self) -> tuple[RuleSet, LineStats | None, LineModel | str | None]:
+        # A model read from a file travels as its path (each process loads it once)
+        model = self.model
+        return self.rules, self.stats, model if model is None or not model.path else str(model.path)
 
-    def __setstate__(self, state: tuple[RuleSet, LineStats | None, str | None]) -> None:
-        self.rules, self.stats, model_path = state
-        self.model = None if model_path is None else load_model(model_path)
+    def __setstate__(self, state: tuple[RuleSet, LineStats | None, LineModel | str | None]) -> None:
+        self.rules, self.stats, model = state
+        self.model = load_model(model) if isinstance(model, str) else model
         self._analysers = {}
 
     def _analyser(self, language: str | None, body_kind: str) -> LineAnalyser:
