@@ -13,10 +13,10 @@ import trafilatura
 from bs4 import BeautifulSoup
 from lxml.html import HtmlElement
 from trafilatura.settings import Extractor
-from trafilatura.utils import load_html
 
 from pipeline.extract.lines import text_lines
 from pipeline.extract.metadata import page_metadata
+from pipeline.extract.parse import parse_page
 from pipeline.extract.second_opinion import needs_second_opinion, prefer_second, readability_html
 from pipeline.extract.trafilatura_metadata import trafilatura_date, trafilatura_metadata
 from pipeline.model import Document, Extracted
@@ -63,9 +63,9 @@ _LIBXML2_MAX_DEPTH = 255
 
 
 def extract_html(doc: Document) -> Extracted:
-    tree = load_html(doc.body)
+    tree = parse_page(doc.body)
     if tree is None:
-        raise RejectedInput("extract", "not_html", "the HTML parser found no document")
+        raise RejectedInput("extract", "not_html", "the page holds no markup and no text")
     result = trafilatura.bare_extraction(tree, options=_text_options(doc.url))
     text = result.text if result is not None and result.text else ""
     if text.strip() and needs_second_opinion(tree, text):
