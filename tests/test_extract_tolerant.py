@@ -37,7 +37,12 @@ SHELLS = [
     "{head}{body}",
     "<HTML>{head}<BODY>{body}",
 ]
-PREFIXES = ["", "\n\n  ", "<!-- saved from url=(0042) -->\n", '<?xml version="1.0" encoding="iso-8859-1"?>']
+PREFIXES = [
+    "",
+    "\n\n  ",
+    "<!-- saved from url=(0042) -->\n",
+    '<?xml version="1.0" encoding="iso-8859-1"?>',
+]
 JUNK = ["Warning: session_start() failed in /var/www/index.php\n", "ï»¿"]
 
 
