@@ -24,6 +24,7 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from benchmarks.corpus import SHARED
+from pipeline.extract import article
 from pipeline.extract.article import MODEL_FILE, page_rows
 from pipeline.extract.block_features import feature_names, normalized
 from pipeline.extract.blocks import Block
@@ -154,10 +155,9 @@ def cross_validated_models(
 
 
 def kept_text(page: GoldPage, model: TreeModel) -> str:
-    if not page.blocks:
-        return ""
-    keep = model.probabilities(page.rows) >= model.threshold
-    return "\n".join(b.text for b, k in zip(page.blocks, keep, strict=True) if k)
+    """The article text the pipeline gives the page with this model."""
+    kept = article.kept_text(page.blocks, page.rows, model)
+    return article.chosen_text(page.page, kept, model.inputs)
 
 
 def main() -> None:
