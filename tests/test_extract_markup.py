@@ -116,7 +116,8 @@ def test_no_markup_in_any_shared_page() -> None:
         html = gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace")
         text = output_text(html)
         leaked = set(RAW_TAG.findall(text)) - shown_tags(html)
-        script = [line for line in text.split("\n") if " ".join(line.split()) in source_lines(html)]
+        source = source_lines(html)
+        script = [line for line in text.split("\n") if " ".join(line.split()) in source]
         if leaked or script:
             failures.append((path.name, sorted(leaked)[:3], script[:2]))
     assert not failures
