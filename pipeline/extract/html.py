@@ -28,7 +28,7 @@ from pipeline.readers.errors import RejectedInput
 __all__ = ["TEXT_EXTRACTOR", "TRAFILATURA_OPTIONS", "extract_html", "page_text"]
 
 #: The candidates asked, in this order, when the block model keeps nothing.
-FALLBACKS = ("precision", "recall", "readability", "justext")
+FALLBACKS = ("precision", "recall", "balanced", "readability", "justext")
 #: libxml2 drops elements nested deeper than this (without its "huge" option).
 _LIBXML2_MAX_DEPTH = 255
 
