@@ -60,6 +60,10 @@ PARAGRAPHS = pa.schema(
         ("duplicate_of_idx", pa.int32()),
         ("similarity", pa.float32()),
         ("dup_kind", pa.string()),
+        ("shared_start", pa.int32()),
+        ("shared_end", pa.int32()),
+        ("canonical_start", pa.int32()),
+        ("canonical_end", pa.int32()),
     ]
 )
 
