@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import posixpath
 
 from pipeline.model import Document
 from pipeline.readers.decode import decode
 from pipeline.readers.errors import RejectedInput
+from pipeline.readers.json_bounded import load_json
 from pipeline.readers.limits import DEFAULT_LIMITS, Limits
 
 SIDECAR_SUFFIX = ".meta.json"
@@ -53,18 +53,21 @@ def read_text(
         record_locator=None,
         body=text,
         body_kind="text",
-        **parse_sidecar(sidecar),
+        **parse_sidecar(sidecar, limits),
     )
 
 
-def parse_sidecar(data: bytes | None) -> dict[str, str | None]:
+def parse_sidecar(data: bytes | None, limits: Limits = DEFAULT_LIMITS) -> dict[str, str | None]:
     """The provenance fields of a sidecar; absent or null fields are ``None``."""
     if data is None:
         return {}
-    try:
-        meta = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RejectedInput("read", "malformed_sidecar", f"sidecar is not JSON: {exc}") from exc
+    if len(data) > limits.max_document_bytes:
+        raise RejectedInput(
+            "read",
+            "malformed_sidecar",
+            f"over max_document_bytes={limits.max_document_bytes}",
+        )
+    meta = load_json(data, limits.max_json_depth, "malformed_sidecar")
     if not isinstance(meta, dict):
         raise RejectedInput("read", "malformed_sidecar", "sidecar is not a JSON object")
     return provenance(meta, "malformed_sidecar")
