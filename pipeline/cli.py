@@ -9,11 +9,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline.discover import DEFAULT_MAX_FILE_BYTES
+from pipeline.readers.limits import add_limit_arguments, export_limit_arguments
 from pipeline.stages import DEFAULT_BATCH_SIZE
 from pipeline.summary import RunSummary
+from pipeline.terminal import printable
 
 console = Console(stderr=True)
 
@@ -67,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         help="scheduler of an existing Dask cluster (default: start a LocalCluster of "
         "--workers processes)",
     )
+    add_limit_arguments(ingest)
     ingest.set_defaults(command=_ingest)
 
     explain = commands.add_parser("explain", help="show what the stripper removes from FILE")
@@ -102,6 +106,11 @@ def _ingest(args: argparse.Namespace) -> int:
         return 2
     if args.dask_address and args.runner != "dask":
         console.print("[red]error:[/] --dask-address needs --runner dask")
+        return 2
+    try:
+        export_limit_arguments(args)
+    except ValueError as error:
+        console.print(f"[red]error:[/] {escape(str(error))}")
         return 2
     configure_prefect_environment()
     if not os.environ.get("PREFECT_API_URL"):
@@ -153,7 +162,7 @@ def _explain(args: argparse.Namespace) -> int:
             color=color if color is not None else sys.stdout.isatty(),
         )
     except (OSError, ValueError) as error:
-        console.print(f"[red]error:[/] {args.file}: {error}")
+        console.print(f"[red]error:[/] {escape(printable(f'{args.file}: {error}'))}")
         return 2
     sys.stdout.write(text)
     return 0
@@ -164,7 +173,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     problems = verify(args.clean_dir, raw_dir=args.raw_dir)
     for problem in problems:
-        print(problem)
+        print(printable(problem))
     if problems:
         console.print(f"[red]{len(problems)} problem(s) found[/]")
         return 1

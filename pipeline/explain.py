@@ -15,6 +15,7 @@ from pipeline.readers import RejectedInput, Rejection, read_source, sidecar_path
 from pipeline.stages import LINE_STATS_DIR
 from pipeline.store import Root
 from pipeline.strip import LineStats, Stripper, load_rules, render_explanation
+from pipeline.terminal import printable, printable_lines, printable_stripped
 
 
 def explain_file(
@@ -36,16 +37,12 @@ def explain_file(
         raise ValueError(f"rejected ({error.error_kind}): {error.message}") from error
     for item in items:
         if isinstance(item, Rejection):
-            sections.append(
-                f"# record {item.record_locator}: rejected ({item.error_kind}): {item.message}\n"
-            )
+            sections.append(_rejected(item.record_locator, item.error_kind, item.message))
             continue
         try:
             extracted = extract(item)
         except RejectedInput as error:
-            sections.append(
-                f"# record {item.record_locator}: rejected ({error.error_kind}): {error.message}\n"
-            )
+            sections.append(_rejected(item.record_locator, error.error_kind, error.message))
             continue
         language = detect_language(extracted.lines)
         stripped = stripper.strip(
@@ -56,8 +53,15 @@ def explain_file(
             body_kind=item.body_kind,
         )
         header = f"# {item.record_locator or path}  language={language} outlet={extracted.outlet}"
-        sections.append(f"{header}\n{render_explanation(extracted.lines, stripped, color=color)}")
+        shown = render_explanation(
+            printable_lines(extracted.lines), printable_stripped(stripped), color=color
+        )
+        sections.append(f"{printable(header)}\n{shown}")
     return "\n".join(sections)
+
+
+def _rejected(locator: str | None, error_kind: str, message: str) -> str:
+    return printable(f"# record {locator}: rejected ({error_kind}): {message}") + "\n"
 
 
 def _stored_stats(clean_dir: str | None) -> LineStats | None:

@@ -196,10 +196,14 @@ class _Child:
         self.process = context.Process(target=_serve, args=(child_end,), daemon=True)
         self.process.start()
         child_end.close()
+        self.started = False
 
     def read(self, raw_url: str, source: SourceFile, limits: Limits) -> tuple[FileOutcome, bool]:
-        """The file's outcome, and whether this process may read the next file."""
+        """The file's outcome, and whether this process may read the next file. The clock
+        starts once the process has started (imported the readers and extractors)."""
         try:
+            if not self.started:
+                self.started = self.conn.recv() == _READY
             self.conn.send((raw_url, source, limits))
             if self.conn.poll(limits.max_file_seconds):
                 return self.conn.recv(), True
@@ -245,8 +249,12 @@ def _give_back(child: _Child) -> None:
         _idle.append(child)
 
 
+_READY = "ready"
+
+
 def _serve(conn: Connection) -> None:
     """The child's loop: read each file it is sent until its parent goes away."""
+    conn.send(_READY)
     while True:
         try:
             raw_url, source, limits = conn.recv()

@@ -74,6 +74,8 @@ def _over_budget(number: int, total: int, limits: Limits) -> RejectedInput | Non
 
 
 def _document(path: str, sha256: str, number: int, line: bytes, limits: Limits) -> Document:
+    if not line.lstrip().startswith((b"{", b"[", b"\xef\xbb\xbf")):  # cheap: junk lines
+        raise RejectedInput("read", "malformed_record", "not a JSON object")
     obj = load_json(line, limits.max_json_depth, "malformed_record")
     if not isinstance(obj, dict):
         raise RejectedInput("read", "malformed_record", "not a JSON object")
