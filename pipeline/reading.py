@@ -27,6 +27,7 @@ from multiprocessing.connection import Connection
 from pipeline.discover import SourceFile
 from pipeline.extract import extract
 from pipeline.language import detect_language
+from pipeline.model import Document
 from pipeline.readers import Limits, RejectedInput, Rejection, read_source, sidecar_path
 from pipeline.records import extracted_row
 from pipeline.store import Root
@@ -90,6 +91,9 @@ def read_file(raw_url: str, source: SourceFile, limits: Limits) -> FileOutcome:
             except RejectedInput as error:
                 tally.add(error.at(item.record_locator))
                 continue
+            if len(extracted.lines) > limits.max_article_lines:
+                tally.add(_too_many_lines(item, limits))
+                continue
             rows.append(extracted_row(extracted, detect_language(extracted.lines)))
     except RejectedInput as error:
         rows, tally = [], _single(limits, error.at(None))
@@ -100,6 +104,11 @@ def read_file(raw_url: str, source: SourceFile, limits: Limits) -> FileOutcome:
     if not rows and not tally.total:
         tally.add(Rejection(None, "read", "no_articles", "the file holds no article"))
     return FileOutcome(rows, tally)
+
+
+def _too_many_lines(document: Document, limits: Limits) -> Rejection:
+    message = f"more than max_article_lines={limits.max_article_lines} lines extracted"
+    return Rejection(document.record_locator, "extract", "too_many_lines", message)
 
 
 def _single(limits: Limits, problem: Rejection) -> Tally:

@@ -46,6 +46,9 @@ class Limits:
     #: (its worker process killed and replaced) and rejected as ``timeout``. 0: no limit,
     #: and files are read in the calling process.
     max_file_seconds: float = 120.0
+    #: Most lines (paragraphs) one extracted article may have; more is ``too_many_lines``.
+    #: No news article comes near it, and the stripper's work grows faster than its lines.
+    max_article_lines: int = 2_000
     #: Bad records of one file described by name in its one reject row (the others counted).
     max_reasons_listed: int = 5
 
