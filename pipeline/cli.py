@@ -120,19 +120,25 @@ def _ingest(args: argparse.Namespace) -> int:
             "after). Point PREFECT_API_URL at a running server to skip this.[/]"
         )
     from flows.ingest import ingest
+    from flows.interrupt import interruptible, run_interruptibly
     from flows.runners import task_runner
 
     flow = ingest.with_options(
         task_runner=task_runner(args.runner, workers=args.workers, address=args.dask_address)
     )
-    summary = flow(
-        raw_dir=args.raw_dir,
-        clean_dir=args.clean_dir,
-        batch_size=args.batch_size,
-        workers=args.workers,
-        rules_dirs=args.rules_dirs,
-        max_file_bytes=args.max_file_bytes,
-    )
+    with interruptible() as stop:
+        summary = run_interruptibly(
+            flow,
+            raw_dir=args.raw_dir,
+            clean_dir=args.clean_dir,
+            batch_size=args.batch_size,
+            workers=args.workers,
+            rules_dirs=args.rules_dirs,
+            max_file_bytes=args.max_file_bytes,
+        )
+    if stop.signal:
+        console.print(f"[yellow]interrupted by {stop.signal}[/]: the run was stopped and cancelled")
+        return stop.signal.exit_code
     print_summary(summary)
     return 0
 

@@ -13,9 +13,12 @@ killer) rejects its file as ``reader_died``. The rest of the batch goes on eithe
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import multiprocessing
 import resource
+import signal
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -259,10 +262,23 @@ def _give_back(child: _Child) -> None:
 
 
 _READY = "ready"
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """On Linux, have the kernel kill this process when its parent dies (a pool worker
+    killed in the middle of a file would otherwise leave it reading on)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # elsewhere the pipe's EOF ends the child after its current file
 
 
 def _serve(conn: Connection) -> None:
     """The child's loop: read each file it is sent until its parent goes away."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is for the run's driver
     conn.send(_READY)
     while True:
         try:

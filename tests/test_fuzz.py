@@ -23,11 +23,13 @@ from pipeline.cli import main
 from pipeline.discover import SourceFile
 from pipeline.readers import Limits, sidecar_path
 from pipeline.reading import ReadGuard, read_guard
+from pipeline.records import lines_of
+from pipeline.strip import Stripper, load_rules
 from pipeline.verify import verify
 from tests.fuzzing import FuzzInput, fuzz_input, inputs
 
 FUZZ_INPUTS = int(os.environ.get("FUZZ_INPUTS", "40"))
-FUZZ_FLOW_INPUTS = int(os.environ.get("FUZZ_FLOW_INPUTS", "30"))
+FUZZ_FLOW_INPUTS = int(os.environ.get("FUZZ_FLOW_INPUTS", "20"))
 LIMITS = Limits(max_file_seconds=float(os.environ.get("FUZZ_FILE_SECONDS", "60")))
 #: Slack over the per-file budget for killing and replacing a reader process.
 KILL_SLACK_SECONDS = 10
@@ -59,9 +61,28 @@ def guard():
 
 
 @pytest.fixture(scope="module")
+def stripper() -> Stripper:
+    return Stripper(load_rules(()), None)
+
+
+def strip_seconds(stripper: Stripper, rows: list[dict]) -> float:
+    """Seconds to strip the articles of one input (the stage after reading)."""
+    started = time.perf_counter()
+    for row in rows:
+        stripper.strip(
+            lines_of(row),
+            outlet=row["outlet"],
+            language=row["language"],
+            title=row["title"],
+            body_kind=row["body_kind"],
+        )
+    return time.perf_counter() - started
+
+
+@pytest.fixture(scope="module")
 def report():
     """What the corpus came to, printed at the end (``make fuzz`` shows it)."""
-    found = {"kinds": Counter(), "inputs": 0, "slowest": 0.0, "peak_rss": 0}
+    found = {"kinds": Counter(), "inputs": 0, "slowest": 0.0, "slowest_strip": 0.0, "peak_rss": 0}
     yield found
     found["kinds"] = dict(found["kinds"].most_common())
     print("\nfuzz report:", json.dumps(found))
@@ -75,23 +96,26 @@ def report():
 )
 @given(item=inputs)
 def test_every_fuzz_input_is_read_or_rejected(
-    item: FuzzInput, fuzz_dir: Path, guard: ReadGuard, report: dict
+    item: FuzzInput, fuzz_dir: Path, guard: ReadGuard, stripper: Stripper, report: dict
 ) -> None:
     source = write_input(fuzz_dir, item)
     started = time.perf_counter()
     outcome = guard.read(str(fuzz_dir), source)
     seconds = time.perf_counter() - started
+    stripping = strip_seconds(stripper, outcome.rows)
     report["inputs"] += 1
     report["kinds"].update(outcome.tally.kinds if not outcome.rows else {"articles": 1})
     report["slowest"] = max(report["slowest"], round(seconds, 2))
+    report["slowest_strip"] = max(report["slowest_strip"], round(stripping, 2))
     report["peak_rss"] = max(report["peak_rss"], outcome.peak_rss)
     assert outcome.rows or outcome.tally.total, f"{source.rel_path}: neither article nor reject"
     assert not CRASHES & set(outcome.tally.kinds), outcome.tally.summary()
     assert seconds < LIMITS.max_file_seconds + KILL_SLACK_SECONDS
     assert outcome.peak_rss < MAX_WORKER_RSS
+    assert stripping < LIMITS.max_file_seconds
 
 
-def test_the_flow_accounts_for_every_fuzz_input(tmp_path: Path) -> None:
+def test_the_flow_accounts_for_a_seeded_corpus(tmp_path: Path) -> None:
     """A reproducible corpus through the real flow: every file is in the ledger with an
     article or a reject row (``verify --raw-dir``), and no input crashed a reader."""
     raw, clean = tmp_path / "raw", tmp_path / "clean"
