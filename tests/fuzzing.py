@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED_DIRS = (ROOT / "raw", ROOT / "tests" / "data")
 EXTENSIONS = (".txt", ".html", ".jsonl", ".warc", ".htm", ".ndjson", "", ".bin")
 CHARSETS = ("cp1252", "latin-1", "utf-16", "utf-16-be", "utf-32", "shift_jis", "koi8-r", "gb18030")
+#: Largest input a mutation makes (compression makes larger ones: the gzip bombs).
+MAX_INPUT_BYTES = 8 << 20
 BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 
 
@@ -145,7 +147,8 @@ def _repeat(rng: random.Random, data: bytes) -> bytes:
     """Many records: a line (or chunk) repeated up to thousands of times."""
     lines = data.splitlines(keepends=True) or [data]
     chosen = rng.choice(lines)
-    return data + chosen * rng.choice([10, 500, 5000])
+    times = min(rng.choice([10, 500, 5000]), MAX_INPUT_BYTES // max(1, len(chosen)))
+    return data + chosen * times
 
 
 def _truncate(rng: random.Random, data: bytes) -> bytes:
@@ -206,7 +209,7 @@ def _bomb(rng: random.Random, data: bytes) -> bytes:
 
 @cache
 def _bomb_member(filler: bytes, mib: int) -> bytes:
-    return gzip.compress(filler * (mib << 20 // len(filler)), 1)
+    return gzip.compress(filler * ((mib << 20) // len(filler)), 1)
 
 
 WRAPPINGS: tuple[Callable[[random.Random, bytes], bytes], ...] = (
