@@ -78,6 +78,8 @@ class FileOutcome:
     tally: Tally
     #: Peak resident memory of the process that read the file, in bytes (0 when unknown).
     peak_rss: int = 0
+    #: Its resident memory once the file was read (0 when unknown).
+    rss_after: int = 0
 
 
 def read_file(raw_url: str, source: SourceFile, limits: Limits) -> FileOutcome:
@@ -180,6 +182,8 @@ class ReadGuard:
         outcome, healthy = child.read(raw_url, source, self.limits)
         if healthy:
             self._child = child
+        else:
+            child.stop()
         return outcome
 
     def close(self) -> None:
@@ -218,7 +222,8 @@ class _Child:
                 self.started = self.conn.recv() == _READY
             self.conn.send((raw_url, source, limits))
             if self.conn.poll(limits.max_file_seconds):
-                return self.conn.recv(), True
+                outcome = self.conn.recv()
+                return outcome, outcome.rss_after < _RECYCLE_RSS
             problem = Rejection(
                 None,
                 "read",
@@ -262,6 +267,9 @@ def _give_back(child: _Child) -> None:
 
 
 _READY = "ready"
+#: A reader process that holds more memory than this after a file is replaced: Python's heap
+#: does not shrink, so one large file would otherwise keep it big for the rest of the run.
+_RECYCLE_RSS = 512 << 20
 _PR_SET_PDEATHSIG = 1
 
 
@@ -287,4 +295,13 @@ def _serve(conn: Connection) -> None:
             return
         outcome = read_file(raw_url, source, limits)
         outcome.peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        outcome.rss_after = _resident_bytes()
         conn.send(outcome)
+
+
+def _resident_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0

@@ -236,3 +236,10 @@ def test_poison_files_do_not_stop_the_run(tmp_path) -> None:
     )
     assert ledger == {"good.txt": "ingested", **dict.fromkeys(expected, "rejected")}
     assert verify(str(clean), raw_dir=str(raw)) == []
+
+
+def test_megabytes_of_short_lines_are_too_many_lines() -> None:
+    with pytest.raises(RejectedInput) as caught:
+        items("a.txt", b"x\n" * 5_000_000)
+    assert caught.value.error_kind == "too_many_lines"
+    assert items("a.txt", b"A line.\n\n" * 2000)  # blank lines do not count

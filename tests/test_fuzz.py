@@ -105,9 +105,11 @@ def test_every_fuzz_input_is_read_or_rejected(
     stripping = strip_seconds(stripper, outcome.rows)
     report["inputs"] += 1
     report["kinds"].update(outcome.tally.kinds if not outcome.rows else {"articles": 1})
-    report["slowest"] = max(report["slowest"], round(seconds, 2))
+    if seconds > report["slowest"]:
+        report["slowest"], report["slowest_input"] = round(seconds, 2), source.rel_path
     report["slowest_strip"] = max(report["slowest_strip"], round(stripping, 2))
-    report["peak_rss"] = max(report["peak_rss"], outcome.peak_rss)
+    if outcome.peak_rss > report["peak_rss"]:
+        report["peak_rss"], report["peak_rss_input"] = outcome.peak_rss, source.rel_path
     assert outcome.rows or outcome.tally.total, f"{source.rel_path}: neither article nor reject"
     assert not CRASHES & set(outcome.tally.kinds), outcome.tally.summary()
     assert seconds < LIMITS.max_file_seconds + KILL_SLACK_SECONDS

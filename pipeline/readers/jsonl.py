@@ -11,7 +11,7 @@ from pipeline.readers.errors import RejectedInput, Rejection
 from pipeline.readers.json_bounded import load_json
 from pipeline.readers.limits import Limits
 from pipeline.readers.payload import DECOMPRESS_ERRORS, open_decompressed
-from pipeline.readers.text import check_line_length, optional_str, provenance
+from pipeline.readers.text import check_text_shape, optional_str, provenance
 
 _BODY_FIELDS = (("html", "html"), ("text", "text"))
 _SKIP_CHUNK = 1 << 20
@@ -83,7 +83,7 @@ def _document(path: str, sha256: str, number: int, line: bytes, limits: Limits) 
         body = optional_str(obj, field, "malformed_record")
         if body and body.strip():
             if kind == "text":
-                check_line_length(body, limits)
+                check_text_shape(body, limits)
             return Document(
                 source_path=path,
                 source_sha256=sha256,
