@@ -13,12 +13,15 @@ from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.client.schemas.objects import State
 from prefect.context import get_run_context
 from prefect.futures import wait
+from prefect.states import Cancelled
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from flows import cache
+from flows.interrupt import discarded_on_failure, interruptible
 from flows.pool import process_pool, run_cpu
 from flows.report import explain_page, publish_report
 from flows.retries import RETRIES
@@ -83,7 +86,7 @@ def ingest(
     strip_model: str | None = None,
     explain_html: str | None = None,
     explain_sample: int = 20,
-) -> RunSummary:
+) -> RunSummary | State:
     """Ingest every new source file of ``raw_dir`` into ``clean_dir`` (paths or fsspec URLs).
 
     With ``explain_html`` (a local path), ``explain_sample`` of the run's articles are also
@@ -92,7 +95,8 @@ def ingest(
     ``workers`` is the number of processes for CPU-bound stages (0: one per core) when the
     flow runs on its default thread runner; on a Dask runner the cluster's workers are the
     processes. ``batch_size`` is the number of source files per batch task. ``strip_model``
-    is a line model file (``python -m pipeline train``); ``None``: the package's.
+    is a line model file (``python -m pipeline train``); ``None``: the package's. Interrupted
+    (SIGINT, SIGTERM), the run cleans up and ends Cancelled (see :mod:`flows.interrupt`).
     """
     started = time.perf_counter()
     logger = get_run_logger()
@@ -109,7 +113,12 @@ def ingest(
     )
     summary = RunSummary(raw_dir, clean_dir)
     pool_size = _pool_size(workers)
-    with writer_lock(clean, on_wait=logger.info), process_pool(pool_size):
+    with (
+        interruptible() as stop,
+        writer_lock(clean, on_wait=logger.info),
+        discarded_on_failure(clean),
+        process_pool(pool_size),
+    ):
         rolled = recover(clean)
         if rolled:
             logger.warning("rolled forward interrupted commit(s) %s", rolled)
@@ -142,6 +151,8 @@ def ingest(
         if plan.staged:
             commit(clean, plan)
         cache.prune(clean)
+    if stop.signal:
+        return Cancelled(message=f"interrupted by {stop.signal}")
     page = explain_page(clean_dir, explain_html, explain_sample, ctx.run_id)
     summary.seconds = time.perf_counter() - started
     publish_report(summary, explain_page=page)

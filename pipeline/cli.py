@@ -10,12 +10,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline import train
 from pipeline.discover import DEFAULT_MAX_FILE_BYTES
+from pipeline.readers.limits import add_limit_arguments, export_limit_arguments
 from pipeline.stages import DEFAULT_BATCH_SIZE
 from pipeline.summary import RunSummary
+from pipeline.terminal import printable
 
 console = Console(stderr=True)
 _MODEL_HELP = "line model file from `train` (default: the package's)"
@@ -71,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
         "--workers processes)",
     )
     ingest.add_argument("--model", metavar="MODEL", help=_MODEL_HELP)
+    add_limit_arguments(ingest)
     ingest.set_defaults(command=_ingest)
 
     explain = commands.add_parser("explain", help="show what the stripper removes from FILE")
@@ -118,6 +122,11 @@ def _ingest(args: argparse.Namespace) -> int:
     if args.model and (error := _model_error(args.model)):
         console.print(f"[red]error:[/] --model {error}", soft_wrap=True)
         return 2
+    try:
+        export_limit_arguments(args)
+    except ValueError as error:
+        console.print(f"[red]error:[/] {escape(str(error))}")
+        return 2
     configure_prefect_environment()
     if not os.environ.get("PREFECT_API_URL"):
         console.print(
@@ -126,20 +135,26 @@ def _ingest(args: argparse.Namespace) -> int:
             "after). Point PREFECT_API_URL at a running server to skip this.[/]"
         )
     from flows.ingest import ingest
+    from flows.interrupt import interruptible, run_interruptibly
     from flows.runners import task_runner
 
     flow = ingest.with_options(
         task_runner=task_runner(args.runner, workers=args.workers, address=args.dask_address)
     )
-    summary = flow(
-        raw_dir=args.raw_dir,
-        clean_dir=args.clean_dir,
-        batch_size=args.batch_size,
-        workers=args.workers,
-        rules_dirs=args.rules_dirs,
-        max_file_bytes=args.max_file_bytes,
-        strip_model=args.model,
-    )
+    with interruptible() as stop:
+        summary = run_interruptibly(
+            flow,
+            raw_dir=args.raw_dir,
+            clean_dir=args.clean_dir,
+            batch_size=args.batch_size,
+            workers=args.workers,
+            rules_dirs=args.rules_dirs,
+            max_file_bytes=args.max_file_bytes,
+            strip_model=args.model,
+        )
+    if stop.signal:
+        console.print(f"[yellow]interrupted by {stop.signal}[/]: the run was stopped and cancelled")
+        return stop.signal.exit_code
     print_summary(summary)
     return 0
 
@@ -182,7 +197,7 @@ def _explain(args: argparse.Namespace) -> int:
             sample=args.sample,
         )
     except (OSError, ValueError) as error:
-        console.print(f"[red]error:[/] {args.file}: {error}")
+        console.print(f"[red]error:[/] {escape(printable(f'{args.file}: {error}'))}")
         return 2
     sys.stdout.write(text)
     return 0
@@ -193,7 +208,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     problems = verify(args.clean_dir, raw_dir=args.raw_dir)
     for problem in problems:
-        print(problem)
+        print(printable(problem))
     if problems:
         console.print(f"[red]{len(problems)} problem(s) found[/]")
         return 1

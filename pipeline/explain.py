@@ -21,6 +21,7 @@ from pipeline.stages import LINE_STATS_DIR
 from pipeline.store import Root
 from pipeline.strip import Article, LineStats, Stripper, load_rules, render_explanation
 from pipeline.strip.linemodel import load_model
+from pipeline.terminal import printable, printable_lines, printable_stripped
 
 
 def explain_file(
@@ -45,7 +46,7 @@ def explain_file(
     sections = []
     for record in _explained(path, stripper):
         if isinstance(record, str):
-            sections.append(f"# {record}\n")
+            sections.append(printable(f"# {record}") + "\n")
             continue
         extracted, language, stripped = record
         item = extracted.document
@@ -55,8 +56,13 @@ def explain_file(
         weights = stripper.weights(
             Article(extracted.lines, extracted.outlet, language, extracted.title, item.body_kind)
         )
-        rendered = render_explanation(extracted.lines, stripped, color=color, weights=weights)
-        sections.append(f"{header}\n{rendered}")
+        shown = render_explanation(
+            printable_lines(extracted.lines),
+            printable_stripped(stripped),
+            color=color,
+            weights=weights,
+        )
+        sections.append(f"{printable(header)}\n{shown}")
     return "\n".join(sections)
 
 

@@ -15,7 +15,6 @@ stage may run on another machine than the driver.
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -41,10 +40,9 @@ from pipeline.dedup.features import (
 from pipeline.dedup.link import DEFAULT_PARAMS as DEFAULT_DEDUP_PARAMS
 from pipeline.dedup.unique import unique_part
 from pipeline.discover import Discovery, SourceFile
-from pipeline.extract import extract
-from pipeline.language import detect_language
-from pipeline.readers import RejectedInput, Rejection, read_source, sidecar_path
-from pipeline.records import EXTRACTED, article_row, extracted_row, lines_of, paragraph_rows
+from pipeline.readers import Limits, Rejection
+from pipeline.reading import read_guard
+from pipeline.records import EXTRACTED, article_row, lines_of, paragraph_rows
 from pipeline.store import (
     PARTITION_COLUMN,
     LocalFiles,
@@ -128,22 +126,25 @@ def read_batch(
     ledger and reject rows are left unstamped, and :func:`stage_read` stamps and stages them.
     A later run may therefore reuse the output of a run that crashed (the flow's read cache).
     """
-    raw, clean = Root.open(ctx.raw_url), Root.open(ctx.clean_url)
+    clean = Root.open(ctx.clean_url)
     work = work or ctx.work_file(f"read-{batch:05d}")
     rows, rejects, ledger = [], [], []
-    for source in files:
-        documents, problems = _read_one(raw, source)
-        rejects += [_reject_row(source, problem) for problem in problems]
-        rows += documents
-        whole_file_rejected = not documents and problems
-        ledger.append(
-            _source_row(
-                source,
-                outcome="rejected" if whole_file_rejected else "ingested",
-                articles=len(documents),
-                rejected_records=len(problems),
+    kinds: Counter = Counter()
+    with read_guard(Limits.from_env()) as guard:
+        for source in files:
+            outcome = guard.read(ctx.raw_url, source)
+            rows += outcome.rows
+            kinds.update(outcome.tally.kinds)
+            summary = outcome.tally.summary()
+            rejects += [_reject_row(source, summary)] if summary else []
+            ledger.append(
+                _source_row(
+                    source,
+                    outcome="rejected" if not outcome.rows else "ingested",
+                    articles=len(outcome.rows),
+                    rejected_records=outcome.tally.total,
+                )
             )
-        )
     result = StageResult()
     counts = count_lines((row["outlet"], lines_of(row)) for row in rows)
     for name, table in (
@@ -157,10 +158,10 @@ def read_batch(
         files_read=len(files),
         documents=len(rows),
         files_rejected=sum(r["outcome"] == "rejected" for r in ledger),
-        records_rejected=len(rejects),
+        records_rejected=kinds.total(),
     )
-    for reject in rejects:
-        result.counts[f"rejected:{reject['error_kind']}"] += 1
+    for kind, n in kinds.items():
+        result.counts[f"rejected:{kind}"] += n
     return result
 
 
@@ -225,50 +226,6 @@ def _stamp(ctx: RunContext, table: pa.Table) -> pa.Table:
         values = pa.array([value] * len(table), table.schema.field(index).type)
         table = table.set_column(index, column, values)
     return table
-
-
-def _read_one(raw: Root, source: SourceFile) -> tuple[list[dict], list[Rejection]]:
-    try:
-        data = raw.read_bytes(source.rel_path)
-    except OSError as error:
-        return [], [Rejection(None, "read", "unreadable", str(error))]
-    if _sha256(data) != source.sha256:
-        return [], [
-            Rejection(
-                None,
-                "read",
-                "changed_while_reading",
-                "the file changed between discovery and reading; the next run "
-                "ingests its new content",
-            )
-        ]
-    rows, problems = [], []
-    try:
-        for item in read_source(source.path, source.sha256, data, sidecar=_sidecar(raw, source)):
-            if isinstance(item, Rejection):
-                problems.append(item)
-                continue
-            try:
-                extracted = extract(item)
-            except RejectedInput as error:
-                problems.append(
-                    Rejection(item.record_locator, error.stage, error.error_kind, error.message)
-                )
-                continue
-            rows.append(extracted_row(extracted, detect_language(extracted.lines)))
-    except RejectedInput as error:
-        return [], [Rejection(None, error.stage, error.error_kind, error.message)]
-    return rows, problems
-
-
-def _sidecar(raw: Root, source: SourceFile) -> bytes | None:
-    """The ``NAME.meta.json`` beside a text file, if there is one."""
-    side = sidecar_path(source.rel_path)
-    return raw.read_bytes(side) if side and raw.exists(side) else None
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _reject_row(source: SourceFile, problem: Rejection) -> dict:

@@ -40,6 +40,7 @@ def verify(clean_dir: str, raw_dir: str | None = None) -> list[str]:
         problems += check(clean, con)
     if raw_dir is not None:
         problems += _check_raw_accounted(Root.open(raw_dir), clean)
+        problems += _check_outcomes(clean, con)
     return problems
 
 
@@ -173,3 +174,18 @@ def _check_raw_accounted(raw: Root, clean: Root) -> Iterator[str]:
     for reject in unseen.rejected:
         if (reject.path, reject.sha256) not in ledger.seen:
             yield f"raw source {posixpath.join(raw.url, reject.path)} is not in the ledger"
+
+
+def _check_outcomes(_: Root, con: duckdb.DuckDBPyConnection) -> Iterator[str]:
+    """Every file read ended as articles or a reject row: none is ``ingested`` with nothing."""
+    rows = con.execute(
+        """
+        SELECT s.source_path FROM sources s
+        ANTI JOIN rejected r ON r.source_path = s.source_path
+                             AND r.source_sha256 IS NOT DISTINCT FROM s.source_sha256
+        WHERE s.outcome IN ('ingested', 'rejected') AND s.articles = 0
+        ORDER BY 1 LIMIT 20
+        """
+    ).fetchall()
+    for (path,) in rows:
+        yield f"raw source {path} is in the ledger with neither an article nor a reject row"

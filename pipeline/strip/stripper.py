@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
@@ -302,16 +303,20 @@ def _mark_repeats(items: list[Item], title_item: Item | None) -> None:
                 item.add(THRESHOLD, "duplicate_headline", "position.repeated-headline")
     padded = [f" {item.key} " for item in items]
     everything = "\n".join(padded)
+    # A line is never a cut-off copy of an identical line, so the distinct lines are enough
+    # (a page of one line repeated thousands of times would otherwise be quadratic).
+    distinct = list(dict.fromkeys(padded))
+    occurrences = lru_cache(maxsize=None)(everything.count)
     for index, item in enumerate(items):
         if item is title_item or item.removed or item.n_words < 8 or item.ends:
             continue
         if not item.text[-1].isalnum():
             continue
         head = f" {simple_key(item.tokens[:-1])} "
-        if everything.count(head) <= padded[index].count(head):
+        if occurrences(head) <= padded[index].count(head):
             continue  # no other line has these words: the usual case, one search
         last = item.tokens[-1]
-        if any(j != index and _cut_off_copy(head, last, other) for j, other in enumerate(padded)):
+        if any(other != padded[index] and _cut_off_copy(head, last, other) for other in distinct):
             item.add(THRESHOLD, "truncated_teaser", "position.cut-off-copy")
 
 
