@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 from prefect.futures import wait
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -31,16 +32,16 @@ from pipeline.store.commit import committed_sequences
 from pipeline.summary import RunSummary
 
 
-@task(
-    name="read-batch",
-    persist_result=True,
-    cache_key_fn=cache.cache_key_from_work_dir,
-    **RETRIES,
-)
+@task(name="read-batch", cache_policy=NO_CACHE, persist_result=False, **RETRIES)
 def read_batch(ctx: RunContext, batch: int, files: list[SourceFile], work: str) -> StageResult:
-    """Cached by the content of ``files`` (see :mod:`flows.cache`): a re-run after a crash
-    reuses the batch instead of reading and extracting it again."""
-    return run_cpu(stages.read_batch, ctx, batch, files, work)
+    """Reuses a crashed run's batch when ``work`` holds one that passes every check (see
+    :mod:`flows.cache`); else reads and extracts the files again."""
+    clean = Root.open(ctx.clean_url)
+    if (cached := cache.load(clean, work)) is not None:
+        return cached
+    result = run_cpu(stages.read_batch, ctx, batch, files, work)
+    cache.store(clean, work, result)
+    return result
 
 
 @task(name="merge-line-stats", **RETRIES)
@@ -208,20 +209,13 @@ def _run_stages(
 def _read(
     ctx: RunContext, clean: Root, batches: list[list[SourceFile]], keys: list[str]
 ) -> list[StageResult]:
-    """Read every batch, reusing cached batches whose work files are still there."""
-    task = read_batch.with_options(result_storage=cache.result_storage(clean))
-    works = [cache.read_work_dir(key) for key in keys]
-    results = _gather(
-        [task.submit(ctx, i, _as_parameter(files), works[i]) for i, files in enumerate(batches)]
+    """Read every batch, reusing cached batches that pass their checks."""
+    return _gather(
+        [
+            read_batch.submit(ctx, i, _as_parameter(files), cache.read_work_dir(key))
+            for i, (files, key) in enumerate(zip(batches, keys, strict=True))
+        ]
     )
-    stale = [i for i, result in enumerate(results) if not cache.is_complete(clean, result.work)]
-    if stale:
-        get_run_logger().warning("%d cached read batch(es) lost their files; rereading", len(stale))
-        again = task.with_options(refresh_cache=True)
-        fresh = _gather([again.submit(ctx, i, _as_parameter(batches[i]), works[i]) for i in stale])
-        for i, result in zip(stale, fresh, strict=True):
-            results[i] = result
-    return results
 
 
 def _as_parameter(files: list[SourceFile]) -> list[SourceFile] | quote:
