@@ -28,7 +28,8 @@ from pipeline import stages
 from pipeline.discover import DEFAULT_MAX_FILE_BYTES, SourceFile, discover
 from pipeline.stages import DEFAULT_BATCH_SIZE, RunContext, StageResult
 from pipeline.store import CommitPlan, Ledger, Root, commit, recover, writer_lock
-from pipeline.store.commit import committed_sequences
+from pipeline.store.commit import last_sequence
+from pipeline.store.delta import all_tables_exist
 from pipeline.summary import RunSummary
 
 
@@ -127,12 +128,11 @@ def ingest(
         keys = [cache.read_key(ctx, files) for files in batches]
         if dropped := cache.prune(clean, keep=keys):
             logger.info("dropped %d cached read batch(es) this run does not need", len(dropped))
-        plan = CommitPlan(ctx.run_id)
+        plan = CommitPlan(ctx.run_id, base=last_sequence(clean))
         plan.staged += stages.stage_discovery(ctx, found)
         if batches:
-            seq = (committed_sequences(clean) or [0])[-1] + 1
-            _run_stages(ctx, clean, batches, keys, seq, pool_size, plan, summary)
-        if plan.staged:
+            _run_stages(ctx, clean, batches, keys, plan.base + 1, pool_size, plan, summary)
+        if plan.staged or not all_tables_exist(clean):
             commit(clean, plan)
         cache.prune(clean)
     summary.seconds = time.perf_counter() - started

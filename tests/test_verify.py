@@ -12,6 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import main
+from pipeline.store import Root
+from pipeline.store.delta import replace_files
 from pipeline.verify import verify
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,14 +30,33 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def first(clean: Path, dataset: str) -> Path:
-    return sorted((clean / dataset).rglob("*.parquet"))[0]
+    return sorted(p for p in (clean / dataset).rglob("*.parquet") if "_delta_log" not in p.parts)[0]
 
 
 def rewrite(path: Path, change: Callable[[pa.Table], pa.Table], metadata: dict | None = None):
+    """What a buggy writer would commit: the changed rows in a new file that a Delta commit
+    puts in place of ``path``."""
     table = change(pq.read_table(path))
     if metadata is not None:
         table = table.replace_schema_metadata(metadata)
-    pq.write_table(table, path)
+    clean = path
+    while not (clean / "_commits").exists():
+        clean = clean.parent
+    name = path.relative_to(clean).parts[0]
+    changed = path.with_name("part-changed.parquet")
+    pq.write_table(table, changed)
+    root = Root.open(str(clean))
+    replace_files(root, name, [rel(clean, path)], [rel(clean, changed)], "test damage")
+    path.unlink()
+
+
+def rel(clean: Path, path: Path) -> str:
+    return path.relative_to(clean).as_posix()
+
+
+def truncated_part(clean: Path, _raw: Path) -> None:
+    part = first(clean, "articles")
+    part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
 
 
 def copy_part(clean: Path, _raw: Path) -> None:
@@ -99,7 +120,7 @@ def wrong_column_type(clean: Path, _raw: Path) -> None:
 @pytest.mark.parametrize(
     ("damage", "expected"),
     [
-        (copy_part, "no commit manifest names"),
+        (copy_part, "that no version of the articles table names"),
         (delete_paragraphs, "missing"),
         (unfinished_commit, "interrupted"),
         (old_schema_version, "schema_version 0"),
@@ -109,6 +130,7 @@ def wrong_column_type(clean: Path, _raw: Path) -> None:
         (lost_ledger_rows, "the ledger records"),
         (unaccounted_raw_file, "not in the ledger"),
         (wrong_column_type, "column idx is string"),
+        (truncated_part, "changed in place"),
     ],
 )
 def test_damage_is_caught(good, tmp_path, damage, expected):

@@ -1,0 +1,212 @@
+"""The record tables as Delta Lake tables: one Delta commit per table per run.
+
+A run's Parquet parts are written by the pipeline itself (pyarrow, with the project's
+metadata) and moved into the table's directory by :mod:`pipeline.store.commit`; they become
+part of the table only when the Delta log names them. Each run's commit to a table carries
+an application transaction (``article-pipeline``, the run's commit sequence number), so a
+commit that a crash interrupted is replayed exactly once: :func:`commit_run` skips a table
+whose transaction version already reached the sequence number.
+
+Delta Lake is used, not Iceberg, because ``deltalake`` needs no catalog service, commits files
+that another writer produced (``create_write_transaction``), and its pyarrow dataset is what
+DuckDB, pandas and polars read.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+from deltalake import DeltaTable, Schema
+from deltalake.transaction import (
+    AddAction,
+    CommitProperties,
+    RemoveAction,
+    Transaction,
+    create_table_with_add_actions,
+)
+
+from pipeline import __version__
+from pipeline.store.fs import Root
+from pipeline.store.schema import DATASETS, PARTITION_COLUMN, SCHEMA_VERSION
+
+#: Application id of the pipeline's Delta transactions (its version is a commit sequence).
+APP_ID = "article-pipeline"
+DELTA_LOG = "_delta_log"
+
+
+def table_schema(name: str) -> pa.Schema:
+    """A record table's schema as Delta stores it: the columns plus the partition column."""
+    return DATASETS[name].append(pa.field(PARTITION_COLUMN, pa.string()))
+
+
+def table_uri(root: Root, name: str) -> str:
+    return root.join(name) if root.is_local else posixpath.join(root.url, name)
+
+
+def is_table(root: Root, name: str) -> bool:
+    return root.exists(posixpath.join(name, DELTA_LOG))
+
+
+def all_tables_exist(root: Root) -> bool:
+    return all(is_table(root, name) for name in DATASETS)
+
+
+def open_table(root: Root, name: str, version: int | None = None) -> DeltaTable:
+    return DeltaTable(table_uri(root, name), version=version)
+
+
+def applied_sequence(root: Root, name: str) -> int:
+    """The last commit sequence number applied to table ``name`` (0: none, or no table)."""
+    if not is_table(root, name):
+        return 0
+    return open_table(root, name).transaction_version(APP_ID) or 0
+
+
+def table_of(rel: str) -> str | None:
+    """The record table a file under CLEAN_DIR belongs to, if any."""
+    head = rel.split("/", 1)[0]
+    return head if head in DATASETS and "/" in rel else None
+
+
+def commit_run(root: Root, seq: int, run_id: str, files: Sequence[str]) -> None:
+    """Add a run's files (paths relative to CLEAN_DIR, already in place) to every record
+    table, data tables first and the ledger (``sources``) last, one Delta commit each.
+
+    Every table gets a commit, empty or not, so every table exists from the first run and
+    every run is a version of each. Tables that already hold commit ``seq`` are skipped; a
+    file that is gone (deleted by hand before a roll-forward) is left out, and ``verify``
+    then reports the sources whose records it held.
+    """
+    by_table: dict[str, list[str]] = {name: [] for name in DATASETS}
+    for rel in files:
+        if (name := table_of(rel)) is not None:
+            by_table[name].append(rel.removeprefix(name + "/"))
+    for name, rels in by_table.items():
+        if applied_sequence(root, name) < seq:
+            present = [rel for rel in rels if root.exists(posixpath.join(name, rel))]
+            _commit_table(
+                root, name, [_add_action(root, name, rel) for rel in present], seq, run_id
+            )
+
+
+def _commit_table(root: Root, name: str, actions: list[AddAction], seq: int, run_id: str) -> None:
+    properties = commit_properties(seq, {"run_id": run_id, "operation_kind": "ingest"})
+    if not is_table(root, name):
+        create_table_with_add_actions(
+            table_uri(root, name),
+            Schema.from_arrow(table_schema(name)),
+            actions,
+            mode="error",
+            partition_by=[PARTITION_COLUMN],
+            description=f"article-pipeline {name}, schema_version={SCHEMA_VERSION}",
+            commit_properties=properties,
+        )
+        return
+    open_table(root, name).create_write_transaction(
+        actions,
+        "append",
+        table_schema(name),
+        partition_by=[PARTITION_COLUMN],
+        commit_properties=properties,
+    )
+
+
+def commit_properties(seq: int, extra: Mapping[str, Any]) -> CommitProperties:
+    """Delta commit properties of the pipeline's commit ``seq``: the application
+    transaction and what ``history`` shows."""
+    metadata = {
+        "article_pipeline_seq": seq,
+        "pipeline_version": __version__,
+        "schema_version": SCHEMA_VERSION,
+        **extra,
+    }
+    return CommitProperties(custom_metadata=metadata, app_transactions=[Transaction(APP_ID, seq)])
+
+
+def _add_action(root: Root, name: str, rel: str) -> AddAction:
+    path = root.join(name, rel)
+    meta = pq.read_metadata(path, filesystem=root.fs)
+    return AddAction(
+        path=rel,
+        size=root.size(posixpath.join(name, rel)),
+        partition_values=_partition_values(rel),
+        modification_time=int(root.fs.modified(path).timestamp() * 1000),
+        data_change=True,
+        stats=json.dumps({"numRecords": meta.num_rows}),
+    )
+
+
+def _partition_values(rel: str) -> dict[str, str | None]:
+    for segment in rel.split("/")[:-1]:
+        key, _, value = segment.partition("=")
+        if key == PARTITION_COLUMN:
+            return {PARTITION_COLUMN: value}
+    raise ValueError(f"{rel}: no {PARTITION_COLUMN}= directory in the path")
+
+
+def live_files(root: Root, name: str) -> dict[str, int]:
+    """The files of table ``name``'s current version (relative to CLEAN_DIR) and the size
+    its log records for each."""
+    if not is_table(root, name):
+        return {}
+    actions = pa.table(open_table(root, name).get_add_actions(flatten=True))
+    paths, sizes = actions["path"].to_pylist(), actions["size_bytes"].to_pylist()
+    return {posixpath.join(name, p): s for p, s in sorted(zip(paths, sizes, strict=True))}
+
+
+def replace_files(
+    root: Root,
+    name: str,
+    removed: Sequence[str],
+    added: Sequence[str],
+    operation: str,
+    data_change: bool = True,
+) -> None:
+    """One Delta commit to table ``name`` that swaps ``removed`` for ``added`` (paths
+    relative to CLEAN_DIR, the added files already in place). ``data_change=False`` marks a
+    rewrite of the same rows (compaction)."""
+    now = int(time.time() * 1000)
+    prefix = name + "/"
+    actions: list[AddAction | RemoveAction] = [
+        RemoveAction(
+            rel.removeprefix(prefix),
+            data_change,
+            now,
+            root.size(rel) if root.exists(rel) else None,
+            _partition_values(rel),
+        )
+        for rel in removed
+    ]
+    for rel in added:
+        action = _add_action(root, name, rel.removeprefix(prefix))
+        action.data_change = data_change
+        actions.append(action)
+    table = open_table(root, name)
+    table.create_write_transaction(
+        actions,
+        "append",
+        table_schema(name),
+        partition_by=[PARTITION_COLUMN],
+        commit_properties=CommitProperties(
+            custom_metadata={
+                "operation_kind": operation,
+                "pipeline_version": __version__,
+                "schema_version": SCHEMA_VERSION,
+            }
+        ),
+    )
+
+
+def dataset(root: Root, name: str, version: int | None = None) -> ds.Dataset:
+    """A pyarrow dataset of table ``name`` as of ``version`` (default: the current one); an
+    empty table of its schema when the table does not exist yet."""
+    if not is_table(root, name):
+        return ds.dataset(table_schema(name).empty_table())
+    return open_table(root, name, version).to_pyarrow_dataset()
