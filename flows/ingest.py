@@ -31,6 +31,11 @@ from pipeline.store import CommitPlan, Ledger, Root, commit, recover, writer_loc
 from pipeline.store.commit import last_sequence
 from pipeline.store.delta import all_tables_exist
 from pipeline.summary import RunSummary
+from pipeline.verify import unreadable_state_files
+
+
+class DamagedState(RuntimeError):
+    """The line statistics or dedup index cannot be read; ``repair`` rebuilds them."""
 
 
 @task(name="read-batch", cache_policy=NO_CACHE, persist_result=False, **RETRIES)
@@ -107,6 +112,11 @@ def ingest(
         rolled = recover(clean)
         if rolled:
             logger.warning("rolled forward interrupted commit(s) %s", rolled)
+        if damaged := unreadable_state_files(clean):
+            raise DamagedState(
+                f"{clean_dir}/{damaged[0]}; run `python -m pipeline repair {clean_dir} "
+                f"--raw-dir {raw_dir}`"
+            )
         found = discover(raw, Ledger.load(clean), max_file_bytes)
         summary.counts.update(
             files_seen=found.files_seen,

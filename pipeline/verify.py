@@ -193,6 +193,17 @@ def _check_part(
             )
 
 
+def unreadable_state_files(clean: Root) -> list[str]:
+    """Problems of the line statistics and dedup index files that would break an ingest run
+    (footers and columns only: cheap enough to check before every run)."""
+    return [
+        problem
+        for directory, columns in STATE_DIRS.items()
+        for rel in clean.list_files(directory, ".parquet")
+        for problem in _check_part(clean, rel, columns)
+    ]
+
+
 def _check_state_files(clean: Root, live: bool) -> Iterator[str]:
     """The line statistics and the dedup index: every file readable, of the expected
     columns, and named by a commit record."""

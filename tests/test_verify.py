@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import main
-from pipeline.store import Root
+from pipeline.store import Root, writer_lock
 from pipeline.store.delta import replace_files
-from pipeline.verify import verify
+from pipeline.verify import is_live, verify
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,6 +52,26 @@ def rewrite(path: Path, change: Callable[[pa.Table], pa.Table], metadata: dict |
 
 def rel(clean: Path, path: Path) -> str:
     return path.relative_to(clean).as_posix()
+
+
+def truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def truncated_commit_record(clean: Path, _raw: Path) -> None:
+    truncate(clean / "_commits" / "00000001.json")
+
+
+def stray_commit_file(clean: Path, _raw: Path) -> None:
+    (clean / "_commits" / "notes.json").write_text('{"note": "left here by hand"}')
+
+
+def truncated_index_part(clean: Path, _raw: Path) -> None:
+    truncate(first(clean, "dedup_index"))
+
+
+def truncated_line_stats(clean: Path, _raw: Path) -> None:
+    truncate(first(clean, "line_stats"))
 
 
 def truncated_part(clean: Path, _raw: Path) -> None:
@@ -131,6 +151,10 @@ def wrong_column_type(clean: Path, _raw: Path) -> None:
         (unaccounted_raw_file, "not in the ledger"),
         (wrong_column_type, "column idx is string"),
         (truncated_part, "changed in place"),
+        (truncated_commit_record, "00000001.json: unreadable commit record"),
+        (stray_commit_file, "notes.json: not a commit record"),
+        (truncated_index_part, "unreadable Parquet"),
+        (truncated_line_stats, "unreadable Parquet"),
     ],
 )
 def test_damage_is_caught(good, tmp_path, damage, expected):
@@ -140,6 +164,7 @@ def test_damage_is_caught(good, tmp_path, damage, expected):
     damage(clean, raw)
     problems = verify(str(clean), raw_dir=str(raw))
     assert any(expected in problem for problem in problems), problems
+    assert not any("could not complete" in problem for problem in problems), problems
 
 
 def test_verify_command_exit_codes(good, tmp_path, capsys):
@@ -150,3 +175,21 @@ def test_verify_command_exit_codes(good, tmp_path, capsys):
     unfinished_commit(broken, raw)
     assert main(["verify", str(broken)]) == 1
     assert "interrupted" in capsys.readouterr().out
+
+
+def test_a_live_run_is_not_debris(good, tmp_path):
+    clean = tmp_path / "clean"
+    shutil.copytree(good[1], clean)
+    (clean / "_staging" / "run-x").mkdir(parents=True)
+    (clean / "_staging" / "run-x" / "part.parquet").write_bytes(b"being written")
+    assert any("debris" in problem for problem in verify(str(clean)))
+    with writer_lock(Root.open(str(clean))):  # a run in progress holds the lock
+        assert verify(str(clean)) == []
+        assert is_live(str(clean))
+    assert not is_live(str(clean))
+
+
+def test_a_directory_that_is_not_a_clean_dir_is_refused(good):
+    raw, _ = good
+    [problem] = verify(str(raw))
+    assert "not a CLEAN_DIR" in problem
