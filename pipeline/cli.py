@@ -13,6 +13,7 @@ from rich.table import Table
 
 from pipeline.discover import DEFAULT_MAX_FILE_BYTES
 from pipeline.stages import DEFAULT_BATCH_SIZE
+from pipeline.store_commands import add_store_commands
 from pipeline.summary import RunSummary
 
 console = Console(stderr=True)
@@ -80,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("clean_dir", metavar="CLEAN_DIR")
     verify.add_argument("--raw-dir", help="also check that every file of RAW_DIR is accounted for")
     verify.set_defaults(command=_verify)
+    add_store_commands(commands)
     return parser
 
 

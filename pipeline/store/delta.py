@@ -136,14 +136,14 @@ def _add_action(root: Root, name: str, rel: str) -> AddAction:
     return AddAction(
         path=rel,
         size=root.size(posixpath.join(name, rel)),
-        partition_values=_partition_values(rel),
+        partition_values=partition_values(rel),
         modification_time=int(root.fs.modified(path).timestamp() * 1000),
         data_change=True,
         stats=json.dumps({"numRecords": meta.num_rows}),
     )
 
 
-def _partition_values(rel: str) -> dict[str, str | None]:
+def partition_values(rel: str) -> dict[str, str | None]:
     for segment in rel.split("/")[:-1]:
         key, _, value = segment.partition("=")
         if key == PARTITION_COLUMN:
@@ -180,7 +180,7 @@ def replace_files(
             data_change,
             now,
             root.size(rel) if root.exists(rel) else None,
-            _partition_values(rel),
+            partition_values(rel),
         )
         for rel in removed
     ]

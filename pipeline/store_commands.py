@@ -1,0 +1,84 @@
+"""Command line of the output store: ``history``, ``optimize`` (registered by pipeline.cli)."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+
+from pipeline.store import DATASETS, Root, recover, writer_lock
+from pipeline.store.compact import RETENTION_ENV, TARGET_FILE_BYTES, optimize, retention_hours
+from pipeline.store.history import history
+from pipeline.verify import is_clean_dir
+
+console = Console(stderr=True)
+
+
+def add_store_commands(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "history", help="list the runs and the table versions each made (tab-separated)"
+    )
+    parser.add_argument("clean_dir", metavar="CLEAN_DIR")
+    parser.set_defaults(command=_history)
+
+    parser = commands.add_parser(
+        "optimize", help="compact CLEAN_DIR's tables into large sorted files and vacuum"
+    )
+    parser.add_argument("clean_dir", metavar="CLEAN_DIR")
+    parser.add_argument(
+        "--target-mb",
+        type=int,
+        default=TARGET_FILE_BYTES >> 20,
+        help=f"size of a compacted file (default {TARGET_FILE_BYTES >> 20})",
+    )
+    parser.add_argument(
+        "--retention-hours",
+        type=int,
+        default=None,
+        help=f"keep replaced files this long for time travel (default ${RETENTION_ENV} or 0)",
+    )
+    parser.set_defaults(command=_optimize)
+
+
+def open_clean_dir(clean_dir: str) -> Root | None:
+    """CLEAN_DIR's root, or None (after saying why) when it is not one."""
+    root = Root.open(clean_dir)
+    if not root.fs.isdir(root.path) or not is_clean_dir(root):
+        console.print(f"[red]error:[/] {clean_dir}: not a CLEAN_DIR (no _commits/ and no tables)")
+        return None
+    return root
+
+
+def _history(args: argparse.Namespace) -> int:
+    if (root := open_clean_dir(args.clean_dir)) is None:
+        return 2
+    print("\t".join(("committed_at", "operation", "seq", "run_id", *DATASETS)))
+    for entry in history(root):
+        print(
+            "\t".join(
+                (
+                    entry.committed_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    entry.operation,
+                    str(entry.seq or "-"),
+                    entry.run_id or "-",
+                    *(str(entry.versions.get(name, "-")) for name in DATASETS),
+                )
+            )
+        )
+    return 0
+
+
+def _optimize(args: argparse.Namespace) -> int:
+    if (root := open_clean_dir(args.clean_dir)) is None:
+        return 2
+    retention = retention_hours() if args.retention_hours is None else args.retention_hours
+    with writer_lock(root, on_wait=console.print):
+        recover(root)
+        done = optimize(root, target_bytes=args.target_mb << 20, retention=retention)
+    for item in done:
+        console.print(
+            f"{item.table} {item.partition}: {item.files_in} file(s) -> {item.files_out}, "
+            f"{item.rows} rows"
+        )
+    console.print(f"[green]optimized[/]: {len(done)} partition(s); retention {retention} h")
+    return 0
