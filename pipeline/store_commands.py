@@ -39,6 +39,15 @@ def add_store_commands(commands: argparse._SubParsersAction) -> None:
     )
     parser.set_defaults(command=_optimize)
 
+    parser = commands.add_parser(
+        "repair", help="quarantine damaged files, rebuild statistics, re-ingest lost sources"
+    )
+    parser.add_argument("clean_dir", metavar="CLEAN_DIR")
+    parser.add_argument(
+        "--raw-dir", help="RAW_DIR to re-read lost sources and rebuild the statistics from"
+    )
+    parser.set_defaults(command=_repair)
+
 
 def open_clean_dir(clean_dir: str) -> Root | None:
     """CLEAN_DIR's root, or None (after saying why) when it is not one."""
@@ -82,3 +91,31 @@ def _optimize(args: argparse.Namespace) -> int:
         )
     console.print(f"[green]optimized[/]: {len(done)} partition(s); retention {retention} h")
     return 0
+
+
+def _repair(args: argparse.Namespace) -> int:
+    from pipeline.repair import repair
+
+    if (root := open_clean_dir(args.clean_dir)) is None:
+        return 2
+    raw = Root.open(args.raw_dir) if args.raw_dir else None
+    with writer_lock(root, on_wait=console.print):
+        done = repair(root, raw)
+    for line in done.lines():
+        print(line)
+    if done.forgotten_sources and raw is None:
+        console.print("[yellow]run ingest RAW_DIR CLEAN_DIR to read the forgotten sources again[/]")
+    elif done.forgotten_sources:
+        _reingest(args.raw_dir, args.clean_dir)
+    console.print(f"[green]repaired[/]: {len(done.lines())} change(s)")
+    return 0
+
+
+def _reingest(raw_dir: str, clean_dir: str) -> None:
+    from pipeline.cli import configure_prefect_environment
+
+    configure_prefect_environment()
+    from flows.ingest import ingest
+
+    summary = ingest(raw_dir=raw_dir, clean_dir=clean_dir)
+    print(f"re-ingested: {summary.counts['articles']} article(s)")

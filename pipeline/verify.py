@@ -23,7 +23,6 @@ from pipeline.discover import discover
 from pipeline.store import DATASETS, SCHEMA_VERSION, Ledger, Root
 from pipeline.store.commit import (
     COMMITS,
-    QUARANTINE,
     STAGING,
     DamagedRecord,
     committed_sequences,
@@ -111,8 +110,6 @@ def _check_commit_log(clean: Root, live: bool) -> Iterator[str]:
         yield f"commit {seq} was interrupted; the next ingest run rolls it forward"
     if clean.list_files(STAGING) and not pending_commits(clean):
         yield f"{STAGING}/ holds debris of an interrupted run (the next run removes it)"
-    for rel in clean.list_files(QUARANTINE):
-        yield f"{rel}: quarantined (damaged; see `repair`)"
 
 
 def _check_tables(clean: Root, live: bool) -> Iterator[str]:
@@ -134,14 +131,14 @@ def _check_tables(clean: Root, live: bool) -> Iterator[str]:
                     f"{rel}: {clean.size(rel)} bytes, the {name} table's log says {size} "
                     "(changed in place: truncated or overwritten)"
                 )
-            yield from _check_part(clean, rel, list(schema.names), schema)
+            yield from check_part(clean, rel, list(schema.names), schema)
         if not live:
             yield from _check_unnamed(clean, name, live_set)
 
 
 def _check_unnamed(clean: Root, name: str, live_set: dict[str, int]) -> Iterator[str]:
     """Parquet files in a table's directory that its current version does not hold."""
-    removed = _removed_files(clean, name)
+    removed = removed_files(clean, name)
     stale = []
     for rel in clean.list_files(name, ".parquet"):
         if rel.startswith(posixpath.join(name, DELTA_LOG)) or rel in live_set:
@@ -158,7 +155,7 @@ def _check_unnamed(clean: Root, name: str, live_set: dict[str, int]) -> Iterator
         )
 
 
-def _removed_files(clean: Root, name: str) -> set[str]:
+def removed_files(clean: Root, name: str) -> set[str]:
     """Files that a commit in the table's JSON log removed (compaction, vacuum)."""
     removed = set()
     for rel in clean.list_files(posixpath.join(name, DELTA_LOG), ".json"):
@@ -169,7 +166,7 @@ def _removed_files(clean: Root, name: str) -> set[str]:
     return removed
 
 
-def _check_part(
+def check_part(
     clean: Root, rel: str, names: list[str], schema: pa.Schema | None = None
 ) -> Iterator[str]:
     """Footer, schema version and columns of one Parquet file."""
@@ -200,7 +197,7 @@ def unreadable_state_files(clean: Root) -> list[str]:
         problem
         for directory, columns in STATE_DIRS.items()
         for rel in clean.list_files(directory, ".parquet")
-        for problem in _check_part(clean, rel, columns)
+        for problem in check_part(clean, rel, columns)
     ]
 
 
@@ -216,7 +213,7 @@ def _check_state_files(clean: Root, live: bool) -> Iterator[str]:
     for directory, columns in STATE_DIRS.items():
         files = clean.list_files(directory, ".parquet")
         for rel in files:
-            yield from _check_part(clean, rel, columns)
+            yield from check_part(clean, rel, columns)
             if not live and rel not in named:
                 yield f"{rel}: a {directory} file that no commit record names"
         if directory == "line_stats" and len(files) > 1 and not live:
