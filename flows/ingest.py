@@ -26,9 +26,10 @@ from flows.retries import RETRIES
 from flows.runners import thread_runner
 from pipeline import stages
 from pipeline.discover import DEFAULT_MAX_FILE_BYTES, SourceFile, discover
-from pipeline.stages import DEFAULT_BATCH_SIZE, RunContext, StageResult
+from pipeline.stages import DEDUP_INDEX_DIR, DEFAULT_BATCH_SIZE, RunContext, StageResult
 from pipeline.store import CommitPlan, Ledger, Root, commit, recover, writer_lock
 from pipeline.store.commit import last_sequence
+from pipeline.store.compact import vacuum_all
 from pipeline.store.delta import all_tables_exist
 from pipeline.summary import RunSummary
 from pipeline.verify import unreadable_state_files
@@ -87,12 +88,17 @@ def ingest(
     workers: int = 0,
     rules_dirs: tuple[str, ...] = (),
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    reprocess: bool = False,
 ) -> RunSummary:
     """Ingest every new source file of ``raw_dir`` into ``clean_dir`` (paths or fsspec URLs).
 
     ``workers`` is the number of processes for CPU-bound stages (0: one per core) when the
     flow runs on its default thread runner; on a Dask runner the cluster's workers are the
     processes. ``batch_size`` is the number of source files per batch task.
+
+    ``reprocess`` (``restrip``) reads every source of ``raw_dir`` again, with this run's
+    rules and code, and replaces every table's rows, the statistics and the dedup index in
+    one commit: a new version of each table.
     """
     started = time.perf_counter()
     logger = get_run_logger()
@@ -105,6 +111,7 @@ def ingest(
         run_id=str(get_run_context().flow_run.id),
         ingested_at=datetime.now(UTC),
         rules_dirs=tuple(rules_dirs),
+        reprocess=reprocess,
     )
     summary = RunSummary(raw_dir, clean_dir)
     pool_size = _pool_size(workers)
@@ -117,7 +124,7 @@ def ingest(
                 f"{clean_dir}/{damaged[0]}; run `python -m pipeline repair {clean_dir} "
                 f"--raw-dir {raw_dir}`"
             )
-        found = discover(raw, Ledger.load(clean), max_file_bytes)
+        found = discover(raw, Ledger.empty() if reprocess else Ledger.load(clean), max_file_bytes)
         summary.counts.update(
             files_seen=found.files_seen,
             files_known=found.already_ingested,
@@ -138,12 +145,16 @@ def ingest(
         keys = [cache.read_key(ctx, files) for files in batches]
         if dropped := cache.prune(clean, keep=keys):
             logger.info("dropped %d cached read batch(es) this run does not need", len(dropped))
-        plan = CommitPlan(ctx.run_id, base=last_sequence(clean))
+        plan = CommitPlan(ctx.run_id, base=last_sequence(clean), overwrite=reprocess)
         plan.staged += stages.stage_discovery(ctx, found)
         if batches:
             _run_stages(ctx, clean, batches, keys, plan.base + 1, pool_size, plan, summary)
-        if plan.staged or not all_tables_exist(clean):
+        if reprocess:
+            plan.replaces += clean.list_files(DEDUP_INDEX_DIR, ".parquet")
+        if plan.staged or reprocess or not all_tables_exist(clean):
             commit(clean, plan)
+        if reprocess:
+            vacuum_all(clean)
         cache.prune(clean)
     summary.seconds = time.perf_counter() - started
     publish_report(summary)

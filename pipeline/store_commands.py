@@ -1,14 +1,17 @@
-"""Command line of the output store: ``history``, ``optimize`` (registered by pipeline.cli)."""
+"""Command line of the output store: ``history``, ``optimize``, ``repair``, ``restrip``
+(registered by pipeline.cli)."""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from rich.console import Console
 
 from pipeline.store import DATASETS, Root, recover, writer_lock
 from pipeline.store.compact import RETENTION_ENV, TARGET_FILE_BYTES, optimize, retention_hours
 from pipeline.store.history import history
+from pipeline.summary import RunSummary
 from pipeline.verify import is_clean_dir
 
 console = Console(stderr=True)
@@ -47,6 +50,17 @@ def add_store_commands(commands: argparse._SubParsersAction) -> None:
         "--raw-dir", help="RAW_DIR to re-read lost sources and rebuild the statistics from"
     )
     parser.set_defaults(command=_repair)
+
+    parser = commands.add_parser(
+        "restrip",
+        help="strip and dedup every source of RAW_DIR again with today's rules and code, "
+        "replacing CLEAN_DIR's rows as one new version of each table",
+    )
+    parser.add_argument("raw_dir", metavar="RAW_DIR")
+    parser.add_argument("clean_dir", metavar="CLEAN_DIR")
+    parser.add_argument("--rules-dir", action="append", default=[], dest="rules_dirs")
+    parser.add_argument("--workers", type=int, default=0)
+    parser.set_defaults(command=_restrip)
 
 
 def open_clean_dir(clean_dir: str) -> Root | None:
@@ -111,11 +125,29 @@ def _repair(args: argparse.Namespace) -> int:
     return 0
 
 
+def _restrip(args: argparse.Namespace) -> int:
+    if open_clean_dir(args.clean_dir) is None:
+        return 2
+    summary = _run_ingest(
+        args.raw_dir,
+        args.clean_dir,
+        rules_dirs=tuple(args.rules_dirs),
+        workers=args.workers,
+        reprocess=True,
+    )
+    print(f"restripped: {summary.counts['articles']} article(s), one new version of each table")
+    return 0
+
+
 def _reingest(raw_dir: str, clean_dir: str) -> None:
+    summary = _run_ingest(raw_dir, clean_dir)
+    print(f"re-ingested: {summary.counts['articles']} article(s)")
+
+
+def _run_ingest(raw_dir: str, clean_dir: str, **options: Any) -> RunSummary:
     from pipeline.cli import configure_prefect_environment
 
     configure_prefect_environment()
     from flows.ingest import ingest
 
-    summary = ingest(raw_dir=raw_dir, clean_dir=clean_dir)
-    print(f"re-ingested: {summary.counts['articles']} article(s)")
+    return ingest(raw_dir=raw_dir, clean_dir=clean_dir, **options)

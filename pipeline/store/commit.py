@@ -67,6 +67,8 @@ class CommitPlan:
     #: The last commit sequence number the run saw when it started (None: whatever is last
     #: when it commits).
     base: int | None = None
+    #: The staged files replace every row of the record tables (``restrip``).
+    overwrite: bool = False
 
     def moves(self) -> list[tuple[str, str]]:
         prefix = staging_prefix(self.run_id) + "/"
@@ -91,6 +93,7 @@ def commit(root: Root, plan: CommitPlan) -> int:
         "run_id": plan.run_id,
         "moves": plan.moves(),
         "replaces": plan.replaces,
+        "overwrite": plan.overwrite,
     }
     if not root.create_exclusive(_manifest(seq), json.dumps(manifest, indent=1).encode()):
         root.remove(staging_prefix(plan.run_id), recursive=True)
@@ -113,7 +116,14 @@ def read_record(root: Root, seq: int) -> dict:
             raise ValueError("seq or run_id does not match")
     except (OSError, ValueError, TypeError, KeyError) as error:
         raise DamagedRecord(f"{rel}: unreadable commit record ({error})") from error
-    return {"seq": seq, "run_id": record["run_id"], "moves": moves, "replaces": replaces}
+    overwrite = record.get("overwrite", False) is True
+    return {
+        "seq": seq,
+        "run_id": record["run_id"],
+        "moves": moves,
+        "replaces": replaces,
+        "overwrite": overwrite,
+    }
 
 
 def recover(root: Root) -> list[int]:
@@ -154,7 +164,8 @@ def _apply(root: Root, manifest: dict) -> None:
         if root.exists(source):
             root.fs.makedirs(posixpath.dirname(root.join(target)), exist_ok=True)
             root.fs.mv(root.join(source), root.join(target))
-    commit_run(root, manifest["seq"], manifest["run_id"], [t for _, t in manifest["moves"]])
+    targets = [target for _, target in manifest["moves"]]
+    commit_run(root, manifest["seq"], manifest["run_id"], targets, manifest.get("overwrite", False))
     for rel in manifest["replaces"]:
         root.remove(rel)
     root.write_bytes_atomic(_done(manifest["seq"]), b"")

@@ -86,6 +86,12 @@ def optimize(
     return done
 
 
+def vacuum_all(root: Root, retention: int | None = None) -> None:
+    for name in DATASETS:
+        if is_table(root, name):
+            vacuum(root, name, retention)
+
+
 def vacuum(root: Root, name: str, retention: int | None = None) -> list[str]:
     """Delete the files of table ``name`` that no version within ``retention`` hours needs."""
     hours = retention_hours() if retention is None else retention

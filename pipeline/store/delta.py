@@ -75,9 +75,12 @@ def table_of(rel: str) -> str | None:
     return head if head in DATASETS and "/" in rel else None
 
 
-def commit_run(root: Root, seq: int, run_id: str, files: Sequence[str]) -> None:
+def commit_run(
+    root: Root, seq: int, run_id: str, files: Sequence[str], overwrite: bool = False
+) -> None:
     """Add a run's files (paths relative to CLEAN_DIR, already in place) to every record
-    table, data tables first and the ledger (``sources``) last, one Delta commit each.
+    table, data tables first and the ledger (``sources``) last, one Delta commit each;
+    with ``overwrite``, the same commit removes every other file of the table.
 
     Every table gets a commit, empty or not, so every table exists from the first run and
     every run is a version of each. Tables that already hold commit ``seq`` are skipped; a
@@ -87,22 +90,37 @@ def commit_run(root: Root, seq: int, run_id: str, files: Sequence[str]) -> None:
     by_table: dict[str, list[str]] = {name: [] for name in DATASETS}
     for rel in files:
         if (name := table_of(rel)) is not None:
-            by_table[name].append(rel.removeprefix(name + "/"))
+            by_table[name].append(rel)
     for name, rels in by_table.items():
-        if applied_sequence(root, name) < seq:
-            present = [rel for rel in rels if root.exists(posixpath.join(name, rel))]
-            _commit_table(
-                root, name, [_add_action(root, name, rel) for rel in present], seq, run_id
-            )
+        if applied_sequence(root, name) >= seq:
+            continue
+        actions: list[AddAction | RemoveAction] = [
+            _add_action(root, name, rel.removeprefix(name + "/"))
+            for rel in rels
+            if root.exists(rel)
+        ]
+        if overwrite:
+            kept = set(rels)
+            actions += [
+                _remove_action(root, rel) for rel in live_files(root, name) if rel not in kept
+            ]
+        _commit_table(root, name, actions, seq, run_id, "restrip" if overwrite else "ingest")
 
 
-def _commit_table(root: Root, name: str, actions: list[AddAction], seq: int, run_id: str) -> None:
-    properties = commit_properties(seq, {"run_id": run_id, "operation_kind": "ingest"})
+def _commit_table(
+    root: Root,
+    name: str,
+    actions: list[AddAction | RemoveAction],
+    seq: int,
+    run_id: str,
+    operation: str,
+) -> None:
+    properties = commit_properties(seq, {"run_id": run_id, "operation_kind": operation})
     if not is_table(root, name):
         create_table_with_add_actions(
             table_uri(root, name),
             Schema.from_arrow(table_schema(name)),
-            actions,
+            [a for a in actions if isinstance(a, AddAction)],
             mode="error",
             partition_by=[PARTITION_COLUMN],
             description=f"article-pipeline {name}, schema_version={SCHEMA_VERSION}",
@@ -143,6 +161,18 @@ def _add_action(root: Root, name: str, rel: str) -> AddAction:
     )
 
 
+def _remove_action(root: Root, rel: str, data_change: bool = True) -> RemoveAction:
+    """Removal of ``rel`` (relative to CLEAN_DIR) from its table, now."""
+    name = rel.split("/", 1)[0]
+    return RemoveAction(
+        rel.removeprefix(name + "/"),
+        data_change,
+        int(time.time() * 1000),
+        root.size(rel) if root.exists(rel) else None,
+        partition_values(rel),
+    )
+
+
 def partition_values(rel: str) -> dict[str, str | None]:
     for segment in rel.split("/")[:-1]:
         key, _, value = segment.partition("=")
@@ -172,20 +202,11 @@ def replace_files(
     """One Delta commit to table ``name`` that swaps ``removed`` for ``added`` (paths
     relative to CLEAN_DIR, the added files already in place). ``data_change=False`` marks a
     rewrite of the same rows (compaction)."""
-    now = int(time.time() * 1000)
-    prefix = name + "/"
     actions: list[AddAction | RemoveAction] = [
-        RemoveAction(
-            rel.removeprefix(prefix),
-            data_change,
-            now,
-            root.size(rel) if root.exists(rel) else None,
-            partition_values(rel),
-        )
-        for rel in removed
+        _remove_action(root, rel, data_change) for rel in removed
     ]
     for rel in added:
-        action = _add_action(root, name, rel.removeprefix(prefix))
+        action = _add_action(root, name, rel.removeprefix(name + "/"))
         action.data_change = data_change
         actions.append(action)
     table = open_table(root, name)

@@ -9,6 +9,9 @@ from pipeline.store.delta import is_table, open_table
 from pipeline.store.fs import Root
 from pipeline.store.schema import DATASETS
 
+#: Delta commits that change no rows, only which files stay on disk: not listed.
+VACUUM_OPERATIONS = {"VACUUM START", "VACUUM END"}
+
 
 @dataclass
 class Entry:
@@ -24,20 +27,23 @@ class Entry:
 
 def history(root: Root) -> list[Entry]:
     """Every commit, oldest first. An ingest run is one entry with a version of every table;
-    maintenance commits (optimize, repair, restrip) are one entry per table they changed."""
+    maintenance commits (optimize, repair) are one entry per table they changed."""
     runs: dict[int, Entry] = {}
     other: list[Entry] = []
     for name in DATASETS:
         if not is_table(root, name):
             continue
         for commit in open_table(root, name).history():
+            if commit["operation"] in VACUUM_OPERATIONS:
+                continue
             at = datetime.fromtimestamp(commit["timestamp"] / 1000, UTC)
             seq = commit.get("article_pipeline_seq")
             if seq is None:
                 entry = Entry(commit.get("operation_kind", commit["operation"]), None, None, at)
                 other.append(entry)
             else:
-                entry = runs.setdefault(seq, Entry("ingest", seq, commit.get("run_id"), at))
+                kind = commit.get("operation_kind", "ingest")
+                entry = runs.setdefault(seq, Entry(kind, seq, commit.get("run_id"), at))
                 entry.committed_at = max(entry.committed_at, at)
             entry.versions[name] = commit["version"]
     return sorted([*runs.values(), *other], key=lambda e: (e.committed_at, e.seq or 0))

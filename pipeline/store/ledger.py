@@ -17,6 +17,10 @@ class Ledger:
     first_path_by_hash: dict[str, str]
 
     @classmethod
+    def empty(cls) -> Ledger:
+        return cls(frozenset(), {})
+
+    @classmethod
     def load(cls, root: Root) -> Ledger:
         table = dataset(root, "sources").to_table(
             columns=["source_path", "source_sha256", "outcome"]
