@@ -30,7 +30,7 @@ from pipeline.stages import DEDUP_INDEX_DIR, DEFAULT_BATCH_SIZE, RunContext, Sta
 from pipeline.store import CommitPlan, Ledger, Root, commit, recover, writer_lock
 from pipeline.store.commit import last_sequence
 from pipeline.store.compact import vacuum_all
-from pipeline.store.delta import all_tables_exist
+from pipeline.store.delta import all_tables_exist, check_delta_storage
 from pipeline.summary import RunSummary
 from pipeline.verify import unreadable_state_files
 
@@ -105,6 +105,7 @@ def ingest(
     raw, clean = Root.open(raw_dir), Root.open(clean_dir)
     if not raw.fs.isdir(raw.path):
         raise FileNotFoundError(f"RAW_DIR {raw_dir!r} is not a readable directory")
+    check_delta_storage(clean)
     ctx = RunContext(
         raw_url=raw_dir,
         clean_url=clean_dir,

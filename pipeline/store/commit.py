@@ -27,7 +27,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from pipeline.store.delta import commit_run
+from pipeline.store.delta import check_delta_storage, commit_run
 from pipeline.store.fs import Root
 
 STAGING = "_staging"
@@ -87,6 +87,7 @@ def last_sequence(root: Root) -> int:
 
 def commit(root: Root, plan: CommitPlan) -> int:
     """Publish a run's staged files; returns the commit's sequence number."""
+    check_delta_storage(root)
     seq = (last_sequence(root) if plan.base is None else plan.base) + 1
     manifest = {
         "seq": seq,

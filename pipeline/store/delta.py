@@ -46,7 +46,23 @@ def table_schema(name: str) -> pa.Schema:
     return DATASETS[name].append(pa.field(PARTITION_COLUMN, pa.string()))
 
 
+#: URL schemes of the object stores delta-rs opens itself (credentials from the environment).
+DELTA_SCHEMES = ("s3", "s3a", "gs", "az", "abfs", "abfss", "adl", "azure")
+
+
+def check_delta_storage(root: Root) -> None:
+    """Raise ValueError unless the record tables can live under ``root``: delta-rs opens
+    local paths and the object stores of :data:`DELTA_SCHEMES`, not other fsspec
+    filesystems."""
+    if not root.is_local and root.url.split("://", 1)[0] not in DELTA_SCHEMES:
+        raise ValueError(
+            f"CLEAN_DIR {root.url!r}: the Delta tables need a local path or an object store "
+            f"URL ({', '.join(s + '://' for s in DELTA_SCHEMES)})"
+        )
+
+
 def table_uri(root: Root, name: str) -> str:
+    check_delta_storage(root)
     return root.join(name) if root.is_local else posixpath.join(root.url, name)
 
 
