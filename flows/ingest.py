@@ -29,7 +29,7 @@ from pipeline.discover import DEFAULT_MAX_FILE_BYTES, SourceFile, discover
 from pipeline.stages import DEDUP_INDEX_DIR, DEFAULT_BATCH_SIZE, RunContext, StageResult
 from pipeline.store import CommitPlan, Ledger, Root, commit, recover, writer_lock
 from pipeline.store.commit import last_sequence
-from pipeline.store.compact import vacuum_all
+from pipeline.store.compact import compact_min_files, optimize, vacuum_all
 from pipeline.store.delta import all_tables_exist, check_delta_storage
 from pipeline.summary import RunSummary
 from pipeline.verify import unreadable_state_files
@@ -156,6 +156,9 @@ def ingest(
             commit(clean, plan)
         if reprocess:
             vacuum_all(clean)
+        elif threshold := compact_min_files():
+            for done in optimize(clean, min_files=threshold):
+                logger.info("compacted %s %s: %d files", done.table, done.partition, done.files_in)
         cache.prune(clean)
     summary.seconds = time.perf_counter() - started
     publish_report(summary)

@@ -162,8 +162,10 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from pipeline.verify import verify
+    from pipeline.verify import is_live, verify
 
+    if is_live(args.clean_dir):
+        console.print("[yellow]note:[/] a run holds the lock: its work in progress is not checked")
     problems = verify(args.clean_dir, raw_dir=args.raw_dir)
     for problem in problems:
         print(problem)

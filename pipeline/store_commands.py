@@ -9,7 +9,13 @@ from typing import Any
 from rich.console import Console
 
 from pipeline.store import DATASETS, Root, recover, writer_lock
-from pipeline.store.compact import RETENTION_ENV, TARGET_FILE_BYTES, optimize, retention_hours
+from pipeline.store.compact import (
+    RETENTION_ENV,
+    TARGET_FILE_BYTES,
+    optimize,
+    retention_hours,
+    vacuum_all,
+)
 from pipeline.store.history import history
 from pipeline.summary import RunSummary
 from pipeline.verify import is_clean_dir
@@ -98,6 +104,7 @@ def _optimize(args: argparse.Namespace) -> int:
     with writer_lock(root, on_wait=console.print):
         recover(root)
         done = optimize(root, target_bytes=args.target_mb << 20, retention=retention)
+        vacuum_all(root, retention)
     for item in done:
         console.print(
             f"{item.table} {item.partition}: {item.files_in} file(s) -> {item.files_out}, "

@@ -108,3 +108,15 @@ def _actions(table: DeltaTable) -> list[dict]:
     import pyarrow as pa
 
     return pa.table(table.get_add_actions(flatten=True)).to_pylist()
+
+
+def test_a_run_compacts_a_partition_of_many_files(tmp_path, monkeypatch):
+    raw, clean = tmp_path / "raw", tmp_path / "clean"
+    write_articles(raw, 8)
+    monkeypatch.setenv("PIPELINE_COMPACT_MIN_FILES", "3")
+    assert main(["ingest", str(raw), str(clean), "--workers", "1", "--batch-size", "2"]) == 0
+    for name in ("articles", "paragraphs", "sources"):  # four batches: four files, compacted
+        assert len(DeltaTable(str(clean / name)).file_uris()) == 1, name
+        assert glob_rows(clean, name) == DeltaTable(str(clean / name)).to_pyarrow_table().num_rows
+    assert len(DeltaTable(str(clean / "articles")).to_pyarrow_table()) == 8
+    assert verify(str(clean), raw_dir=str(raw)) == []

@@ -51,6 +51,9 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
 }
 #: Environment setting: hours a replaced file stays for time travel (default 0).
 RETENTION_ENV = "PIPELINE_RETENTION_HOURS"
+#: Environment setting: an ingest run compacts a partition that has this many files (0: never).
+COMPACT_ENV = "PIPELINE_COMPACT_MIN_FILES"
+DEFAULT_COMPACT_MIN_FILES = 16
 
 
 @dataclass
@@ -66,6 +69,10 @@ def retention_hours() -> int:
     return int(os.environ.get(RETENTION_ENV, "0"))
 
 
+def compact_min_files() -> int:
+    return int(os.environ.get(COMPACT_ENV, str(DEFAULT_COMPACT_MIN_FILES)))
+
+
 def optimize(
     root: Root,
     min_files: int = 2,
@@ -79,10 +86,14 @@ def optimize(
     for name in DATASETS:
         if not is_table(root, name):
             continue
-        for partition, files in _partitions(root, name).items():
-            if len(files) >= min_files:
-                done.append(_compact(root, name, partition, files, target_bytes))
-        vacuum(root, name, retention)
+        compacted = [
+            _compact(root, name, partition, files, target_bytes)
+            for partition, files in _partitions(root, name).items()
+            if len(files) >= min_files
+        ]
+        if compacted:
+            vacuum(root, name, retention)
+        done += compacted
     return done
 
 
