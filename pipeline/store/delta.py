@@ -17,8 +17,7 @@ from __future__ import annotations
 import json
 import posixpath
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -78,13 +77,6 @@ def open_table(root: Root, name: str, version: int | None = None) -> DeltaTable:
     return DeltaTable(table_uri(root, name), version=version)
 
 
-def applied_sequence(root: Root, name: str) -> int:
-    """The last commit sequence number applied to table ``name`` (0: none, or no table)."""
-    if not is_table(root, name):
-        return 0
-    return open_table(root, name).transaction_version(APP_ID) or 0
-
-
 def table_of(rel: str) -> str | None:
     """The record table a file under CLEAN_DIR belongs to, if any."""
     head = rel.split("/", 1)[0]
@@ -108,7 +100,8 @@ def commit_run(
         if (name := table_of(rel)) is not None:
             by_table[name].append(rel)
     for name, rels in by_table.items():
-        if applied_sequence(root, name) >= seq:
+        table = open_table(root, name) if is_table(root, name) else None
+        if table is not None and (table.transaction_version(APP_ID) or 0) >= seq:
             continue
         actions: list[AddAction | RemoveAction] = [
             _add_action(root, name, rel.removeprefix(name + "/"))
@@ -120,19 +113,19 @@ def commit_run(
             actions += [
                 _remove_action(root, rel) for rel in live_files(root, name) if rel not in kept
             ]
-        _commit_table(root, name, actions, seq, run_id, "restrip" if overwrite else "ingest")
+        operation = "restrip" if overwrite else "ingest"
+        _commit_table(root, name, table, actions, commit_properties(seq, run_id, operation))
 
 
 def _commit_table(
     root: Root,
     name: str,
+    table: DeltaTable | None,
     actions: list[AddAction | RemoveAction],
-    seq: int,
-    run_id: str,
-    operation: str,
+    properties: CommitProperties,
 ) -> None:
-    properties = commit_properties(seq, {"run_id": run_id, "operation_kind": operation})
-    if not is_table(root, name):
+    """Commit ``actions`` to ``table`` (opened), creating the table when it is None."""
+    if table is None:
         create_table_with_add_actions(
             table_uri(root, name),
             Schema.from_arrow(table_schema(name)),
@@ -143,7 +136,7 @@ def _commit_table(
             commit_properties=properties,
         )
         return
-    open_table(root, name).create_write_transaction(
+    table.create_write_transaction(
         actions,
         "append",
         table_schema(name),
@@ -152,14 +145,15 @@ def _commit_table(
     )
 
 
-def commit_properties(seq: int, extra: Mapping[str, Any]) -> CommitProperties:
+def commit_properties(seq: int, run_id: str, operation: str) -> CommitProperties:
     """Delta commit properties of the pipeline's commit ``seq``: the application
     transaction and what ``history`` shows."""
     metadata = {
         "article_pipeline_seq": seq,
         "pipeline_version": __version__,
         "schema_version": SCHEMA_VERSION,
-        **extra,
+        "run_id": run_id,
+        "operation_kind": operation,
     }
     return CommitProperties(custom_metadata=metadata, app_transactions=[Transaction(APP_ID, seq)])
 
