@@ -4,7 +4,9 @@ Each row runs in a fresh process (:mod:`benchmarks.measure`) on the same generat
 the median of ``--reps`` repetitions, their spread (half the range over the median), items
 per second per core, the peak resident memory of the row's process tree, and the time
 relative to the row's reference (<1 is faster). The language table gives each detector
-arrangement's accuracy on labelled articles. Without ``--quick`` the plot of time and peak
+arrangement's accuracy on labelled articles; the dedup real-data table scores the links
+on ``../shared/dedup-dev``'s hand-judged pairs, held out by story
+(:mod:`benchmarks.bench_dedup_real`). Without ``--quick`` the plot of time and peak
 memory against corpus size is written to ``--plot``.
 
     --quick   tiny sizes (a smoke test, about a minute)
@@ -26,6 +28,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks import bench_dedup_real as dedup_real
 from benchmarks.corpus import ensure_on_disk
 from benchmarks.measure import Result, measure_in_subprocess
 from benchmarks.server import prefect_server
@@ -234,6 +237,8 @@ def main() -> None:
         print(summary(results))
         print()
         print(language_table(step=5 if args.quick else 1))
+        print()
+        print(dedup_real.report(workdir=workdir / "dedup-real", quick=args.quick))
         if not args.quick:
             plot(scaling_points(results), args.plot)
             print(f"\nplot: {args.plot}")

@@ -21,7 +21,7 @@ from prefect.utilities.annotations import quote
 
 from flows import cache
 from flows.pool import process_pool, run_cpu
-from flows.report import publish_report
+from flows.report import explain_page, publish_report
 from flows.retries import RETRIES
 from flows.runners import thread_runner
 from pipeline import stages
@@ -89,8 +89,13 @@ def ingest(
     rules_dirs: tuple[str, ...] = (),
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     reprocess: bool = False,
+    explain_html: str | None = None,
+    explain_sample: int = 20,
 ) -> RunSummary:
     """Ingest every new source file of ``raw_dir`` into ``clean_dir`` (paths or fsspec URLs).
+
+    With ``explain_html`` (a local path), ``explain_sample`` of the run's articles are also
+    written there as a page with their removals marked, and the run report links it.
 
     ``workers`` is the number of processes for CPU-bound stages (0: one per core) when the
     flow runs on its default thread runner; on a Dask runner the cluster's workers are the
@@ -160,8 +165,9 @@ def ingest(
             for done in optimize(clean, min_files=threshold):
                 logger.info("compacted %s %s: %d files", done.table, done.partition, done.files_in)
         cache.prune(clean)
+    page = explain_page(clean_dir, explain_html, explain_sample, ctx.run_id)
     summary.seconds = time.perf_counter() - started
-    publish_report(summary)
+    publish_report(summary, explain_page=page)
     return summary
 
 

@@ -71,10 +71,16 @@ def _parser() -> argparse.ArgumentParser:
     ingest.set_defaults(command=_ingest)
 
     explain = commands.add_parser("explain", help="show what the stripper removes from FILE")
-    explain.add_argument("file", metavar="FILE")
+    explain.add_argument("file", metavar="FILE", help="a source file, or a CLEAN_DIR with --html")
     explain.add_argument("--rules-dir", action="append", default=[], dest="rules_dirs")
     explain.add_argument("--clean-dir", help="use the line statistics stored in CLEAN_DIR")
     explain.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    explain.add_argument(
+        "--html", metavar="OUT.html", help="write a self-contained page of the articles instead"
+    )
+    explain.add_argument(
+        "--sample", type=int, default=10, metavar="N", help="articles of a CLEAN_DIR (default 10)"
+    )
     explain.set_defaults(command=_explain)
 
     verify = commands.add_parser("verify", help="check a CLEAN_DIR for consistency")
@@ -153,6 +159,8 @@ def _explain(args: argparse.Namespace) -> int:
             rules_dirs=args.rules_dirs,
             clean_dir=args.clean_dir,
             color=color if color is not None else sys.stdout.isatty(),
+            html=args.html,
+            sample=args.sample,
         )
     except (OSError, ValueError) as error:
         console.print(f"[red]error:[/] {args.file}: {error}")

@@ -1,17 +1,22 @@
 """``explain``: run one source file through reading, extraction and stripping, and show every
-removal with its kind and rule."""
+removal with its kind and rule; as text, or as a page (:mod:`pipeline.explain_html`), which
+can also show a sample of the articles a run stored (:mod:`pipeline.explain_sample`)."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from pipeline.explain_html import ArticleView, Kept, article_view, render_page
+from pipeline.explain_sample import sample_views
 from pipeline.extract import extract
 from pipeline.language import detect_language
+from pipeline.model import Extracted, Stripped
 from pipeline.readers import RejectedInput, Rejection, read_source, sidecar_path
+from pipeline.records import article_row, extracted_row
 from pipeline.stages import LINE_STATS_DIR
 from pipeline.store import Root
 from pipeline.strip import LineStats, Stripper, load_rules, render_explanation
@@ -23,29 +28,73 @@ def explain_file(
     rules_dirs: Sequence[str] = (),
     clean_dir: str | None = None,
     color: bool = False,
+    html: str | None = None,
+    sample: int = 10,
 ) -> str:
-    """Every article of ``path``, rendered with its removals marked."""
+    """Every article of ``path``, rendered with its removals marked; with ``html``, the page
+    is written there instead (for a CLEAN_DIR ``path``: ``sample`` of its articles) and the
+    result says so."""
+    if html is not None:
+        return _write_page(path, html, rules_dirs=rules_dirs, clean_dir=clean_dir, sample=sample)
+    if Path(path).is_dir():
+        raise ValueError("a directory (CLEAN_DIR) is explained as a page: add --html OUT.html")
+    sections = []
+    for record in _explained(path, rules_dirs, clean_dir):
+        if isinstance(record, str):
+            sections.append(f"# {record}\n")
+            continue
+        extracted, language, stripped = record
+        item = extracted.document
+        header = f"# {item.record_locator or path}  language={language} outlet={extracted.outlet}"
+        sections.append(f"{header}\n{render_explanation(extracted.lines, stripped, color=color)}")
+    return "\n".join(sections)
+
+
+def _write_page(
+    path: str, out: str, *, rules_dirs: Sequence[str], clean_dir: str | None, sample: int
+) -> str:
+    if Path(path).is_dir() or "://" in path:
+        views = sample_views(path, sample)
+        if not views:
+            raise ValueError("holds no articles (is it a CLEAN_DIR?)")
+        title = f"{len(views)} article(s) of {path}"
+    else:
+        records = _explained(path, rules_dirs, clean_dir)
+        views = [_view(record, path, n) for n, record in enumerate(records)]
+        title = f"explain {path}"
+    Path(out).write_text(render_page(views, title=title), encoding="utf-8")
+    return f"wrote {out}: {len(views)} article(s)\n"
+
+
+def _view(record: tuple[Extracted, str | None, Stripped] | str, path: str, n: int) -> ArticleView:
+    if isinstance(record, str):  # a rejected record
+        return ArticleView(f"record-{n}", record, [("source", path)], [], [])
+    extracted, language, stripped = record
+    article = article_row(extracted_row(extracted, language), stripped)
+    return article_view(article, [Kept(line.source_line, line.text) for line in stripped.kept])
+
+
+def _explained(
+    path: str, rules_dirs: Sequence[str], clean_dir: str | None
+) -> Iterator[tuple[Extracted, str | None, Stripped] | str]:
+    """Each record of ``path`` read, extracted and stripped as a run would, or the reason it
+    was rejected."""
     data = Path(path).read_bytes()
     side = sidecar_path(path)
     sidecar = Path(side).read_bytes() if side and Path(side).is_file() else None
     stripper = Stripper(load_rules(rules_dirs), _stored_stats(clean_dir))
-    sections = []
     try:
         items = list(read_source(path, hashlib.sha256(data).hexdigest(), data, sidecar=sidecar))
     except RejectedInput as error:
         raise ValueError(f"rejected ({error.error_kind}): {error.message}") from error
     for item in items:
         if isinstance(item, Rejection):
-            sections.append(
-                f"# record {item.record_locator}: rejected ({item.error_kind}): {item.message}\n"
-            )
+            yield f"record {item.record_locator}: rejected ({item.error_kind}): {item.message}"
             continue
         try:
             extracted = extract(item)
         except RejectedInput as error:
-            sections.append(
-                f"# record {item.record_locator}: rejected ({error.error_kind}): {error.message}\n"
-            )
+            yield f"record {item.record_locator}: rejected ({error.error_kind}): {error.message}"
             continue
         language = detect_language(extracted.lines)
         stripped = stripper.strip(
@@ -55,9 +104,7 @@ def explain_file(
             title=extracted.title,
             body_kind=item.body_kind,
         )
-        header = f"# {item.record_locator or path}  language={language} outlet={extracted.outlet}"
-        sections.append(f"{header}\n{render_explanation(extracted.lines, stripped, color=color)}")
-    return "\n".join(sections)
+        yield extracted, language, stripped
 
 
 def _stored_stats(clean_dir: str | None) -> LineStats | None:

@@ -9,6 +9,7 @@ import pyarrow as pa
 
 from pipeline.model import Document, Extracted, Line, Removal, Stripped
 from pipeline.store.schema import ARTICLES
+from pipeline.timestamps import timestamp_columns
 
 LINE_TYPE = pa.struct([("source_line", pa.int32()), ("text", pa.string())])
 
@@ -99,9 +100,11 @@ def article_row(row: dict, stripped: Stripped) -> dict:
     Explicit metadata (HTML meta tags, sidecars) wins over what the stripper lifted."""
     text, _ = join_paragraphs(stripped.kept)
     lifted = {"title": stripped.title, "author": stripped.author, "published": stripped.published}
+    metadata = {name: row[name] or lifted[name] for name in METADATA_COLUMNS}
     return {
         **{name: row[name] for name in CARRIED_COLUMNS},
-        **{name: row[name] or lifted[name] for name in METADATA_COLUMNS},
+        **metadata,
+        **timestamp_columns(metadata["published"], row["fetched_at"]),
         "text": text,
         "text_unique": None,
         "removed": removal_rows(stripped.removed),

@@ -39,6 +39,7 @@ from pipeline.dedup.features import (
     run_positions,
 )
 from pipeline.dedup.link import DEFAULT_PARAMS as DEFAULT_DEDUP_PARAMS
+from pipeline.dedup.unique import unique_part
 from pipeline.discover import Discovery, SourceFile
 from pipeline.extract import extract
 from pipeline.language import detect_language
@@ -577,9 +578,7 @@ def finalize_batch(
         clean, clean.list_files(posixpath.join(links_rel, f"{batch:05d}"), SPILL_SUFFIX), LINKS
     )
     linked = (
-        paragraphs.drop_columns(
-            ["fingerprint", "duplicate_of_article", "duplicate_of_idx", "similarity", "dup_kind"]
-        )
+        paragraphs.drop_columns([n for n in LINKS.names if n not in ("article_id", "idx")])
         .join(batch_links, ["article_id", "idx"], join_type="left outer")
         .select(PARAGRAPHS.names)
         .cast(PARAGRAPHS)
@@ -599,15 +598,14 @@ def finalize_batch(
 
 
 def _text_unique_by_article(paragraphs: pa.Table) -> dict[str, str]:
-    """Each article's paragraphs less those whose canonical lies in another article."""
+    """Each article's paragraphs less the text whose canonical lies in another article."""
     kept: dict[str, list[str]] = {}
-    for article, text, canonical in zip(
-        paragraphs["article_id"].to_pylist(),
-        paragraphs["text"].to_pylist(),
-        paragraphs["duplicate_of_article"].to_pylist(),
-        strict=True,
+    columns = ("article_id", "text", "duplicate_of_article", "shared_start", "shared_end")
+    for article, text, canonical, start, end in zip(
+        *(paragraphs[c].to_pylist() for c in columns), strict=True
     ):
+        part = unique_part(text, article, canonical, start, end)
         paragraphs_of_article = kept.setdefault(article, [])
-        if canonical is None or canonical == article:
-            paragraphs_of_article.append(text)
+        if part is not None:
+            paragraphs_of_article.append(part)
     return {article: "\n".join(texts) for article, texts in kept.items()}

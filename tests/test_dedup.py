@@ -243,8 +243,9 @@ def test_text_unique_drops_only_paragraphs_canonical_elsewhere() -> None:
 
 
 def test_contained_text_points_at_its_container_when_the_canonical_lacks_it() -> None:
-    short = "Officials expect the first contracts to be signed."
-    rows = batch(("p", 0, WIRE), ("m", 0, f"{WIRE} {short}"), ("q", 0, short))
+    short = "Officials expect the first contracts to be signed before the summer."
+    lead = f"{WIRE} {OTHER}"  # long enough that adding the short one keeps a near copy
+    rows = batch(("p", 0, lead), ("m", 0, f"{lead} {short}"), ("q", 0, short))
     links = links_of(link_paragraphs(rows, []))
     assert target(links["m", 0]) == ("p", 0) and links["m", 0]["dup_kind"] == "near"
     assert target(links["q", 0]) == ("m", 0)

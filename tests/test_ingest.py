@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
@@ -155,3 +156,32 @@ def test_explain_marks_removals(capsys):
     out = capsys.readouterr().out
     assert "[paywall_appeal" in out
     assert "[comment_prompt" in out
+
+
+def test_dates_read_back_as_utc_timestamps_without_format_hints(ingested):
+    import pandas as pd
+
+    _, clean, _ = ingested
+    articles = read(clean, "articles")
+    for name in ("published_at", "fetched_at_utc"):
+        assert articles.schema.field(name).type == pa.timestamp("us", tz="UTC")
+    frame = pd.read_parquet(clean / "articles")
+    assert str(frame["published_at"].dtype) == "datetime64[us, UTC]"
+    assert pd.to_datetime(frame["fetched_at_utc"]).notna().any()  # the WARC's records
+    dated = frame[frame["published"].notna()]
+    assert len(dated) and dated["published_at"].notna().all()
+    assert set(dated["published_precision"]) <= {"date", "datetime"}
+    duck = duckdb.sql(
+        f"SELECT DISTINCT typeof(published_at) FROM read_parquet('{clean}/articles/**/*.parquet')"
+    ).fetchall()
+    assert duck == [("TIMESTAMP WITH TIME ZONE",)]
+
+
+def test_sample_text_articles_name_the_outlet_their_text_names(ingested):
+    _, clean, _ = ingested
+    outlets = {
+        row["source_path"]: row["outlet"]
+        for row in read(clean, "articles").select(["source_path", "outlet"]).to_pylist()
+    }
+    assert outlets["000_1da99dccc0043c74.txt"] == "The Independent"
+    assert outlets["002_62008b33e4acb1ae.txt"] == "BBC"

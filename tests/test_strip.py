@@ -451,7 +451,7 @@ def test_published_prefers_publish_stamps_over_updates():
 
 def test_author_names_without_roles():
     assert author_from(["By Alex Acquisto , BDN Staff • June 14, 2017"]) == "Alex Acquisto"
-    assert author_from(["By MARIA GONZALEZ and Peter Lane"]) == "MARIA GONZALEZ, Peter Lane"
+    assert author_from(["By MARIA GONZALEZ and Peter Lane"]) == "MARIA GONZALEZ; Peter Lane"
 
 
 # ------------------------------------------------------------------ process pools, explain

@@ -36,8 +36,16 @@ class Assignment:
     container: int | None = None
 
 
+#: Rounds of splitting off the members not verified against their canonical.
+_SPLIT_ROUNDS = 4
+
+
 def assign(
-    n_nodes: int, info: Callable[[int], NodeInfo], matches: Matches
+    n_nodes: int,
+    info: Callable[[int], NodeInfo],
+    matches: Matches,
+    verified: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    node_of: Callable[[tuple[str, int]], int] | None = None,
 ) -> dict[int, Assignment]:
     """The canonical of every node with a link (the others are their own canonical; ``info``
     is only asked about linked nodes).
@@ -45,20 +53,85 @@ def assign(
     A cluster holding stored rows keeps the stored canonical (the index is append-only: the
     stored row with the best priority decides which stored cluster a bridge joins); an
     all-new cluster takes its best-priority member.
+
+    With ``verified`` (node pairs -> whether each pair is a verified duplicate) and
+    ``node_of`` (a canonical's key -> its node), clusters cannot chain: every new member
+    must itself verify against its cluster's canonical; the members that do not are split
+    off into clusters of their own (connected by the near links among them), and so on
+    for a few rounds; what still fails then stands alone.
     """
-    root = _near_roots(n_nodes, matches).tolist()
-    linked = np.unique(np.concatenate([matches.small, matches.large])).tolist()
-    members: dict[int, list[NodeInfo]] = {}
-    for n in linked:
-        members.setdefault(root[n], []).append(info(n))
-    canonical = {r: _cluster_canonical(ms) for r, ms in members.items()}
-    has_stored = {r for r, ms in members.items() if any(m.stored_canonical for m in ms)}
-    best = _containers(root, matches, canonical, has_stored)
+    root, linked = (
+        _near_roots(n_nodes, matches),
+        np.unique(np.concatenate([matches.small, matches.large])),
+    )
+    infos = {n: info(n) for n in linked.tolist()}
+    canonical = _canonicals(root, linked, infos)
+    if verified is not None and node_of is not None:
+        for last in [False] * (_SPLIT_ROUNDS - 1) + [True]:
+            failed = _unverified(root, linked, infos, canonical, verified, node_of)
+            if not len(failed):
+                break
+            root = _split(root, failed, matches, n_nodes, alone=last)
+            canonical = _canonicals(root, linked, infos)
+    root = root.tolist()
+    has_stored = {root[n] for n, m in infos.items() if m.stored_canonical}
+    best = _containers(root, matches, canonical, has_stored, infos)
     target = {inner: root[large] for inner, large in best.items()}
     out = {}
-    for n in linked:
+    for n in linked.tolist():
         outer = _follow(root[n], target)
         out[n] = Assignment(canonical[outer], best[root[n]] if outer != root[n] else None)
+    return out
+
+
+def _canonicals(
+    root: np.ndarray, linked: np.ndarray, infos: dict[int, NodeInfo]
+) -> dict[int, tuple[str, int]]:
+    members: dict[int, list[NodeInfo]] = {}
+    for n, r in zip(linked.tolist(), root[linked].tolist(), strict=True):
+        members.setdefault(r, []).append(infos[n])
+    return {r: _cluster_canonical(ms) for r, ms in members.items()}
+
+
+def _unverified(
+    root: np.ndarray,
+    linked: np.ndarray,
+    infos: dict[int, NodeInfo],
+    canonical: dict[int, tuple[str, int]],
+    verified: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    node_of: Callable[[tuple[str, int]], int],
+) -> np.ndarray:
+    """The new linked nodes that are not verified against their cluster's canonical (stored
+    rows are not re-examined: the index is append-only)."""
+    canon_node = {r: node_of(c) for r, c in canonical.items()}
+    members = np.array([n for n in linked.tolist() if infos[n].stored_canonical is None])
+    if not len(members):
+        return members
+    canon = np.array([canon_node[r] for r in root[members].tolist()], np.int64)
+    ask = members != canon
+    ok = np.ones(len(members), bool)
+    ok[ask] = verified(members[ask], canon[ask])
+    return members[~ok]
+
+
+def _split(
+    root: np.ndarray, failed: np.ndarray, matches: Matches, n_nodes: int, alone: bool
+) -> np.ndarray:
+    """Cluster ids with the ``failed`` nodes taken out of their clusters: into clusters of
+    their own, connected by the near links between two failed nodes (or each alone)."""
+    out = root.copy()
+    fresh = n_nodes * (1 + int(root.max(initial=0)) // n_nodes)  # above every id in use
+    if alone:
+        out[failed] = failed + fresh
+        return out
+    is_failed = np.zeros(n_nodes, bool)
+    is_failed[failed] = True
+    near = ~matches.contained & is_failed[matches.small] & is_failed[matches.large]
+    sub = Matches(
+        matches.small[near], matches.large[near], matches.contained[near], matches.similarity[near]
+    )
+    inner = _near_roots(n_nodes, sub)
+    out[failed] = inner[failed] + fresh
     return out
 
 
@@ -89,11 +162,17 @@ def _containers(
     matches: Matches,
     canonical: dict[int, tuple[str, int]],
     has_stored: set[int],
+    infos: dict[int, NodeInfo],
 ) -> dict[int, int]:
     """For each all-new cluster contained in another: the container node of its best
     containment link (highest containment, then smallest container canonical, then smallest
-    node)."""
-    best: dict[int, tuple[tuple, int]] = {}
+    node).
+
+    A container takes in the clusters of one article only, that of its best contained
+    cluster: a merged paragraph holds consecutive paragraphs of one source, and paragraphs
+    of two other articles that both sit inside it (two outlets quoting different sentences
+    of it) are no duplicates of each other, which sharing its canonical would make them."""
+    best: dict[int, tuple[tuple, int, str]] = {}
     contained = np.flatnonzero(matches.contained)
     for small, large, share in zip(
         matches.small[contained].tolist(),
@@ -106,8 +185,17 @@ def _containers(
             continue
         rank = (-share, canonical[outer], large)
         if inner not in best or rank < best[inner][0]:
-            best[inner] = (rank, large)
-    return {inner: large for inner, (_, large) in best.items()}
+            best[inner] = (rank, large, infos[small].key[0])
+    source: dict[int, tuple[tuple, str]] = {}  # container cluster -> (best rank, its article)
+    for rank, large, article in best.values():
+        outer = root[large]
+        if outer not in source or rank < source[outer][0]:
+            source[outer] = (rank, article)
+    return {
+        inner: large
+        for inner, (_, large, article) in best.items()
+        if source[root[large]][1] == article
+    }
 
 
 def _follow(root: int, target: dict[int, int]) -> int:

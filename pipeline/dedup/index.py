@@ -18,9 +18,10 @@ import pyarrow.parquet as pq
 
 from pipeline.dedup.features import distinct_sorted, run_positions
 from pipeline.dedup.params import DedupParams
+from pipeline.dedup.spans import SPAN_FIELDS
 from pipeline.normalize import NORMALIZER_VERSION
 
-INDEX_FORMAT = "2"
+INDEX_FORMAT = "3"
 META_PARAMS = b"dedup_params"
 META_NORMALIZER = b"normalizer_version"
 META_FORMAT = b"dedup_index_format"
@@ -50,6 +51,8 @@ def index_schema(params: DedupParams) -> pa.Schema:
         ("dup_kind", pa.string()),
         ("words", pa.list_(pa.uint32())),
         ("sentence_keys", pa.list_(pa.int64())),
+        ("span_keys", pa.list_(pa.int64())),
+        *((f.name, f.type) for f in SPAN_FIELDS),
     ]
     bands = [(band_column(b), pa.int64()) for b in range(params.bands)]
     return pa.schema(base + bands, metadata=index_metadata(params))
@@ -167,7 +170,7 @@ class StoredIndex:
         """(key, row id) of every stored row whose ``column`` holds one of ``keys``."""
         if len(keys) == 0:
             return _NO_IDS, _NO_IDS
-        value = "unnest(sentence_keys)" if column == "sentence_keys" else column
+        value = f"unnest({column})" if column in _LIST_COLUMNS else column
         table = self._query(
             f"""
             SELECT key, row_id
@@ -183,6 +186,8 @@ class StoredIndex:
 #: its row number in that part (a part holds fewer than 2**32 rows).
 _ROW_ID_SQL = "(file_index::BIGINT << 32) | file_row_number"
 _NO_IDS = np.zeros(0, np.int64)
+#: Key columns holding a list of keys per row (the others hold one LSH band key).
+_LIST_COLUMNS = ("sentence_keys", "span_keys")
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,8 @@ from pipeline.dedup.index import StoredIndex, band_column, id_table, index_schem
 from pipeline.dedup.minhash import lsh_band_keys
 from pipeline.dedup.nodes import Key, Nodes
 from pipeline.dedup.params import DedupParams
-from pipeline.dedup.verify import Matches, verify_pairs
+from pipeline.dedup.spans import SPAN_FIELDS, char_ranges, shared_spans, span_keys
+from pipeline.dedup.verify import Matches, accepted, verify_pairs
 from pipeline.gc_pause import cyclic_gc_paused
 
 PARAGRAPH_INPUT = pa.schema(
@@ -47,6 +48,7 @@ LINK_SCHEMA = pa.schema(
         ("duplicate_of_idx", pa.int32()),
         ("similarity", pa.float32()),
         ("dup_kind", pa.string()),
+        *SPAN_FIELDS,
     ]
 )
 
@@ -58,6 +60,10 @@ class Link:
     canonical: Key | None  # None: the row is its cluster's canonical (or unlinked)
     similarity: float | None = None
     kind: str | None = None
+    #: A containment's shared text as word ranges [lo, hi) of the text and of its target
+    words: tuple[int, int, int, int] | None = None
+    #: ... or, for a link read back from the index, as the stored character spans
+    chars: tuple[int | None, ...] | None = None
 
 
 _NO_LINK = Link(None)
@@ -142,6 +148,7 @@ class _Run:
         self.nodes = Nodes(self.feats)
         self.group_of_node: dict[int, _Group] = {}
         self.bands = np.zeros((0, params.bands), np.int64)
+        self.spans = (np.zeros(0, np.int64), np.zeros(1, np.int64))
         self.stats: dict[str, int] = {"paragraphs": len(self.article)}
         self.rank_rows()
 
@@ -184,11 +191,17 @@ class _Run:
         self.stats["near_stage_texts"] = len(reps)
         matches = self.match(reps)
         self.detect_truncation(matches)
-        links = self.describe(groups, assign(len(self.nodes), self.node_info, matches))
+        assignments = assign(
+            len(self.nodes), self.node_info, matches, self.verified, self.canonical_node
+        )
+        links = self.describe(groups, assignments)
         links.update(known)
         per_row = [links[first_of_key[r]] for r in range(len(self.article))]
+        spans = self.char_spans(per_row)
         return DedupResult(
-            self.links_table(per_row), self.index_table(live, links, reps), self.stats
+            self.links_table(per_row, spans),
+            self.index_table(live, links, reps, spans),
+            self.stats,
         )
 
     # -- exact stage -----------------------------------------------------------------------
@@ -204,13 +217,17 @@ class _Run:
         first_of_key = [first[k] for k in ids]
         known: dict[int, Link] = {}
         if self.stored and first:
-            cols = "article_id, idx, canonical_article, canonical_idx, similarity, dup_kind"
+            cols = "article_id, idx, canonical_article, canonical_idx, similarity, dup_kind, "
+            cols += ", ".join(SPAN_FIELDS.names)
             for row in self.stored.rows_by_id(id_table(list(first)), cols).to_pylist():
                 key = (row["article_id"], row["idx"])
                 canon = (row["canonical_article"], row["canonical_idx"])
                 own = canon == key
+                chars = tuple(row[name] for name in SPAN_FIELDS.names)
                 known[first[key]] = (
-                    _NO_LINK if own else Link(canon, row["similarity"], row["dup_kind"])
+                    _NO_LINK
+                    if own
+                    else Link(canon, row["similarity"], row["dup_kind"], chars=chars)
                 )
         self.stats["already_indexed"] = len(known)
         return first_of_key, known
@@ -277,6 +294,11 @@ class _Run:
         f = self.feats
         sentence_keys, offsets = take_ragged(f.sentence_key, f.sentence_offsets, rows)
         columns.append(("sentence_keys", sentence_keys, np.repeat(rep_nodes, np.diff(offsets))))
+        words, word_offsets = take_ragged(f.word_hash, f.word_offsets, rows)
+        p = self.params
+        self.spans = span_keys(words, word_offsets, p.span_words, p.span_window)
+        span_nodes = np.repeat(rep_nodes, np.diff(self.spans[1]))
+        columns.append(("span_keys", self.spans[0], span_nodes))
         return columns
 
     def match(self, reps: list[_Group]) -> Matches:
@@ -296,7 +318,7 @@ class _Run:
         self.nodes.load(self.stored)
         arrays = self.nodes.arrays()
         matches = verify_pairs(
-            candidates, arrays.bigrams, arrays.n_words, arrays.cut_off, self.params
+            candidates, arrays.bigrams, arrays.words, arrays.n_words, arrays.cut_off, self.params
         )
         self.stats["verified_links"] = len(matches)
         return matches
@@ -330,6 +352,13 @@ class _Run:
                     self.truncated[r] = changed = True
         if changed:
             self.rank_rows()
+
+    def verified(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Whether each node pair (u[i], v[i]) verifies as a duplicate of either kind."""
+        self.nodes.load(self.stored)
+        a = self.nodes.arrays()
+        pairs = np.stack([u, v], axis=1)
+        return accepted(pairs, a.bigrams, a.words, a.n_words, a.cut_off, self.params)
 
     def node_info(self, n: int) -> NodeInfo:
         key = self.nodes.keys[n]
@@ -381,16 +410,56 @@ class _Run:
         fallback = (container >= 0) & (share < self.params.contain_threshold)
         share_container = np.zeros(len(groups))
         share_container[fallback] = sets.similarities(nodes[fallback], container[fallback])[1]
+        in_canonical = share >= self.params.contain_threshold
+        target_node = np.where(in_canonical, canon, container)
+        spanned = np.flatnonzero(container >= 0)
+        words = self.shared_words(nodes[spanned], target_node[spanned])
+        span_of = dict(zip(spanned.tolist(), words, strict=True))
         out = []
         for i, g in enumerate(groups):
             target = assignments[g.node].canonical
             if container[i] < 0:
                 out.append(Link(target, float(jac[i]), "near"))
-            elif share[i] >= self.params.contain_threshold:
-                out.append(Link(target, float(share[i]), "contained"))
+            elif in_canonical[i]:
+                out.append(Link(target, float(share[i]), "contained", span_of[i]))
             else:
                 key = self.nodes.keys[container[i]]
-                out.append(Link(key, float(share_container[i]), "contained"))
+                out.append(Link(key, float(share_container[i]), "contained", span_of[i]))
+        return out
+
+    def shared_words(
+        self, nodes: np.ndarray, targets: np.ndarray
+    ) -> list[tuple[int, int, int, int] | None]:
+        """The shared word ranges of each (node, target) pair (None: no bigram in common)."""
+        sides = [self.nodes.ragged_words(n) for n in (nodes, targets)]
+        spans = shared_spans(*sides)
+        return [None if row[0] < 0 or row[2] < 0 else tuple(row) for row in spans.tolist()]
+
+    def char_spans(self, per_row: list[Link]) -> list[tuple[int | None, ...]]:
+        """Per row, the character spans of its containment link (SPAN_FIELDS): the shared
+        text in the row's own text, and in its target's when the target is a row of this
+        run (a stored target's text is not at hand)."""
+        none = (None,) * len(SPAN_FIELDS)
+        out: list[tuple[int | None, ...]] = [link.chars or none for link in per_row]
+        spanned = [r for r, link in enumerate(per_row) if link.words is not None]
+        if not spanned:
+            return out
+        row_of = {self.key(x): x for x in range(len(self.article))}
+        asked: list[tuple[int, int, int]] = []  # (row, first word, end word)
+        for r in spanned:
+            lo, hi, target_lo, target_hi = per_row[r].words  # type: ignore[misc]
+            asked.append((r, lo, hi))
+            asked.append((row_of.get(per_row[r].canonical, -1), target_lo, target_hi))
+        rows = sorted({r for r, _, _ in asked if r >= 0})
+        texts = self.table["text"].take(pa.array(rows, pa.int64())).to_pylist()
+        where = {r: i for i, r in enumerate(rows)}
+        found = char_ranges(
+            [t or "" for t in texts],
+            self.feats.n_words[rows],
+            [(where.get(r, -1), lo, hi) for r, lo, hi in asked],
+        )
+        for k, r in enumerate(spanned):
+            out[r] = (*(found[2 * k] or (None, None)), *(found[2 * k + 1] or (None, None)))
         return out
 
     def canonical_node(self, canonical: Key) -> int:
@@ -401,9 +470,10 @@ class _Run:
             self._node_of_key[canonical] = self.nodes.stored(canonical)
         return self._node_of_key[canonical]
 
-    def links_table(self, per_row: list[Link]) -> pa.Table:
+    def links_table(self, per_row: list[Link], spans: list[tuple]) -> pa.Table:
         return pa.table(
             {
+                **_span_columns(spans, range(len(per_row))),
                 "article_id": self.article,
                 "idx": self.idx,
                 "fingerprint": self.feats.fingerprint,
@@ -415,7 +485,9 @@ class _Run:
             schema=LINK_SCHEMA,
         )
 
-    def index_table(self, live: list[int], links: dict[int, Link], reps: list[_Group]) -> pa.Table:
+    def index_table(
+        self, live: list[int], links: dict[int, Link], reps: list[_Group], spans: list[tuple]
+    ) -> pa.Table:
         """Rows for the index: every new paragraph; words, sentence and band keys only for the
         representatives that went through the near stage (copies match by fingerprint)."""
         rows = np.array(live, np.int64)
@@ -440,12 +512,31 @@ class _Run:
             "dup_kind": [links[r].kind for r in live],
             "words": _list_column(f.word_hash, f.word_offsets, rows, is_rep),
             "sentence_keys": _list_column(f.sentence_key, f.sentence_offsets, rows, is_rep),
+            "span_keys": _rep_list_column(self.spans, pos, is_rep),
+            **_span_columns(spans, live),
         }
         bands = np.zeros((len(rows), self.params.bands), np.int64)
         bands[is_rep] = self.bands[pos[is_rep]]
         for b in range(self.params.bands):
             cols[band_column(b)] = pa.array(bands[:, b], pa.int64(), mask=~is_rep)
         return pa.table(cols, schema=index_schema(self.params))
+
+
+def _span_columns(spans: list[tuple], rows: Sequence[int]) -> dict[str, pa.Array]:
+    return {
+        name: pa.array([spans[r][i] for r in rows], pa.int32())
+        for i, name in enumerate(SPAN_FIELDS.names)
+    }
+
+
+def _rep_list_column(
+    ragged: tuple[np.ndarray, np.ndarray], pos: np.ndarray, is_rep: np.ndarray
+) -> pa.Array:
+    """A list array of the representatives' slices of ``ragged`` (``pos``: each row's
+    position among the representatives), null on the other rows."""
+    values, offsets = ragged
+    rows = np.where(is_rep, pos, 0)
+    return _list_column(values, offsets, rows, is_rep)
 
 
 def _list_column(

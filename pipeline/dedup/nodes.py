@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from pipeline.dedup.features import Features, offsets_of, take_ragged
 from pipeline.dedup.index import StoredIndex, id_table
-from pipeline.dedup.verify import BigramSets
+from pipeline.dedup.verify import ShingleSets
 
 Key = tuple[str, int]
 
@@ -26,13 +26,15 @@ _STORED_COLUMNS = (
 class NodeArrays:
     n_words: np.ndarray  # int64 per node
     cut_off: np.ndarray  # bool per node: ends mid-sentence (or, if stored, found truncated)
-    bigrams: BigramSets
+    bigrams: ShingleSets
+    words: ShingleSets  # distinct words
 
     def extended(self, more: NodeArrays) -> NodeArrays:
         return NodeArrays(
             np.r_[self.n_words, more.n_words],
             np.r_[self.cut_off, more.cut_off],
             self.bigrams.stacked(more.bigrams),
+            self.words.stacked(more.words),
         )
 
 
@@ -74,6 +76,19 @@ class Nodes:
         keys = zip(ids["article_id"].to_pylist(), ids["idx"].to_pylist(), strict=True)
         self._found_nodes[unseen] = [self.stored(k) for k in keys]
         return self._found_nodes[rows]
+
+    def ragged_words(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The word hashes of ``nodes`` (stored ones must be loaded), flat, with offsets."""
+        f = self.feats
+        lists = []
+        for n in nodes.tolist():
+            row = self.rep_row[n]
+            if row < 0:
+                lists.append(self.stored_rows[n]["words"])
+            else:
+                lists.append(f.word_hash[f.word_offsets[row] : f.word_offsets[row + 1]])
+        flat = np.concatenate(lists) if lists else np.zeros(0, np.uint32)
+        return flat, offsets_of(np.array([len(w) for w in lists], np.int64))
 
     def load(self, index: StoredIndex) -> None:
         """Fetch the index columns of stored nodes not loaded yet, in one semi-join."""
@@ -121,4 +136,5 @@ class Nodes:
         cut_off = np.empty(len(rep), bool)
         cut_off[new_ids] = f.ends_mid_sentence[rep[new_ids]]
         cut_off[stored_ids] = [row["ends_mid_sentence"] or row["is_truncated"] for row in stored]
-        return NodeArrays(n_words, cut_off, BigramSets.of_words(words, offsets))
+        bigrams = ShingleSets.of_words(words, offsets)
+        return NodeArrays(n_words, cut_off, bigrams, ShingleSets.of_words(words, offsets, 1))

@@ -6,7 +6,15 @@ import json
 from dataclasses import asdict, dataclass, fields
 
 #: Keys an index built with other values cannot be matched against (signatures would differ).
-SIGNATURE_FIELDS: tuple[str, ...] = ("shingle_words", "bands", "rows", "seed", "min_words")
+SIGNATURE_FIELDS: tuple[str, ...] = (
+    "shingle_words",
+    "bands",
+    "rows",
+    "seed",
+    "min_words",
+    "span_words",
+    "span_window",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +35,24 @@ class DedupParams:
     min_words: int = 8
     #: Sentences of at least this many words are candidate keys (finds containment).
     min_sentence_words: int = 6
+    #: Span keys (``spans.py``): winnowed word ``span_words``-grams, one per window of
+    #: ``span_window`` shingles; a shared run of span_words + span_window - 1 words (7)
+    #: makes a candidate pair even when the paragraphs are otherwise unlike.
+    span_words: int = 4
+    span_window: int = 4
     #: Word-bigram Jaccard at or above which a verified pair is a near duplicate.
     near_threshold: float = 0.5
+    #: Share of the shorter paragraph's bigrams found in the other one for "near" at similar
+    #: lengths (under ``contain_min_ratio``): an edited copy whose Jaccard falls short.
+    near_share_threshold: float = 0.7
     #: Share of the shorter paragraph's bigrams found in the longer one for "contained".
-    contain_threshold: float = 0.8
+    contain_threshold: float = 0.6
+    #: Words one side has in place of the other's, as a share of the shorter's distinct
+    #: words, at most (``verify.changed_words``): keeps template lines with other facts apart.
+    max_changed_words: float = 0.2
+    #: A contained paragraph needs this many words: a shorter one inside a long paragraph is
+    #: mostly a name or a stock phrase ("U.S. House of Representatives").
+    contain_min_words: int = 10
     #: The container must have at least this many times the contained paragraph's words.
     contain_min_ratio: float = 1.3
     #: A bucket (band or sentence key) keeps only its first members in canonical order.

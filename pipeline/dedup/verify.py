@@ -22,10 +22,10 @@ _BLOCK_BIGRAMS = 1 << 21
 _BLOCK_PAIRS = 1 << 18
 
 
-class BigramSets:
-    """The distinct word bigrams of n paragraphs as a sparse 0/1 matrix (one row per paragraph,
-    one column per 32-bit bigram hash). Words are 32-bit hashes already; a collision inside
-    one pair's sets is a ~1e-6 event."""
+class ShingleSets:
+    """The distinct word k-grams (bigrams, or words) of n paragraphs as a sparse 0/1 matrix
+    (one row per paragraph, one column per 32-bit hash). Words are 32-bit hashes already; a
+    collision inside one pair's sets is a ~1e-6 event."""
 
     def __init__(self, sizes: np.ndarray, matrix: sp.csr_matrix) -> None:
         self.sizes = sizes
@@ -35,10 +35,10 @@ class BigramSets:
         self.matrix.has_canonical_format = True
 
     @classmethod
-    def of_words(cls, words: np.ndarray, word_offsets: np.ndarray) -> BigramSets:
+    def of_words(cls, words: np.ndarray, word_offsets: np.ndarray, k: int = 2) -> ShingleSets:
         columns, sizes = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
         for lo, hi in _blocks(np.diff(word_offsets), _BLOCK_BIGRAMS):  # bounds the temporaries
-            block_columns, block_sizes = _distinct_bigrams(words, word_offsets[lo : hi + 1])
+            block_columns, block_sizes = _distinct_shingles(words, word_offsets[lo : hi + 1], k)
             columns.append(block_columns)
             sizes.append(block_sizes)
         indices, counts = np.concatenate(columns), np.concatenate(sizes)
@@ -48,10 +48,10 @@ class BigramSets:
         )
         return cls(counts, matrix)
 
-    def stacked(self, more: BigramSets) -> BigramSets:
+    def stacked(self, more: ShingleSets) -> ShingleSets:
         """These sets followed by ``more``'s."""
         matrix = sp.vstack([self.matrix, more.matrix], format="csr")
-        return BigramSets(np.r_[self.sizes, more.sizes], matrix)
+        return ShingleSets(np.r_[self.sizes, more.sizes], matrix)
 
     def common(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """|set(u) & set(v)| for each pair (u[i], v[i]), in blocks of about
@@ -91,21 +91,27 @@ class Matches:
 
 def verify_pairs(
     pairs: np.ndarray,
-    sets: BigramSets,
+    sets: ShingleSets,
+    word_sets: ShingleSets,
     n_words: np.ndarray,
     cut_off: np.ndarray,
     params: DedupParams,
 ) -> Matches:
     """The candidate pairs that are near duplicates or containments, with their similarity.
 
-    A clearly shorter paragraph (``contain_min_ratio``) almost wholly inside a longer one is
-    "contained" even when the Jaccard would pass, so that a paragraph merged from two wire
-    paragraphs is never a "near" duplicate of one of them; a cut-off teaser that passes the
-    Jaccard stays "near". Pairs go through in blocks, so that the per-pair temporaries do not
-    follow the number of candidates.
+    With the shorter paragraph ``s`` (fewer words) and its share of bigrams found in the
+    other: a pair is "near" when the bigram Jaccard reaches ``near_threshold``, or when the
+    share reaches ``near_share_threshold`` at similar lengths (an edited copy: a clause
+    added, a number or attribution changed); a clearly shorter paragraph (``contain_min_ratio``)
+    whose share reaches ``contain_threshold`` is "contained" even when the Jaccard would
+    pass, so that a paragraph merged from two wire paragraphs is never a "near" duplicate of
+    one of them; a cut-off teaser that passes the Jaccard stays "near". Either way the two
+    may differ in few words: lines of one template with other facts (names, numbers,
+    places) differ in many (``max_changed_words``). Pairs go through in blocks, so that the
+    per-pair temporaries do not follow the number of candidates.
     """
     blocks = [
-        _verify_block(pairs[lo:hi], sets, n_words, cut_off, params)
+        _verify_block(pairs[lo:hi], sets, word_sets, n_words, cut_off, params)
         for lo, hi in _blocks(np.ones(len(pairs), np.int64), _BLOCK_PAIRS)
     ]
     if not blocks:
@@ -113,23 +119,74 @@ def verify_pairs(
     return Matches(*(np.concatenate(column) for column in zip(*blocks, strict=True)))
 
 
+def accepted(
+    pairs: np.ndarray,
+    sets: ShingleSets,
+    word_sets: ShingleSets,
+    n_words: np.ndarray,
+    cut_off: np.ndarray,
+    params: DedupParams,
+) -> np.ndarray:
+    """Per pair, whether :func:`verify_pairs` links it (either kind)."""
+    out = np.zeros(len(pairs), bool)
+    for lo, hi in _blocks(np.ones(len(pairs), np.int64), _BLOCK_PAIRS):
+        *_, contained, near, _ = _classify(pairs[lo:hi], sets, word_sets, n_words, cut_off, params)
+        out[lo:hi] = contained | near
+    return out
+
+
 def _verify_block(
     pairs: np.ndarray,
-    sets: BigramSets,
+    sets: ShingleSets,
+    word_sets: ShingleSets,
     n_words: np.ndarray,
     cut_off: np.ndarray,
     params: DedupParams,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    small, large, contained, near, similarity = _classify(
+        pairs, sets, word_sets, n_words, cut_off, params
+    )
+    keep = contained | near
+    return small[keep], large[keep], contained[keep], similarity[keep]
+
+
+def _classify(
+    pairs: np.ndarray,
+    sets: ShingleSets,
+    word_sets: ShingleSets,
+    n_words: np.ndarray,
+    cut_off: np.ndarray,
+    params: DedupParams,
+) -> tuple[np.ndarray, ...]:
+    """(shorter, longer, is contained, is near, similarity) per pair."""
     u, v = pairs[:, 0], pairs[:, 1]
     swap = (n_words[u] > n_words[v]) | ((n_words[u] == n_words[v]) & (u > v))
     small, large = np.where(swap, v, u), np.where(swap, u, v)
     jac, share = sets.similarities(small, large)
+    similar, shared = jac >= params.near_threshold, share >= params.contain_threshold
+    edited = share >= params.near_share_threshold
+    few_changes = np.zeros(len(small), bool)
+    maybe = np.flatnonzero(similar | shared | edited)
+    few_changes[maybe] = (
+        changed_words(word_sets, small[maybe], large[maybe]) <= params.max_changed_words
+    )
     longer = n_words[large] >= params.contain_min_ratio * n_words[small]
-    teaser = (jac >= params.near_threshold) & ~(longer & ~cut_off[small])
-    contained = ~teaser & longer & (share >= params.contain_threshold)
-    near = ~contained & (jac >= params.near_threshold)
-    keep = contained | near
-    return small[keep], large[keep], contained[keep], np.where(contained, share, jac)[keep]
+    teaser = similar & ~(longer & ~cut_off[small])
+    long_enough = n_words[small] >= params.contain_min_words
+    contained = ~teaser & longer & shared & few_changes & long_enough
+    near = ~contained & few_changes & (similar | (edited & ~longer))
+    return small, large, contained, near, np.where(contained, share, jac)
+
+
+def changed_words(word_sets: ShingleSets, small: np.ndarray, large: np.ndarray) -> np.ndarray:
+    """Per pair, the words that one side has in place of the other's, as a share of the
+    shorter's distinct words: the fewer of (words only in ``small``, words only in
+    ``large``). An added clause changes none (its words are only on one side); a template
+    line with another name, age and town changes each of them."""
+    common = word_sets.common(small, large)
+    only_small = word_sets.sizes[small] - common
+    only_large = word_sets.sizes[large] - common
+    return np.minimum(only_small, only_large) / np.maximum(word_sets.sizes[small], 1)
 
 
 def _blocks(weights: np.ndarray, size: int) -> list[tuple[int, int]]:
@@ -141,11 +198,13 @@ def _blocks(weights: np.ndarray, size: int) -> list[tuple[int, int]]:
     return list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True))
 
 
-def _distinct_bigrams(words: np.ndarray, word_offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per paragraph of a consecutive range: its distinct 32-bit bigram hashes, sorted, flat
-    (as int64), and how many each paragraph has."""
+def _distinct_shingles(
+    words: np.ndarray, word_offsets: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per paragraph of a consecutive range: its distinct 32-bit ``k``-gram hashes, sorted,
+    flat (as int64), and how many each paragraph has."""
     first = word_offsets[0]
-    grams, offsets = shingle_hashes(words[first : word_offsets[-1]], word_offsets - first, 2)
+    grams, offsets = shingle_hashes(words[first : word_offsets[-1]], word_offsets - first, k)
     owner = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
     distinct = distinct_sorted((owner << 32) | (grams & np.uint64(0xFFFFFFFF)).astype(np.int64))
     return distinct & 0xFFFFFFFF, np.bincount(distinct >> 32, minlength=len(offsets) - 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipeline.author import clean_author
 from pipeline.extract.html import extract_html
 from pipeline.extract.lines import text_lines
 from pipeline.model import Document, Extracted
@@ -14,10 +15,13 @@ __all__ = ["extract", "text_lines"]
 def extract(doc: Document) -> Extracted:
     """Text documents: one Line per non-blank physical line. HTML: see :mod:`.html`.
 
+    The author, whoever found it, goes through :func:`pipeline.author.clean_author`.
     Raises :class:`pipeline.readers.RejectedInput` (stage ``extract``) when there is no text.
     """
     if doc.body_kind == "html":
-        return extract_html(doc)
+        extracted = extract_html(doc)
+        extracted.author = clean_author(extracted.author)
+        return extracted
     lines = text_lines(doc.body)
     if not lines:
         raise RejectedInput("extract", "no_text", "the text has no non-blank line")

@@ -32,12 +32,15 @@ ARTICLES = pa.schema(
         ("title", pa.string()),
         ("author", pa.string()),
         ("published", pa.string()),
+        ("published_at", TIMESTAMP),  # published, parsed (pipeline/timestamps.py)
+        ("published_precision", pa.string()),
         ("language", pa.string()),
         ("text", pa.string()),
         ("text_unique", pa.string()),
         ("removed", pa.list_(REMOVAL_TYPE)),
         ("credits", pa.list_(pa.string())),
         ("fetched_at", pa.string()),
+        ("fetched_at_utc", TIMESTAMP),  # fetched_at, parsed
         ("ingested_at", TIMESTAMP),
         ("flow_run_id", pa.string()),
         ("pipeline_version", pa.string()),
@@ -57,6 +60,10 @@ PARAGRAPHS = pa.schema(
         ("duplicate_of_idx", pa.int32()),
         ("similarity", pa.float32()),
         ("dup_kind", pa.string()),
+        ("shared_start", pa.int32()),
+        ("shared_end", pa.int32()),
+        ("canonical_start", pa.int32()),
+        ("canonical_end", pa.int32()),
     ]
 )
 

@@ -7,6 +7,9 @@ the removed text so they can fill :class:`pipeline.model.Stripped`.
 from __future__ import annotations
 
 import re
+from functools import cache, lru_cache
+
+from pipeline.author import author_words, clean_author, starts_with_label
 
 _MONTHS = {
     name: number
@@ -32,43 +35,16 @@ _DATES = [
         r"(?:\s*[-,|]?\s*(?:um\s+)?(?P<h>\d{1,2})[:.](?P<min>\d{2}))?"
     ),
 ]
+#: Languages of the day-month-year dates (``12. April 2023``, ``5 de marzo de 2024``) that
+#: :func:`_other_language_date` hands to dateparser.
+_OTHER_LANGUAGES = ["de", "es", "fr"]
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 _PUBLISHED_FIRST = re.compile(r"^\s*(?:published|posted|first published|by\b)", re.I)
-_NAME = (
-    r"(?:[A-Z][\w'’.-]+|[A-Z]\.)"
-    r"(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|der|da|di|la|le|bin|al|del))+"
-)
-_BYLINE = re.compile(
-    rf"^\s*(?:by|written by|words by|reporting by|story by|von|por|par|door|di|av|af)"
-    rf"\s*:?\s+(?P<names>{_NAME}"
-    rf"(?:\s*(?:,|and|&)\s*{_NAME})*)",
-    re.I,
-)
 _PHOTO_CREDIT = re.compile(
     r"(?:photo(?:graph)?|foto|image|bild|picture|credit|imagen|fotografía)s?\s*(?:by|:|/)\s*"
     r"([^()\[\]:]{2,60}?)\s*[)\]]?\.?\s*$",
     re.I,
 )
-_ROLE_WORDS = frozenset(
-    {
-        "staff",
-        "writer",
-        "writers",
-        "reporter",
-        "reporters",
-        "correspondent",
-        "editor",
-        "editors",
-        "columnist",
-        "contributor",
-        "photographer",
-        "press",
-        "news",
-        "wire",
-        "service",
-        "services",
-    }
-)
-_NAME_SPLIT = re.compile(r"\s*(?:,|\band\b|&)\s*")
 _CREDIT_WRAPPER = re.compile(
     r"^[\s(\[—–-]*(?:courtesy(?: of)?|source|via|credit|from|photo(?:graph)?s?|images?|"
     r"pictures?|video)?\s*(?:by|:)?\s*|\s*(?:contributed(?: to)?(?: this)?(?: report| story)?|"
@@ -79,7 +55,14 @@ _CREDIT_WRAPPER = re.compile(
 
 def parse_date(text: str) -> str | None:
     """The first date in ``text`` as ISO ``YYYY-MM-DD``, or ``YYYY-MM-DDTHH:MM:00`` when a
-    clock time follows it (no zone: the source seldom gives one we can trust)."""
+    clock time follows it (no zone: the source seldom gives one we can trust).
+
+    English month names and numeric forms are read here; German, Spanish and French day-month-
+    year dates ("12. April 2023, 14:30 Uhr", "5 de marzo de 2024") by dateparser."""
+    return _pattern_date(text) or _other_language_date(text)
+
+
+def _pattern_date(text: str) -> str | None:
     for pattern in _DATES:
         m = pattern.search(text)
         if not m:
@@ -101,6 +84,43 @@ def parse_date(text: str) -> str | None:
     return None
 
 
+@cache
+def _other_language_pattern() -> re.Pattern[str]:
+    """A day, a month name of ``author_words.toml`` and a year, perhaps a clock time after."""
+    months = "|".join(sorted(map(re.escape, author_words().months), key=len, reverse=True))
+    return re.compile(
+        rf"\b\d{{1,2}}\.?\s+(?:de\s+)?(?:{months})\.?,?\s+(?:de\s+)?(?:19|20)\d{{2}}\b"
+        r"(?:\s*(?:[-,|]\s*)?(?:um\s+|a las\s+|à\s+)?\d{1,2}[:.]\d{2}\b)?",
+        re.IGNORECASE,
+    )
+
+
+def _other_language_date(text: str) -> str | None:
+    """The day-month-year date the pattern finds, read by dateparser (which knows the month
+    names of every language; htmldate's own reader has no Spanish)."""
+    found = _other_language_pattern().search(text)
+    return None if found is None else _read_date(found.group(0))
+
+
+@lru_cache(maxsize=4096)  # a template's dateline recurs on every article of its outlet
+def _read_date(span: str) -> str | None:
+    from dateparser import parse  # loads its language data: only when needed
+
+    moment = parse(span, languages=_OTHER_LANGUAGES, settings=_DATEPARSER_SETTINGS)
+    if moment is None:
+        return None
+    if _CLOCK.search(span):
+        return moment.strftime("%Y-%m-%dT%H:%M:00")
+    return moment.strftime("%Y-%m-%d")
+
+
+_DATEPARSER_SETTINGS = {
+    "DATE_ORDER": "DMY",
+    "REQUIRE_PARTS": ["day", "month", "year"],
+    "RETURN_AS_TIMEZONE_AWARE": False,
+}
+
+
 def published_from(lines: list[str]) -> str | None:
     """The publish date among byline/publish lines: "Published"/"Posted"/byline stamps win
     over "Updated" ones; the first date otherwise."""
@@ -112,15 +132,11 @@ def published_from(lines: list[str]) -> str | None:
 
 
 def author_from(lines: list[str]) -> str | None:
-    """Names from the first "By ..." line, joined by ", "."""
+    """The author names of the first byline ("By ...", "Von ...", "Por ...") that holds any,
+    cleaned as every author value is (:func:`pipeline.author.clean_author`)."""
     for text in lines:
-        if m := _BYLINE.match(text):
-            names = [
-                n.strip()
-                for n in _NAME_SPLIT.split(m.group("names"))
-                if n.strip() and not _ROLE_WORDS & set(n.lower().split())
-            ]
-            return ", ".join(names) or None
+        if starts_with_label(text) and (names := clean_author(text)):
+            return names
     return None
 
 
