@@ -87,7 +87,7 @@ def plan(sizes: Sizes) -> list[Row]:
         Row("orchestration", "flow, workers=2", fl + "flow_2", o, "plain loop, 2 procs"),
         Row("orchestration", "plain loop, 2 procs", fl + "plain_2", o),
         Row("orchestration", "flow, workers=1", fl + "flow_1", o, "flow, workers=2"),
-        Row("writing", "ours: store write_part", st + "write_ours", s, "pyarrow write_table"),
+        Row("writing", "ours: write_part + commit", st + "write_ours", s, "pyarrow write_table"),
         Row("writing", "pyarrow write_table", st + "write_pyarrow", s),
     ]
     smallest = min(sizes.scaling)

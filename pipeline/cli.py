@@ -17,6 +17,7 @@ from pipeline import train
 from pipeline.discover import DEFAULT_MAX_FILE_BYTES
 from pipeline.readers.limits import add_limit_arguments, export_limit_arguments
 from pipeline.stages import DEFAULT_BATCH_SIZE
+from pipeline.store_commands import add_store_commands
 from pipeline.summary import RunSummary
 from pipeline.terminal import printable
 
@@ -96,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--raw-dir", help="also check that every file of RAW_DIR is accounted for")
     verify.set_defaults(command=_verify)
     train.add_parser(commands)
+    add_store_commands(commands)
     return parser
 
 
@@ -204,8 +206,10 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from pipeline.verify import verify
+    from pipeline.verify import is_live, verify
 
+    if is_live(args.clean_dir):
+        console.print("[yellow]note:[/] a run holds the lock: its work in progress is not checked")
     problems = verify(args.clean_dir, raw_dir=args.raw_dir)
     for problem in problems:
         print(printable(problem))

@@ -80,6 +80,8 @@ class RunContext:
     ingested_at: datetime
     rules_dirs: tuple[str, ...] = ()
     strip_model: str | None = None  # a line model file; None: the package's
+    #: Reprocess everything (``restrip``): stored statistics and index are replaced, not used.
+    reprocess: bool = False
 
     @property
     def ingest_date(self) -> str:
@@ -265,7 +267,7 @@ def merge_stats(ctx: RunContext, line_count_parts: Sequence[str], workers: int =
     final = posixpath.join(LINE_STATS_DIR, f"line-stats-{ctx.run_id}.parquet")
     staged = staged_path(ctx.run_id, final)
     with (
-        LocalFiles(clean, [*stored, *line_count_parts]) as local,
+        LocalFiles(clean, [*([] if ctx.reprocess else stored), *line_count_parts]) as local,
         merged_count_files(local.paths, threads=workers) as batches,
     ):
         write_part_batches(clean, staged, LINE_STATS_SCHEMA, batches)
@@ -375,7 +377,8 @@ def link_run(
     articles = _articles_in_order(clean, article_parts, run_seq)
     chunks = list(_chunks(articles, chunk_paragraphs or LINK_CHUNK_PARAGRAPHS))
     chunk_parts = _paragraphs_by_chunk(clean, paragraph_parts, chunks, ctx.work_file("link-in"))
-    with LocalFiles(clean, clean.list_files(DEDUP_INDEX_DIR, ".parquet")) as index:
+    stored = [] if ctx.reprocess else clean.list_files(DEDUP_INDEX_DIR, ".parquet")
+    with LocalFiles(clean, stored) as index:
         for chunk, members in enumerate(chunks):
             dedup_input = _dedup_input(clean, chunk_parts[chunk], members)
             features = features_of_table(dedup_input, DEFAULT_DEDUP_PARAMS)
