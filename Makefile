@@ -6,7 +6,7 @@ RAW ?= raw
 CLEAN ?= clean
 PYTEST_ARGS ?=
 
-.PHONY: run test bench bench-quick lint format verify clean-output
+.PHONY: run test fuzz bench bench-quick lint format verify clean-output
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else \
@@ -28,6 +28,11 @@ run: $(VENV)/.installed-run
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fuzz corpus at full size (tests/fuzzing.py): 10,000 inputs read one by one, 300 through
+# the real flow. `make test` runs the same tests on a few dozen.
+fuzz: $(VENV)/.installed-dev
+	FUZZ_INPUTS=10000 FUZZ_FLOW_INPUTS=300 $(BIN)/python -m pytest -q -s tests/test_fuzz.py
 
 verify: $(VENV)/.installed-run
 	$(BIN)/python -m pipeline verify $(CLEAN) --raw-dir $(RAW)

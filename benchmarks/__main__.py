@@ -6,8 +6,9 @@ per second per core, the peak resident memory of the row's process tree, and the
 relative to the row's reference (<1 is faster). The language table gives each detector
 arrangement's accuracy on labelled articles; the dedup real-data table scores the links
 on ``../shared/dedup-dev``'s hand-judged pairs, held out by story
-(:mod:`benchmarks.bench_dedup_real`). Without ``--quick`` the plot of time and peak
-memory against corpus size is written to ``--plot``.
+(:mod:`benchmarks.bench_dedup_real`). Without ``--quick``, the stripping table
+(:mod:`benchmarks.bench_strip_cv`) gives the stripper's cross-validated quality, and the plot
+of time and peak memory against corpus size is written to ``--plot``.
 
     --quick   tiny sizes (a smoke test, about a minute)
     default   stage rows at 1k articles (dedup at 10k), orchestration at 10k, scaling at 1k,
@@ -22,6 +23,7 @@ import json
 import math
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -85,7 +87,7 @@ def plan(sizes: Sizes) -> list[Row]:
         Row("orchestration", "flow, workers=2", fl + "flow_2", o, "plain loop, 2 procs"),
         Row("orchestration", "plain loop, 2 procs", fl + "plain_2", o),
         Row("orchestration", "flow, workers=1", fl + "flow_1", o, "flow, workers=2"),
-        Row("writing", "ours: store write_part", st + "write_ours", s, "pyarrow write_table"),
+        Row("writing", "ours: write_part + commit", st + "write_ours", s, "pyarrow write_table"),
         Row("writing", "pyarrow write_table", st + "write_pyarrow", s),
     ]
     smallest = min(sizes.scaling)
@@ -239,6 +241,11 @@ def main() -> None:
         print(language_table(step=5 if args.quick else 1))
         print()
         print(dedup_real.report(workdir=workdir / "dedup-real", quick=args.quick))
+        if not args.quick:  # stripping quality, cross-validated (minutes: five trainings)
+            print()
+            subprocess.run(
+                [sys.executable, "-m", "benchmarks.bench_strip_cv"], cwd=ROOT, check=True
+            )
         if not args.quick:
             plot(scaling_points(results), args.plot)
             print(f"\nplot: {args.plot}")

@@ -1,20 +1,23 @@
-"""HTML extraction quality and speed on ../shared/html-dev (or --dev DIR).
+"""HTML extraction quality and speed on ../shared/html-dev and ../shared/html-train.
 
-Quality: the benchmark's metric -- word tokens, 4-token shingles, multiset precision and
-recall of the extracted text against the gold body, per page, averaged over pages (a page
-with no output scores P=R=0). Speed: pages/s on one core (the gzip of the dev files is undone
-beforehand), each page timed back to back for every runner in the same run: trafilatura
-alone, our reader + extractor (bytes -> read_source -> extract), and the pipeline end to end
-(read, extract, then the strip stage's language detection and stripping).
+Quality, in one table per set, every extractor run in this process on the same pages: the
+project (its block model CROSS-VALIDATED BY PAGE: each page's text comes from the model
+trained on the folds it is not in, :mod:`benchmarks.train_blocks`), with and without the
+pipeline's stripping, against trafilatura (no comments; and with ``favor_precision``),
+readability-lxml and jusText. The metric is the sets' own (see their READMEs): word tokens,
+4-token shingles, multiset precision and recall per page; ``P``/``R`` are means over pages
+(an empty output is left out of the precision mean and counts as recall 0), ``F1`` their
+harmonic mean, ``F1 pages`` the mean of per-page F1. On html-train also the per-page share of
+``with`` snippets present and of ``without`` snippets absent (lower-cased ``\\w+`` tokens
+joined by spaces, as a substring).
 
-    PYTHONPATH=. .venv/bin/python benchmarks/bench_html.py \
-        [--dev DIR | --pages DIR] [--keep MODULE:CALLABLE] [--rounds N]
+Speed: seconds per page on one core, each page timed for every runner back to back (best of
+``--rounds``): trafilatura alone as configured (with metadata, what an Extracted holds),
+against our read + extract with the shipped model.
 
-``--pages`` times the ``*.html`` files of a directory without scoring them (no gold), e.g.
-the generated corpus the ``html_ours``/``html_trafilatura`` bench rows use.
+    python -m benchmarks.bench_html [--rounds N] [--time-pages N] [--pages DIR]
 
-``--keep`` names a callable mapping an Extracted to the text to score and time; by default
-the pipeline's own stripping (:func:`default_keep`).
+``--pages`` times the ``*.html`` files of a directory without scoring them (no gold).
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
-import importlib
 import json
 import re
 import time
@@ -30,13 +32,17 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import justext
+import numpy as np
 import trafilatura
 from lxml.html import fromstring
 from readability import Document as ReadabilityDocument
 
 from benchmarks.corpus import SHARED
+from benchmarks.train_blocks import SETS, GoldPage, cross_validated_models, gold_pages
 from pipeline.extract import extract
-from pipeline.extract.html import TRAFILATURA_OPTIONS
+from pipeline.extract.html import TRAFILATURA_OPTIONS, page_text
+from pipeline.extract.lines import text_lines
 from pipeline.language import detect_language
 from pipeline.model import Extracted
 from pipeline.readers import read_source
@@ -71,13 +77,22 @@ def load_pages(dev: Path) -> list[tuple[str, bytes, str]]:
     ]
 
 
-def trafilatura_text(html: bytes, **options: object) -> str:
+def trafilatura_text(html: bytes | str, **options: object) -> str:
     return trafilatura.extract(html, **options) or ""
 
 
-def readability_text(html: bytes) -> str:
-    summary = ReadabilityDocument(html).summary(html_partial=True)
+def readability_text(html: bytes | str) -> str:
+    try:
+        summary = ReadabilityDocument(html).summary(html_partial=True)
+    except Exception:  # readability's own exceptions on odd pages: no output
+        return ""
     return fromstring(summary).text_content() if summary.strip() else ""
+
+
+def justext_text(html: bytes | str) -> str:
+    data = html.encode() if isinstance(html, str) else html
+    paragraphs = justext.justext(data, justext.get_stoplist("English"))
+    return "\n".join(p.text for p in paragraphs if not p.is_boilerplate)
 
 
 def our_extracted(page_id: str, html: bytes) -> Extracted | None:
@@ -87,45 +102,84 @@ def our_extracted(page_id: str, html: bytes) -> Extracted | None:
     return None
 
 
-def lines_text(extracted: Extracted | None) -> str:
-    return "\n".join(line.text for line in extracted.lines) if extracted else ""
+def stripped(text: str, title: str | None, stripper: Stripper) -> str:
+    """What the pipeline's strip stage keeps of extracted HTML text."""
+    lines = text_lines(text)
+    kept = stripper.strip(
+        lines, language=detect_language(lines), title=title, body_kind="html"
+    ).kept
+    return "\n".join(line.text for line in kept)
 
 
-def default_keep() -> Callable[[Extracted], str]:
-    """The pipeline's stripping of extracted text, as the read and strip stages run it."""
+def snippet_found(snippet: str, text_tokens: str) -> bool:
+    return f" {' '.join(_WORD.findall(snippet.lower()))} " in text_tokens
+
+
+def print_quality(name: str, pages: list[GoldPage], outputs: dict[str, list[str]]) -> None:
+    truth = json.loads((SHARED / name / "ground-truth.json").read_text())
+    snippets = "with" in next(iter(truth.values()))
+    header = f"{'extraction':34s} {'P':>6s} {'R':>6s} {'F1':>6s} {'F1 pages':>8s} {'empty':>5s}"
+    print(
+        f"\n{name}: {len(pages)} pages\n{header}" + ("  with  without-absent" if snippets else "")
+    )
+    for system, texts in outputs.items():
+        scores = [score(text, p.gold) for text, p in zip(texts, pages, strict=True)]
+        filled = [s for s, t in zip(scores, texts, strict=True) if shingles(t)]
+        precision = float(np.mean([s[0] for s in filled])) if filled else 0.0
+        recall = float(np.mean([s[1] for s in scores]))
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        row = (
+            f"{system:34s} {precision:6.3f} {recall:6.3f} {f1:6.3f} "
+            f"{np.mean([s[2] for s in scores]):8.3f} {len(scores) - len(filled):5d}"
+        )
+        if snippets:
+            row += "  " + _snippet_shares(texts, [truth[p.key.split("/")[1]] for p in pages])
+        print(row)
+
+
+def _snippet_shares(texts: list[str], entries: list[dict]) -> str:
+    present, absent = [], []
+    for text, entry in zip(texts, entries, strict=True):
+        tokens = f" {' '.join(_WORD.findall(text.lower()))} "
+        if entry.get("with"):
+            present.append(np.mean([snippet_found(s, tokens) for s in entry["with"]]))
+        if entry.get("without"):
+            absent.append(np.mean([not snippet_found(s, tokens) for s in entry["without"]]))
+    return f"{np.mean(present):5.3f}  {np.mean(absent):14.3f}"
+
+
+def system_outputs(pages: list[GoldPage]) -> dict[str, list[str]]:
+    """Every system's text of every page; ours cross-validated by page."""
+    models = cross_validated_models(pages)
+    ours = [page_text(p.page, models[p.key]) for p in pages]
     stripper = Stripper()
-
-    def keep(extracted: Extracted) -> str:
-        kept = stripper.strip(
-            extracted.lines,
-            outlet=extracted.outlet,
-            language=detect_language(extracted.lines),
-            title=extracted.title,
-            body_kind=extracted.document.body_kind,
-        ).kept
-        return "\n".join(line.text for line in kept)
-
-    return keep
-
-
-def load_callable(spec: str) -> Callable[[Extracted], str]:
-    module, _, name = spec.partition(":")
-    return getattr(importlib.import_module(module), name)
+    return {
+        "ours, CV by page: extract": ours,
+        "ours, CV by page: + stripping": [stripped(text, None, stripper) for text in ours],
+        "trafilatura (no comments)": [
+            trafilatura_text(p.page.html, include_comments=False) for p in pages
+        ],
+        "trafilatura favor_precision": [
+            trafilatura_text(p.page.html, include_comments=False, favor_precision=True)
+            for p in pages
+        ],
+        "readability-lxml": [readability_text(p.page.html) for p in pages],
+        "jusText (English stoplist)": [justext_text(p.page.html) for p in pages],
+    }
 
 
 def interleaved_seconds(
     runners: dict[str, Callable[[str, bytes], object]],
-    pages: list[tuple[str, bytes, str]],
+    pages: list[tuple[str, bytes]],
     rounds: int,
 ) -> dict[str, float]:
     """Total seconds per runner, each page timed for every runner back to back and the best
     of ``rounds`` kept per page, so that load from other processes hits all runners alike.
-    The runners take turns going first on a page: the first meets the page's data in cold
-    caches, the later ones in warm."""
+    The runners take turns going first on a page."""
     names = list(runners)
     best = {name: [float("inf")] * len(pages) for name in names}
     for round_ in range(rounds):
-        for index, (page_id, html, _) in enumerate(pages):
+        for index, (page_id, html) in enumerate(pages):
             first = (index + round_) % len(names)
             for name in names[first:] + names[:first]:
                 start = time.perf_counter()
@@ -134,69 +188,48 @@ def interleaved_seconds(
     return {name: sum(times) for name, times in best.items()}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dev", type=Path, default=SHARED / "html-dev")
-    parser.add_argument(
-        "--pages", type=Path, help="time only, on the *.html files of this directory (no gold)"
-    )
-    parser.add_argument("--keep", help="MODULE:CALLABLE mapping Extracted -> kept text")
-    parser.add_argument(
-        "--rounds", type=int, default=2, help="timing rounds (best per page is kept)"
-    )
-    args = parser.parse_args()
-    keep = load_callable(args.keep) if args.keep else default_keep()
-    if args.pages:
-        pages = [(p.name, p.read_bytes(), "") for p in sorted(args.pages.glob("*.html"))]
-        print(f"{len(pages)} pages from {args.pages}")
-    else:
-        pages = load_pages(args.dev)
-        print(f"{len(pages)} pages from {args.dev}\n")
-        print_quality(pages, keep)
-    print_speed(pages, keep, args.rounds)
-
-
-def print_quality(pages: list[tuple[str, bytes, str]], keep: Callable[[Extracted], str]) -> None:
-    ours = {page_id: our_extracted(page_id, html) for page_id, html, _ in pages}
-    rows: dict[str, Callable[[str, bytes], str]] = {
-        "trafilatura defaults, no comments": lambda _, h: trafilatura_text(
-            h, include_comments=False
-        ),
-        "trafilatura as configured": lambda _, h: trafilatura_text(
-            h, **{**TRAFILATURA_OPTIONS, "with_metadata": False}
-        ),
-        "readability-lxml": lambda _, h: readability_text(h),
-        "ours: read_source + extract": lambda page_id, _: lines_text(ours[page_id]),
-        "ours + stripping (kept lines)": lambda page_id, _: keep(ours[page_id]),
-    }
-    print(f"{'extraction':36s} {'P':>7s} {'R':>7s} {'F1':>7s}")
-    for name, run in rows.items():
-        scores = [score(run(page_id, html), gold) for page_id, html, gold in pages]
-        p, r, f = (sum(s[i] for s in scores) / len(scores) for i in range(3))
-        print(f"{name:36s} {p:7.4f} {r:7.4f} {f:7.4f}")
-
-
-def print_speed(
-    pages: list[tuple[str, bytes, str]], keep: Callable[[Extracted], str], rounds: int
-) -> None:
-    """trafilatura with its metadata (what an Extracted holds) against ours, interleaved."""
+def print_speed(pages: list[tuple[str, bytes]], rounds: int) -> None:
     seconds = interleaved_seconds(
         {
             "trafilatura as configured": lambda _, h: trafilatura.bare_extraction(
                 h, **TRAFILATURA_OPTIONS
             ),
             "ours: read + extract": our_extracted,
-            "ours end to end": lambda page_id, h: keep(our_extracted(page_id, h)),
         },
         pages,
         rounds,
     )
-    print(f"\n{'speed (one core)':36s} {'pages/s':>9s}")
+    print(f"\nspeed, {len(pages)} pages (one core)  ms/page")
     for name, total in seconds.items():
-        print(f"{name:36s} {len(pages) / total:9.1f}")
-    for name in ("ours: read + extract", "ours end to end"):
-        overhead = seconds[name] / seconds["trafilatura as configured"] - 1
-        print(f"{'overhead, ' + name:36s} {overhead:9.1%}")
+        print(f"{name:34s} {1000 * total / len(pages):8.1f}")
+    ratio = seconds["ours: read + extract"] / seconds["trafilatura as configured"]
+    print(f"{'ours / trafilatura':34s} {ratio:8.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=Path, help="time only, the *.html files of DIR")
+    parser.add_argument("--rounds", type=int, default=1, help="timing rounds (best kept)")
+    parser.add_argument("--time-pages", type=int, default=200, help="pages timed per set")
+    args = parser.parse_args()
+    if args.pages:
+        print_speed([(p.name, p.read_bytes()) for p in sorted(args.pages.glob("*.html"))], 1)
+        return
+    pages = gold_pages()
+    outputs = system_outputs(pages)
+    for name in SETS:
+        chosen = [i for i, p in enumerate(pages) if p.key.startswith(name + "/")]
+        print_quality(
+            name,
+            [pages[i] for i in chosen],
+            {s: [t[i] for i in chosen] for s, t in outputs.items()},
+        )
+    timed = [
+        (page_id, html)
+        for name in SETS
+        for page_id, html, _ in load_pages(SHARED / name)[: args.time_pages]
+    ]
+    print_speed(timed, args.rounds)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,11 @@ by a word of their own, while short lines (furniture) still recur; each repetiti
 with a new Stripper (an empty cache). The ``count_lines`` row times the line statistics
 the read stage gathers for the same unique-story-line articles.
 
+Rows with "rules alone" run ``Stripper(model=None)``, the stripper before the line model;
+"line model" rows the package's model, per article (:meth:`Stripper.strip`) or in batches
+(:meth:`Stripper.strip_many`, what the strip stage calls); side by side in this one process,
+so their ratio is the model's cost.
+
 The table gives the median of R repetitions as articles per CPU-second of
 the process (one core; the machine is shared, so CPU time is steadier than wall time) and,
 for reference, per wall-clock second. datatrove's English sentence splitter needs spacy.
@@ -32,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.corpus import SHARED
 from pipeline.model import Line
 from pipeline.strip import LineStats, Stripper, count_lines
+from pipeline.strip.stripper import Article
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [
@@ -40,6 +46,8 @@ SOURCES = [
     ROOT / "tests/data/strip",
 ]
 TARGET_CHARS = 4000
+#: Articles per :meth:`Stripper.strip_many` call.
+BATCH = 200
 
 
 def source_lines() -> list[list[str]]:
@@ -93,6 +101,14 @@ def strip_all(stripper: Stripper, articles: list[list[Line]]) -> None:
         stripper.strip(article)
 
 
+def strip_batches(
+    stripper: Stripper, articles: list[list[Line]], outlet: str | None = None
+) -> None:
+    """:meth:`Stripper.strip_many` over ``BATCH`` articles at a time (as the strip stage)."""
+    for start in range(0, len(articles), BATCH):
+        stripper.strip_many([Article(a, outlet) for a in articles[start : start + BATCH]])
+
+
 def rate(run: Callable[[], None], count: int, reps: int) -> tuple[float, float]:
     """Items per CPU-second and per wall-clock second (medians of ``reps`` runs)."""
     cpu, wall = [], []
@@ -114,17 +130,30 @@ def main() -> None:
     unique = [[Line(i, t) for i, t in enumerate(a)] for a in with_unique_story_lines(articles)]
     mean_kb = sum(len("\n".join(a)) for a in articles) / len(articles) / 1024
 
+    rules = Stripper(model=None)
     stripper = Stripper()
     stats = LineStats.from_table(count_lines(("outlet", lines) for lines in as_lines))
     with_stats = Stripper(stats=stats)
     rows = [
         (
-            "pipeline.strip Stripper",
+            "pipeline.strip Stripper, rules alone",
+            rate(lambda: [rules.strip(a) for a in as_lines], len(articles), args.reps),
+        ),
+        (
+            "pipeline.strip Stripper, line model, per article",
             rate(lambda: [stripper.strip(a) for a in as_lines], len(articles), args.reps),
         ),
         (
-            "pipeline.strip Stripper, unique story lines",
-            rate(lambda: strip_all(Stripper(), unique), len(articles), args.reps),
+            f"pipeline.strip Stripper, line model, {BATCH} a batch",
+            rate(lambda: strip_batches(stripper, as_lines), len(articles), args.reps),
+        ),
+        (
+            "pipeline.strip Stripper, rules alone, unique story lines",
+            rate(lambda: strip_all(Stripper(model=None), unique), len(articles), args.reps),
+        ),
+        (
+            f"pipeline.strip Stripper, line model, {BATCH} a batch, unique story lines",
+            rate(lambda: strip_batches(Stripper(), unique), len(articles), args.reps),
         ),
         (
             "pipeline.strip count_lines, unique story lines",
@@ -133,9 +162,9 @@ def main() -> None:
             ),
         ),
         (
-            "pipeline.strip Stripper + line stats",
+            f"pipeline.strip Stripper + line stats, line model, {BATCH} a batch",
             rate(
-                lambda: [with_stats.strip(a, outlet="outlet") for a in as_lines],
+                lambda: strip_batches(with_stats, as_lines, outlet="outlet"),
                 len(articles),
                 args.reps,
             ),

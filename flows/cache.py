@@ -3,14 +3,16 @@
 Reading and extracting is the expensive stage. Each read batch therefore writes into a work
 directory named by a key of everything its output depends on (the files' paths and content
 hashes, RAW_DIR and CLEAN_DIR, the reader limits and the code), outside ``_staging`` (which
-:func:`pipeline.store.recover` clears at the start of every run). The read task is cached by
-Prefect under the same key, with its result record stored next to the work files when
-CLEAN_DIR is local, so a cached result always points at files that still exist. Work
-directories live until the commit that consumes them; the next run prunes any it does not
-need (a crash between commit and clean-up, or a run with other batches).
+:func:`pipeline.store.recover` clears at the start of every run). When the batch is done, a
+JSON record of its result goes beside its files, last. Nothing in the cache is ever
+unpickled or imported: the record is plain JSON checked field by field, and every file it
+names must be readable Parquet of the expected columns and row count; a record that fails
+any check is deleted with its directory and the batch is read again. Work directories live
+until the commit that consumes them; the next run prunes any it does not need (a crash
+between commit and clean-up, or a run with other batches).
 
     CLEAN_DIR/_work/read-<key>/{extracted,line_counts,sources,rejected}.parquet
-    CLEAN_DIR/_work/_results/read-<key>        Prefect's result record of that task run
+    CLEAN_DIR/_work/read-<key>/result.json     the batch's result: files, rows, counters
 """
 
 from __future__ import annotations
@@ -18,21 +20,33 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 import pipeline
 from pipeline.discover import SourceFile
 from pipeline.readers.limits import Limits
-from pipeline.stages import RunContext
+from pipeline.records import EXTRACTED
+from pipeline.stages import RunContext, StageResult
 from pipeline.store import Root
+from pipeline.store.schema import REJECTED, SOURCES
 
 WORK = "_work"
-RESULTS = posixpath.join(WORK, "_results")
 READ_PREFIX = "read-"
+RESULT_FILE = "result.json"
+#: The files of a read batch and, where the record tables fix it, their columns.
+READ_FILES: dict[str, pa.Schema | None] = {
+    "extracted": EXTRACTED,
+    "line_counts": None,
+    "sources": SOURCES,
+    "rejected": REJECTED,
+}
 
 
 @lru_cache(maxsize=1)
@@ -64,44 +78,58 @@ def read_work_dir(key: str) -> str:
     return posixpath.join(WORK, key)
 
 
-def cache_key_from_work_dir(_context: Any, parameters: dict[str, Any]) -> str:
-    """Prefect ``cache_key_fn``: the read task's work directory is named by its key."""
-    return posixpath.basename(parameters["work"])
+def store(clean: Root, work: str, result: StageResult) -> None:
+    """Record a finished read batch in ``work`` (after its files, atomically)."""
+    rows = {
+        name: pq.read_metadata(clean.join(rel), filesystem=clean.fs).num_rows
+        for name, rel in result.work.items()
+    }
+    record = {"work": result.work, "rows": rows, "counts": dict(result.counts)}
+    clean.write_bytes_atomic(posixpath.join(work, RESULT_FILE), json.dumps(record).encode())
 
 
-def result_storage(clean: Root) -> Path | None:
-    """Where the read task's result records go: next to its work files when CLEAN_DIR is
-    local, else Prefect's default result storage (``PREFECT_HOME/storage`` unless set)."""
-    return Path(clean.join(RESULTS)) if clean.is_local else None
+def load(clean: Root, work: str) -> StageResult | None:
+    """The cached result of the read batch in ``work``, or None when there is none or it fails
+    a check (then ``work`` is deleted, so that the batch is read into a clean directory)."""
+    record_path = posixpath.join(work, RESULT_FILE)
+    if not clean.exists(record_path):
+        return None
+    try:
+        return _checked(clean, work, json.loads(clean.read_bytes(record_path)))
+    except (OSError, ValueError, TypeError, KeyError, pa.ArrowException):
+        clean.remove(work, recursive=True)
+        return None
 
 
-def is_complete(clean: Root, work: dict[str, str]) -> bool:
-    """Whether every file a (possibly cached) read result names still exists."""
-    return all(clean.exists(rel) for rel in work.values())
+def _checked(clean: Root, work: str, record: dict) -> StageResult:
+    """The StageResult a JSON record describes, after checking every field and file."""
+    if set(record) != {"work", "rows", "counts"} or set(record["work"]) != set(READ_FILES):
+        raise ValueError("unexpected fields")
+    counts = record["counts"]
+    if not all(isinstance(k, str) and type(v) is int for k, v in counts.items()):
+        raise ValueError("counters must be integers")
+    for name, schema in READ_FILES.items():
+        if record["work"][name] != posixpath.join(work, f"{name}.parquet"):
+            raise ValueError(f"{name}: a file outside the batch's directory")
+        parquet = pq.ParquetFile(clean.join(record["work"][name]), filesystem=clean.fs)
+        if parquet.metadata.num_rows != record["rows"][name]:
+            raise ValueError(f"{name}: row count differs from the record")
+        if schema is not None and parquet.schema_arrow.names != schema.names:
+            raise ValueError(f"{name}: columns differ")
+    return StageResult(work=dict(record["work"]), counts=Counter(counts))
 
 
 def prune(clean: Root, keep: Iterable[str] = ()) -> list[str]:
-    """Delete the cached read batches whose key is not in ``keep``; returns the keys deleted.
-
-    The result record goes first, so that a record never outlives its work files.
-    """
+    """Delete everything in the cache but the read batches whose key is in ``keep``
+    (anything else found there, such as an older version's files, goes too); returns the
+    names deleted. Entries are deleted unread."""
     keep = set(keep)
     if not clean.exists(WORK):
         return []
-    keys = {
-        posixpath.basename(p.rstrip("/"))
-        for p in clean.fs.ls(clean.join(WORK), detail=False)
-        if posixpath.basename(p.rstrip("/")).startswith(READ_PREFIX)
-    }
-    keys |= {
-        posixpath.basename(p)
-        for p in clean.list_files(RESULTS)
-        if posixpath.basename(p).startswith(READ_PREFIX)
-    }
-    dropped = sorted(keys - keep)
-    for key in dropped:
-        clean.remove(posixpath.join(RESULTS, key))
-        clean.remove(read_work_dir(key), recursive=True)
+    names = {posixpath.basename(p.rstrip("/")) for p in clean.fs.ls(clean.join(WORK), detail=False)}
+    dropped = sorted(names - keep)
+    for name in dropped:
+        clean.remove(posixpath.join(WORK, name), recursive=True)
     if not keep:
         clean.remove(WORK, recursive=True)
     return dropped

@@ -13,12 +13,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
 from prefect.context import get_run_context
 from prefect.futures import as_completed, wait
+from prefect.states import Cancelled
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from flows import cache
+from flows.interrupt import discarded_on_failure, interruptible
 from flows.pool import process_pool, run_cpu
 from flows.progress import BATCH_STAGES, StagesProgress, discovery_counter
 from flows.report import explain_page, publish_report
@@ -27,22 +31,29 @@ from flows.runners import thread_runner
 from pipeline import stages
 from pipeline.discover import DEFAULT_MAX_FILE_BYTES, SourceFile, discover
 from pipeline.progress import report
-from pipeline.stages import DEFAULT_BATCH_SIZE, RunContext, StageResult
+from pipeline.stages import DEDUP_INDEX_DIR, DEFAULT_BATCH_SIZE, RunContext, StageResult
 from pipeline.store import CommitPlan, Ledger, Root, commit, recover, writer_lock
-from pipeline.store.commit import committed_sequences
+from pipeline.store.commit import last_sequence
+from pipeline.store.compact import compact_min_files, optimize, vacuum_all
+from pipeline.store.delta import all_tables_exist, check_delta_storage
 from pipeline.summary import RunSummary
+from pipeline.verify import unreadable_state_files
 
 
-@task(
-    name="read-batch",
-    persist_result=True,
-    cache_key_fn=cache.cache_key_from_work_dir,
-    **RETRIES,
-)
+class DamagedState(RuntimeError):
+    """The line statistics or dedup index cannot be read; ``repair`` rebuilds them."""
+
+
+@task(name="read-batch", cache_policy=NO_CACHE, persist_result=False, **RETRIES)
 def read_batch(ctx: RunContext, batch: int, files: list[SourceFile], work: str) -> StageResult:
-    """Cached by the content of ``files`` (see :mod:`flows.cache`): a re-run after a crash
-    reuses the batch instead of reading and extracting it again."""
-    return run_cpu(stages.read_batch, ctx, batch, files, work)
+    """Reuses a crashed run's batch when ``work`` holds one that passes every check (see
+    :mod:`flows.cache`); else reads and extracts the files again."""
+    clean = Root.open(ctx.clean_url)
+    if (cached := cache.load(clean, work)) is not None:
+        return cached
+    result = run_cpu(stages.read_batch, ctx, batch, files, work)
+    cache.store(clean, work, result)
+    return result
 
 
 @task(name="merge-line-stats", **RETRIES)
@@ -82,9 +93,11 @@ def ingest(
     workers: int = 0,
     rules_dirs: tuple[str, ...] = (),
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    strip_model: str | None = None,
+    reprocess: bool = False,
     explain_html: str | None = None,
     explain_sample: int = 20,
-) -> RunSummary:
+) -> RunSummary | State:
     """Ingest every new source file of ``raw_dir`` into ``clean_dir`` (paths or fsspec URLs).
 
     With ``explain_html`` (a local path), ``explain_sample`` of the run's articles are also
@@ -92,27 +105,47 @@ def ingest(
 
     ``workers`` is the number of processes for CPU-bound stages (0: one per core) when the
     flow runs on its default thread runner; on a Dask runner the cluster's workers are the
-    processes. ``batch_size`` is the number of source files per batch task.
+    processes. ``batch_size`` is the number of source files per batch task. ``strip_model``
+    is a line model file (``python -m pipeline train``); ``None``: the package's. Interrupted
+    (SIGINT, SIGTERM), the run cleans up and ends Cancelled (see :mod:`flows.interrupt`).
+
+    ``reprocess`` (``restrip``) reads every source of ``raw_dir`` again, with this run's
+    rules and code, and replaces every table's rows, the statistics and the dedup index in
+    one commit: a new version of each table.
     """
     started = time.perf_counter()
     logger = get_run_logger()
     raw, clean = Root.open(raw_dir), Root.open(clean_dir)
     if not raw.fs.isdir(raw.path):
         raise FileNotFoundError(f"RAW_DIR {raw_dir!r} is not a readable directory")
+    check_delta_storage(clean)
     ctx = RunContext(
         raw_url=raw_dir,
         clean_url=clean_dir,
         run_id=str(get_run_context().flow_run.id),
         ingested_at=datetime.now(UTC),
         rules_dirs=tuple(rules_dirs),
+        strip_model=strip_model,
+        reprocess=reprocess,
     )
     summary = RunSummary(raw_dir, clean_dir, run_id=ctx.run_id)
     pool_size = _pool_size(workers)
-    with writer_lock(clean, on_wait=logger.info), process_pool(pool_size):
+    with (
+        interruptible() as stop,
+        writer_lock(clean, on_wait=logger.info),
+        discarded_on_failure(clean),
+        process_pool(pool_size),
+    ):
         rolled = recover(clean)
         if rolled:
             logger.warning("rolled forward interrupted commit(s) %s", rolled)
-        found = discover(raw, Ledger.load(clean), max_file_bytes, on_file=discovery_counter())
+        if damaged := unreadable_state_files(clean):
+            raise DamagedState(
+                f"{clean_dir}/{damaged[0]}; run `python -m pipeline repair {clean_dir} "
+                f"--raw-dir {raw_dir}`"
+            )
+        ledger = Ledger.empty() if reprocess else Ledger.load(clean)
+        found = discover(raw, ledger, max_file_bytes, on_file=discovery_counter())
         report("discover", found.files_seen, found.files_seen)
         summary.counts.update(
             files_seen=found.files_seen,
@@ -134,14 +167,22 @@ def ingest(
         keys = [cache.read_key(ctx, files) for files in batches]
         if dropped := cache.prune(clean, keep=keys):
             logger.info("dropped %d cached read batch(es) this run does not need", len(dropped))
-        plan = CommitPlan(ctx.run_id)
+        plan = CommitPlan(ctx.run_id, base=last_sequence(clean), overwrite=reprocess)
         plan.staged += stages.stage_discovery(ctx, found)
         if batches:
-            seq = (committed_sequences(clean) or [0])[-1] + 1
-            _run_stages(ctx, clean, batches, keys, seq, pool_size, plan, summary)
-        if plan.staged:
+            _run_stages(ctx, clean, batches, keys, plan.base + 1, pool_size, plan, summary)
+        if reprocess:
+            plan.replaces += clean.list_files(DEDUP_INDEX_DIR, ".parquet")
+        if plan.staged or reprocess or not all_tables_exist(clean):
             commit(clean, plan)
+        if reprocess:
+            vacuum_all(clean)
+        elif threshold := compact_min_files():
+            for done in optimize(clean, min_files=threshold):
+                logger.info("compacted %s %s: %d files", done.table, done.partition, done.files_in)
         cache.prune(clean)
+    if stop.signal:
+        return Cancelled(message=f"interrupted by {stop.signal}")
     page = explain_page(clean_dir, explain_html, explain_sample, ctx.run_id)
     summary.seconds = time.perf_counter() - started
     publish_report(summary, explain_page=page)
@@ -228,32 +269,14 @@ def _read(
     keys: list[str],
     progress: StagesProgress,
 ) -> list[StageResult]:
-    """Read every batch, reusing cached batches whose work files are still there."""
-    task = read_batch.with_options(result_storage=cache.result_storage(clean))
-    works = [cache.read_work_dir(key) for key in keys]
-    stale: list[int] = []
-
-    def first_pass(batch: int, result: StageResult) -> None:
-        if cache.is_complete(clean, result.work):
-            progress.batch_done("read", batch)
-        else:
-            stale.append(batch)
-
-    results = _gather(
-        [task.submit(ctx, i, _as_parameter(files), works[i]) for i, files in enumerate(batches)],
-        first_pass,
+    """Read every batch, reusing cached batches that pass their checks."""
+    return _gather(
+        [
+            read_batch.submit(ctx, i, _as_parameter(files), cache.read_work_dir(key))
+            for i, (files, key) in enumerate(zip(batches, keys, strict=True))
+        ],
+        lambda batch, _: progress.batch_done("read", batch),
     )
-    if stale:
-        stale.sort()
-        get_run_logger().warning("%d cached read batch(es) lost their files; rereading", len(stale))
-        again = task.with_options(refresh_cache=True)
-        fresh = _gather(
-            [again.submit(ctx, i, _as_parameter(batches[i]), works[i]) for i in stale],
-            lambda j, _: progress.batch_done("read", stale[j]),
-        )
-        for i, result in zip(stale, fresh, strict=True):
-            results[i] = result
-    return results
 
 
 def _as_parameter(files: list[SourceFile]) -> list[SourceFile] | quote:

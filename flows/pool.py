@@ -21,6 +21,8 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
+from flows.interrupt import ignore_interrupts
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -39,7 +41,9 @@ def process_pool(workers: int) -> Iterator[None]:
         owner = workers > 1 and _executor is None
         if owner:
             _executor = ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context("spawn")
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=ignore_interrupts,
             )
             for _ in range(workers):  # no worker is idle yet, so each call starts one
                 _executor.submit(importlib.import_module, "pipeline.stages")
@@ -48,12 +52,23 @@ def process_pool(workers: int) -> Iterator[None]:
         return
     try:
         yield
+    except BaseException:
+        _kill_workers(_executor)  # a failed or interrupted run has nothing to wait for
+        raise
     finally:
         with _lock:
             executor, _executor = _executor, None
         # The workers exit on their own (about half a second, freeing their heaps); the run
         # has nothing more to wait for.
         executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _kill_workers(executor: Executor | None) -> None:
+    """Stop the pool's workers at once, in the middle of a batch if need be (the running
+    tasks then fail with BrokenProcessPool instead of finishing their batches)."""
+    processes = getattr(executor, "_processes", None) or {}  # no public API before 3.14
+    for process in list(processes.values()):
+        process.kill()
 
 
 def run_cpu(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:

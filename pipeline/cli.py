@@ -1,4 +1,5 @@
-"""Command line: ``python -m pipeline {ingest,explain,verify}`` (also ``article-pipeline``)."""
+"""Command line: ``python -m pipeline {ingest,explain,verify,train}`` (also
+``article-pipeline``)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from pipeline import __version__
+from pipeline import __version__, train
 from pipeline.cli_checks import (
     USAGE_ERROR,
     OneLineParser,
@@ -25,10 +27,14 @@ from pipeline.cli_checks import (
 )
 from pipeline.discover import DEFAULT_MAX_FILE_BYTES
 from pipeline.progress import TerminalProgress
+from pipeline.readers.limits import add_limit_arguments, export_limit_arguments
 from pipeline.stages import DEFAULT_BATCH_SIZE
+from pipeline.store_commands import add_store_commands
 from pipeline.summary import RunSummary
+from pipeline.terminal import printable
 
 console = Console(stderr=True)
+_MODEL_HELP = "line model file from `train` (default: the package's)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also write the run summary to FILE as JSON",
     )
+    ingest.add_argument("--model", metavar="MODEL", help=_MODEL_HELP)
+    add_limit_arguments(ingest)
     ingest.set_defaults(command=_ingest)
 
     explain = commands.add_parser("explain", help="show what the stripper removes from FILE")
@@ -108,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--rules-dir", action="append", default=[], dest="rules_dirs")
     explain.add_argument("--clean-dir", help="use the line statistics stored in CLEAN_DIR")
     explain.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    explain.add_argument("--model", metavar="MODEL", help=_MODEL_HELP)
     explain.add_argument(
         "--html", metavar="OUT.html", help="write a self-contained page of the articles instead"
     )
@@ -120,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("clean_dir", metavar="CLEAN_DIR")
     verify.add_argument("--raw-dir", help="also check that every file of RAW_DIR is accounted for")
     verify.set_defaults(command=_verify)
+    train.add_parser(commands)
+    add_store_commands(commands)
     return parser
 
 
@@ -135,6 +146,14 @@ def configure_prefect_environment() -> None:
 
 def _ingest(args: argparse.Namespace) -> int:
     check_ingest(args)
+    if args.model and (error := _model_error(args.model)):
+        console.print(f"[red]error:[/] --model {error}", soft_wrap=True)
+        return 2
+    try:
+        export_limit_arguments(args)
+    except ValueError as error:
+        console.print(f"[red]error:[/] {escape(str(error))}")
+        return 2
     configure_prefect_environment()
     if not os.environ.get("PREFECT_API_URL"):
         console.print(
@@ -143,6 +162,7 @@ def _ingest(args: argparse.Namespace) -> int:
             "after). Point PREFECT_API_URL at a running server to skip this.[/]"
         )
     from flows.ingest import ingest
+    from flows.interrupt import interruptible, run_interruptibly
     from flows.progress import console_logs_at_least
     from flows.runners import task_runner
 
@@ -150,19 +170,38 @@ def _ingest(args: argparse.Namespace) -> int:
         task_runner=task_runner(args.runner, workers=args.workers, address=args.dask_address)
     )
     quiet = logging.WARNING if console.is_terminal else logging.NOTSET
-    with TerminalProgress(console).shown(), console_logs_at_least(quiet):
-        summary = flow(
+    with (
+        interruptible() as stop,
+        TerminalProgress(console).shown(),
+        console_logs_at_least(quiet),
+    ):
+        summary = run_interruptibly(
+            flow,
             raw_dir=args.raw_dir,
             clean_dir=args.clean_dir,
             batch_size=args.batch_size,
             workers=args.workers,
             rules_dirs=args.rules_dirs,
             max_file_bytes=args.max_file_bytes,
+            strip_model=args.model,
         )
+    if stop.signal:
+        console.print(f"[yellow]interrupted by {stop.signal}[/]: the run was stopped and cancelled")
+        return stop.signal.exit_code
     print_summary(summary)
     if args.summary_json:
         Path(args.summary_json).write_text(summary.to_json(), encoding="utf-8")
     return 0
+
+
+def _model_error(path: str) -> str | None:
+    from pipeline.strip.linemodel import ModelError, load_model
+
+    try:
+        load_model(path)
+    except ModelError as error:
+        return str(error)
+    return None
 
 
 def print_summary(summary: RunSummary) -> None:
@@ -190,24 +229,27 @@ def _explain(args: argparse.Namespace) -> int:
             args.file,
             rules_dirs=args.rules_dirs,
             clean_dir=args.clean_dir,
+            model=args.model,
             color=color if color is not None else sys.stdout.isatty(),
             html=args.html,
             sample=args.sample,
         )
     except (OSError, ValueError) as error:
-        console.print(f"[red]error:[/] {args.file}: {error}")
+        console.print(f"[red]error:[/] {escape(printable(f'{args.file}: {error}'))}")
         return 2
     sys.stdout.write(text)
     return 0
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from pipeline.verify import verify
+    from pipeline.verify import is_live, verify
 
     check_is_clean_dir(args.clean_dir)
+    if is_live(args.clean_dir):
+        console.print("[yellow]note:[/] a run holds the lock: its work in progress is not checked")
     problems = verify(args.clean_dir, raw_dir=args.raw_dir)
     for problem in problems:
-        print(problem)
+        print(printable(problem))
     if problems:
         console.print(f"[red]{len(problems)} problem(s) found[/]")
         return 1

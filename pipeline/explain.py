@@ -19,7 +19,9 @@ from pipeline.readers import RejectedInput, Rejection, read_source, sidecar_path
 from pipeline.records import article_row, extracted_row
 from pipeline.stages import LINE_STATS_DIR
 from pipeline.store import Root
-from pipeline.strip import LineStats, Stripper, load_rules, render_explanation
+from pipeline.strip import Article, LineStats, Stripper, load_rules, render_explanation
+from pipeline.strip.linemodel import load_model
+from pipeline.terminal import printable, printable_lines, printable_stripped
 
 
 def explain_file(
@@ -27,39 +29,51 @@ def explain_file(
     *,
     rules_dirs: Sequence[str] = (),
     clean_dir: str | None = None,
+    model: str | None = None,
     color: bool = False,
     html: str | None = None,
     sample: int = 10,
 ) -> str:
     """Every article of ``path``, rendered with its removals marked; with ``html``, the page
     is written there instead (for a CLEAN_DIR ``path``: ``sample`` of its articles) and the
-    result says so."""
+    result says so. In text, a line the line model removed shows its probability and the
+    features that weighed most. ``model``: a line model file (``None``: the package's)."""
+    stripper = Stripper(load_rules(rules_dirs), _stored_stats(clean_dir), load_model(model))
     if html is not None:
-        return _write_page(path, html, rules_dirs=rules_dirs, clean_dir=clean_dir, sample=sample)
+        return _write_page(path, html, stripper=stripper, sample=sample)
     if Path(path).is_dir():
         raise ValueError("a directory (CLEAN_DIR) is explained as a page: add --html OUT.html")
     sections = []
-    for record in _explained(path, rules_dirs, clean_dir):
+    for record in _explained(path, stripper):
         if isinstance(record, str):
-            sections.append(f"# {record}\n")
+            sections.append(printable(f"# {record}") + "\n")
             continue
         extracted, language, stripped = record
         item = extracted.document
         header = f"# {item.record_locator or path}  language={language} outlet={extracted.outlet}"
-        sections.append(f"{header}\n{render_explanation(extracted.lines, stripped, color=color)}")
+        if stripped.model:
+            header += f" strip_model={stripped.model}"
+        weights = stripper.weights(
+            Article(extracted.lines, extracted.outlet, language, extracted.title, item.body_kind)
+        )
+        shown = render_explanation(
+            printable_lines(extracted.lines),
+            printable_stripped(stripped),
+            color=color,
+            weights=weights,
+        )
+        sections.append(f"{printable(header)}\n{shown}")
     return "\n".join(sections)
 
 
-def _write_page(
-    path: str, out: str, *, rules_dirs: Sequence[str], clean_dir: str | None, sample: int
-) -> str:
+def _write_page(path: str, out: str, *, stripper: Stripper, sample: int) -> str:
     if Path(path).is_dir() or "://" in path:
         views = sample_views(path, sample)
         if not views:
             raise ValueError("holds no articles (is it a CLEAN_DIR?)")
         title = f"{len(views)} article(s) of {path}"
     else:
-        records = _explained(path, rules_dirs, clean_dir)
+        records = _explained(path, stripper)
         views = [_view(record, path, n) for n, record in enumerate(records)]
         title = f"explain {path}"
     Path(out).write_text(render_page(views, title=title), encoding="utf-8")
@@ -75,14 +89,13 @@ def _view(record: tuple[Extracted, str | None, Stripped] | str, path: str, n: in
 
 
 def _explained(
-    path: str, rules_dirs: Sequence[str], clean_dir: str | None
+    path: str, stripper: Stripper
 ) -> Iterator[tuple[Extracted, str | None, Stripped] | str]:
     """Each record of ``path`` read, extracted and stripped as a run would, or the reason it
     was rejected."""
     data = Path(path).read_bytes()
     side = sidecar_path(path)
     sidecar = Path(side).read_bytes() if side and Path(side).is_file() else None
-    stripper = Stripper(load_rules(rules_dirs), _stored_stats(clean_dir))
     try:
         items = list(read_source(path, hashlib.sha256(data).hexdigest(), data, sidecar=sidecar))
     except RejectedInput as error:

@@ -12,6 +12,7 @@ import pyarrow.dataset as ds
 
 from pipeline.explain_html import ArticleView, Duplicate, Kept, article_view
 from pipeline.store import Root
+from pipeline.store.delta import dataset, is_table
 
 
 def sample_views(
@@ -35,8 +36,8 @@ def sample_views(
 
 
 def _dataset(clean: Root, name: str) -> ds.Dataset | None:
-    parts = [clean.join(rel) for rel in clean.list_files(name, ".parquet")]
-    return ds.dataset(parts, format="parquet", filesystem=clean.fs) if parts else None
+    """The table's current Delta version (a glob would also take files it no longer holds)."""
+    return dataset(clean, name) if is_table(clean, name) else None
 
 
 def _paragraphs(clean: Root, article_ids: list[str]) -> dict[str, list[Kept]]:

@@ -46,12 +46,14 @@ class Line:
 
 @dataclass(frozen=True, slots=True)
 class Removal:
-    """A line or fragment the stripper removed, and why."""
+    """A line or fragment the stripper removed, and why. ``probability`` is the line
+    model's probability of boilerplate for the line (``None`` where no model ran)."""
 
     source_line: int | None
     text: str
     kind: str
     rule: str
+    probability: float | None = None
 
 
 @dataclass(slots=True)
@@ -98,3 +100,5 @@ class Stripped:
     author: str | None = None
     published: str | None = None
     credits: list[str] = field(default_factory=list)
+    #: version of the line model that decided (``None``: the rules alone)
+    model: str | None = None

@@ -67,7 +67,13 @@ def lines_of(row: dict) -> list[Line]:
 
 def removal_rows(removed: Sequence[Removal]) -> list[dict]:
     return [
-        {"source_line": r.source_line, "text": r.text, "kind": r.kind, "rule": r.rule}
+        {
+            "source_line": r.source_line,
+            "text": r.text,
+            "kind": r.kind,
+            "rule": r.rule,
+            "probability": r.probability,
+        }
         for r in removed
     ]
 
@@ -109,4 +115,5 @@ def article_row(row: dict, stripped: Stripped) -> dict:
         "text_unique": None,
         "removed": removal_rows(stripped.removed),
         "credits": stripped.credits,
+        "strip_model": stripped.model,
     }

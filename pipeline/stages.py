@@ -15,7 +15,6 @@ stage may run on another machine than the driver.
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -41,10 +40,9 @@ from pipeline.dedup.features import (
 from pipeline.dedup.link import DEFAULT_PARAMS as DEFAULT_DEDUP_PARAMS
 from pipeline.dedup.unique import unique_part
 from pipeline.discover import Discovery, SourceFile
-from pipeline.extract import extract
-from pipeline.language import detect_language
-from pipeline.readers import RejectedInput, Rejection, read_source, sidecar_path
-from pipeline.records import EXTRACTED, article_row, extracted_row, lines_of, paragraph_rows
+from pipeline.readers import Limits, Rejection
+from pipeline.reading import read_guard
+from pipeline.records import EXTRACTED, article_row, lines_of, paragraph_rows
 from pipeline.store import (
     PARTITION_COLUMN,
     LocalFiles,
@@ -59,8 +57,10 @@ from pipeline.store import (
 from pipeline.store.schema import ARTICLES, PARAGRAPHS, REJECTED, SOURCES
 from pipeline.store.spill import SPILL_SUFFIX, read_spills, write_spill
 from pipeline.strip import LineStats, Stripper, load_rules
+from pipeline.strip.linemodel import load_model, models_metadata
 from pipeline.strip.merge import merged_count_files
 from pipeline.strip.stats import LINE_STATS_SCHEMA, count_lines
+from pipeline.strip.stripper import Article
 
 #: Source files per batch task. Large enough that orchestration costs little beside the work
 #: (Prefect's driver spends ~10 ms of CPU per task on threads), small enough for progress,
@@ -79,6 +79,9 @@ class RunContext:
     run_id: str
     ingested_at: datetime
     rules_dirs: tuple[str, ...] = ()
+    strip_model: str | None = None  # a line model file; None: the package's
+    #: Reprocess everything (``restrip``): stored statistics and index are replaced, not used.
+    reprocess: bool = False
 
     @property
     def ingest_date(self) -> str:
@@ -125,22 +128,25 @@ def read_batch(
     ledger and reject rows are left unstamped, and :func:`stage_read` stamps and stages them.
     A later run may therefore reuse the output of a run that crashed (the flow's read cache).
     """
-    raw, clean = Root.open(ctx.raw_url), Root.open(ctx.clean_url)
+    clean = Root.open(ctx.clean_url)
     work = work or ctx.work_file(f"read-{batch:05d}")
     rows, rejects, ledger = [], [], []
-    for source in files:
-        documents, problems = _read_one(raw, source)
-        rejects += [_reject_row(source, problem) for problem in problems]
-        rows += documents
-        whole_file_rejected = not documents and problems
-        ledger.append(
-            _source_row(
-                source,
-                outcome="rejected" if whole_file_rejected else "ingested",
-                articles=len(documents),
-                rejected_records=len(problems),
+    kinds: Counter = Counter()
+    with read_guard(Limits.from_env()) as guard:
+        for source in files:
+            outcome = guard.read(ctx.raw_url, source)
+            rows += outcome.rows
+            kinds.update(outcome.tally.kinds)
+            summary = outcome.tally.summary()
+            rejects += [_reject_row(source, summary)] if summary else []
+            ledger.append(
+                _source_row(
+                    source,
+                    outcome="rejected" if not outcome.rows else "ingested",
+                    articles=len(outcome.rows),
+                    rejected_records=outcome.tally.total,
+                )
             )
-        )
     result = StageResult()
     counts = count_lines((row["outlet"], lines_of(row)) for row in rows)
     for name, table in (
@@ -154,10 +160,10 @@ def read_batch(
         files_read=len(files),
         documents=len(rows),
         files_rejected=sum(r["outcome"] == "rejected" for r in ledger),
-        records_rejected=len(rejects),
+        records_rejected=kinds.total(),
     )
-    for reject in rejects:
-        result.counts[f"rejected:{reject['error_kind']}"] += 1
+    for kind, n in kinds.items():
+        result.counts[f"rejected:{kind}"] += n
     return result
 
 
@@ -224,50 +230,6 @@ def _stamp(ctx: RunContext, table: pa.Table) -> pa.Table:
     return table
 
 
-def _read_one(raw: Root, source: SourceFile) -> tuple[list[dict], list[Rejection]]:
-    try:
-        data = raw.read_bytes(source.rel_path)
-    except OSError as error:
-        return [], [Rejection(None, "read", "unreadable", str(error))]
-    if _sha256(data) != source.sha256:
-        return [], [
-            Rejection(
-                None,
-                "read",
-                "changed_while_reading",
-                "the file changed between discovery and reading; the next run "
-                "ingests its new content",
-            )
-        ]
-    rows, problems = [], []
-    try:
-        for item in read_source(source.path, source.sha256, data, sidecar=_sidecar(raw, source)):
-            if isinstance(item, Rejection):
-                problems.append(item)
-                continue
-            try:
-                extracted = extract(item)
-            except RejectedInput as error:
-                problems.append(
-                    Rejection(item.record_locator, error.stage, error.error_kind, error.message)
-                )
-                continue
-            rows.append(extracted_row(extracted, detect_language(extracted.lines)))
-    except RejectedInput as error:
-        return [], [Rejection(None, error.stage, error.error_kind, error.message)]
-    return rows, problems
-
-
-def _sidecar(raw: Root, source: SourceFile) -> bytes | None:
-    """The ``NAME.meta.json`` beside a text file, if there is one."""
-    side = sidecar_path(source.rel_path)
-    return raw.read_bytes(side) if side and raw.exists(side) else None
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _reject_row(source: SourceFile, problem: Rejection) -> dict:
     return {
         "source_path": source.path,
@@ -305,7 +267,7 @@ def merge_stats(ctx: RunContext, line_count_parts: Sequence[str], workers: int =
     final = posixpath.join(LINE_STATS_DIR, f"line-stats-{ctx.run_id}.parquet")
     staged = staged_path(ctx.run_id, final)
     with (
-        LocalFiles(clean, [*stored, *line_count_parts]) as local,
+        LocalFiles(clean, [*([] if ctx.reprocess else stored), *line_count_parts]) as local,
         merged_count_files(local.paths, threads=workers) as batches,
     ):
         write_part_batches(clean, staged, LINE_STATS_SCHEMA, batches)
@@ -319,27 +281,26 @@ def merge_stats(ctx: RunContext, line_count_parts: Sequence[str], workers: int =
 
 
 @lru_cache(maxsize=4)
-def _stripper(rules_dirs: tuple[str, ...], clean_url: str, stats_rel: str) -> Stripper:
-    """One Stripper per process and run: rules compiled and statistics loaded once."""
+def _stripper(
+    rules_dirs: tuple[str, ...], clean_url: str, stats_rel: str, model: str | None
+) -> Stripper:
+    """One Stripper per process and run: rules compiled, model and statistics loaded once."""
     clean = Root.open(clean_url)
     stats = LineStats.from_table(pq.read_table(clean.join(stats_rel), filesystem=clean.fs))
-    return Stripper(load_rules(rules_dirs), stats)
+    return Stripper(load_rules(rules_dirs), stats, load_model(model))
 
 
 def strip_batch(ctx: RunContext, batch: int, extracted_rel: str, stats_rel: str) -> StageResult:
     clean = Root.open(ctx.clean_url)
-    stripper = _stripper(ctx.rules_dirs, ctx.clean_url, stats_rel)
+    stripper = _stripper(ctx.rules_dirs, ctx.clean_url, stats_rel, ctx.strip_model)
     articles, paragraphs = [], []
     result = StageResult()
-    for row in pq.read_table(clean.join(extracted_rel), filesystem=clean.fs).to_pylist():
-        lines = lines_of(row)
-        stripped = stripper.strip(
-            lines,
-            outlet=row["outlet"],
-            language=row["language"],
-            title=row["title"],
-            body_kind=row["body_kind"],
-        )
+    rows = pq.read_table(clean.join(extracted_rel), filesystem=clean.fs).to_pylist()
+    inputs = [
+        Article(lines_of(r), r["outlet"], r["language"], r["title"], r["body_kind"]) for r in rows
+    ]
+    for row, article, stripped in zip(rows, inputs, stripper.strip_many(inputs), strict=True):
+        lines = article.lines
         articles.append(
             {
                 **article_row(row, stripped),
@@ -416,7 +377,8 @@ def link_run(
     articles = _articles_in_order(clean, article_parts, run_seq)
     chunks = list(_chunks(articles, chunk_paragraphs or LINK_CHUNK_PARAGRAPHS))
     chunk_parts = _paragraphs_by_chunk(clean, paragraph_parts, chunks, ctx.work_file("link-in"))
-    with LocalFiles(clean, clean.list_files(DEDUP_INDEX_DIR, ".parquet")) as index:
+    stored = [] if ctx.reprocess else clean.list_files(DEDUP_INDEX_DIR, ".parquet")
+    with LocalFiles(clean, stored) as index:
         for chunk, members in enumerate(chunks):
             dedup_input = _dedup_input(clean, chunk_parts[chunk], members)
             features = features_of_table(dedup_input, DEFAULT_DEDUP_PARAMS)
@@ -589,7 +551,8 @@ def finalize_batch(
     )
     name = f"part-{ctx.run_id}-{batch:05d}.parquet"
     result = StageResult()
-    result.staged.append(write_part(clean, ctx.staged_part("articles", name), articles))
+    metadata = models_metadata(articles["strip_model"].to_pylist())
+    result.staged.append(write_part(clean, ctx.staged_part("articles", name), articles, metadata))
     result.staged.append(write_part(clean, ctx.staged_part("paragraphs", name), linked))
     return result
 

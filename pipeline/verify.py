@@ -1,99 +1,227 @@
 """``verify``: check that a CLEAN_DIR is complete and consistent.
 
-Each check returns human-readable problems; an empty list means the dataset is sound. The
-checks read the Parquet parts with DuckDB, so memory stays bounded on large datasets.
+Each check yields human-readable problems, each naming the file or record concerned; an empty
+list means the dataset is sound. Damage is a finding, never a crash: a check that fails on
+something unforeseen reports that it could not run. The record tables are read as their
+current Delta version, through DuckDB, so memory stays bounded on large datasets.
 """
 
 from __future__ import annotations
 
 import json
 import posixpath
+import re
 from collections.abc import Callable, Iterator
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.dedup.index import index_schema
+from pipeline.dedup.link import DEFAULT_PARAMS
 from pipeline.discover import discover
 from pipeline.store import DATASETS, SCHEMA_VERSION, Ledger, Root
-from pipeline.store.commit import COMMITS, STAGING, pending_commits
+from pipeline.store.commit import (
+    COMMITS,
+    STAGING,
+    DamagedRecord,
+    committed_sequences,
+    pending_commits,
+    read_record,
+)
+from pipeline.store.delta import DELTA_LOG, dataset, is_table, live_files
+from pipeline.store.lock import lock_held
+from pipeline.strip.stats import LINE_STATS_SCHEMA
+
+#: The pipeline's own state beside the record tables, and the columns each file must have.
+STATE_DIRS = {
+    "line_stats": LINE_STATS_SCHEMA.names,
+    "dedup_index": index_schema(DEFAULT_PARAMS).names[:2],
+}
+_COMMIT_FILE = re.compile(r"^\d{8}\.(json|done)$")
 
 Check = Callable[[Root, duckdb.DuckDBPyConnection], Iterator[str]]
 
 
 def verify(clean_dir: str, raw_dir: str | None = None) -> list[str]:
-    """Every problem found in ``clean_dir`` (and, given ``raw_dir``, its sources)."""
+    """Every problem found in ``clean_dir`` (and, given ``raw_dir``, its sources).
+
+    While a run holds the lock, its staging and its commit in progress are not problems,
+    and files it is publishing are not reported as unnamed."""
     clean = Root.open(clean_dir)
     if not clean.fs.isdir(clean.path):
         return [f"{clean_dir}: not a directory"]
-    problems = list(_check_files(clean))
+    if not is_clean_dir(clean):
+        return [f"{clean_dir}: not a CLEAN_DIR (no {COMMITS}/ and no record table)"]
+    live = lock_held(clean)
+    problems = [*_guarded(_check_commit_log, clean, live), *_guarded(_check_tables, clean, live)]
+    problems += _guarded(_check_state_files, clean, live)
     if problems:  # the SQL checks below would only repeat what broken files already say
         return problems
     con = duckdb.connect()
-    _register_views(clean, con)
-    for check in (
-        _check_commits,
-        _check_unique_ids,
-        _check_ledger,
-        _check_paragraphs,
-        _check_duplicate_targets,
-    ):
-        problems += check(clean, con)
+    for name in DATASETS:
+        con.register(name, dataset(clean, name))
+    for check in (_check_unique_ids, _check_ledger, _check_paragraphs, _check_duplicate_targets):
+        problems += _guarded(check, clean, con)
     if raw_dir is not None:
-        problems += _check_raw_accounted(Root.open(raw_dir), clean)
+        problems += _guarded(_check_raw_accounted, Root.open(raw_dir), clean)
+        problems += _guarded(_check_outcomes, clean, con)
     return problems
 
 
-def _parts(clean: Root, dataset: str) -> list[str]:
-    return clean.list_files(dataset, ".parquet")
+def is_clean_dir(clean: Root) -> bool:
+    return clean.exists(COMMITS) or any(is_table(clean, name) for name in DATASETS)
 
 
-def _check_files(clean: Root) -> Iterator[str]:
-    for dataset, schema in DATASETS.items():
-        for rel in _parts(clean, dataset):
-            try:
-                meta = pq.read_schema(clean.join(rel), filesystem=clean.fs)
-            except Exception as error:  # any unreadable file is a finding, not a crash
-                yield f"{rel}: unreadable Parquet ({error})"
-                continue
-            version = (meta.metadata or {}).get(b"schema_version", b"").decode()
-            if version != str(SCHEMA_VERSION):
-                yield f"{rel}: schema_version {version or 'missing'}, expected {SCHEMA_VERSION}"
-            missing = [n for n in schema.names if n not in meta.names]
-            if missing:
-                yield f"{rel}: columns missing: {', '.join(missing)}"
-            for name in schema.names:
-                if name in meta.names and meta.field(name).type != schema.field(name).type:
-                    yield (
-                        f"{rel}: column {name} is {meta.field(name).type}, "
-                        f"expected {schema.field(name).type}"
-                    )
+def is_live(clean_dir: str) -> bool:
+    """Whether a run is writing to ``clean_dir`` now (it holds the lock)."""
+    return lock_held(Root.open(clean_dir))
 
 
-def _register_views(clean: Root, con: duckdb.DuckDBPyConnection) -> None:
-    for dataset, schema in DATASETS.items():
-        files = [clean.join(rel) for rel in _parts(clean, dataset)]
-        if files:
-            con.read_parquet(files, hive_partitioning=True).create_view(dataset)
-        else:
-            con.from_arrow(schema.empty_table()).create_view(dataset)
+def _guarded(check: Callable[..., Iterator[str]], *args) -> list[str]:
+    """The check's findings; a check that crashes on damage nobody foresaw says so."""
+    found: list[str] = []
+    try:
+        found.extend(check(*args))
+    except Exception as error:  # a finding, never a traceback
+        found.append(f"{check.__name__.lstrip('_')}: could not complete ({error})")
+    return found
 
 
-def _check_commits(clean: Root, con: duckdb.DuckDBPyConnection) -> Iterator[str]:
+# -- files -------------------------------------------------------------------------------------
+
+
+def _check_commit_log(clean: Root, live: bool) -> Iterator[str]:
+    for rel in clean.list_files(COMMITS):
+        if not _COMMIT_FILE.match(posixpath.basename(rel)):
+            yield f"{rel}: not a commit record or marker (a stray file in {COMMITS}/)"
+    sequences = committed_sequences(clean)
+    for seq in sequences:
+        try:
+            read_record(clean, seq)
+        except DamagedRecord as error:
+            yield str(error)
+    for rel in clean.list_files(COMMITS, ".done"):
+        name = posixpath.basename(rel)
+        if _COMMIT_FILE.match(name) and int(name.split(".")[0]) not in sequences:
+            yield f"{rel}: a completion marker without its commit record"
+    if live:
+        return
     for seq in pending_commits(clean):
         yield f"commit {seq} was interrupted; the next ingest run rolls it forward"
-    committed = set()
-    for rel in clean.list_files(COMMITS, ".json"):
-        manifest = json.loads(clean.read_bytes(rel))
-        committed.update(target for _, target in manifest["moves"])
-    for dataset in DATASETS:
-        for rel in _parts(clean, dataset):
-            if rel not in committed:
-                yield f"{rel}: a data file that no commit manifest names"
-    for target in sorted(committed):
-        if not clean.exists(target) and not target.startswith("line_stats/"):
-            yield f"{target}: named by a commit manifest but missing"
     if clean.list_files(STAGING) and not pending_commits(clean):
         yield f"{STAGING}/ holds debris of an interrupted run (the next run removes it)"
+
+
+def _check_tables(clean: Root, live: bool) -> Iterator[str]:
+    for name, schema in DATASETS.items():
+        if not is_table(clean, name):
+            yield f"{name}/: not a Delta table (no {DELTA_LOG}/); the next ingest creates it"
+            continue
+        try:
+            live_set = live_files(clean, name)
+        except Exception as error:  # a damaged log is a finding
+            yield f"{name}/{DELTA_LOG}: unreadable Delta log ({error})"
+            continue
+        for rel, size in live_set.items():
+            if not clean.exists(rel):
+                yield f"{rel}: in the current version of {name} but missing"
+                continue
+            if clean.size(rel) != size:
+                yield (
+                    f"{rel}: {clean.size(rel)} bytes, the {name} table's log says {size} "
+                    "(changed in place: truncated or overwritten)"
+                )
+            yield from check_part(clean, rel, list(schema.names), schema)
+        if not live:
+            yield from _check_unnamed(clean, name, live_set)
+
+
+def _check_unnamed(clean: Root, name: str, live_set: dict[str, int]) -> Iterator[str]:
+    """Parquet files in a table's directory that its current version does not hold."""
+    removed = removed_files(clean, name)
+    stale = []
+    for rel in clean.list_files(name, ".parquet"):
+        if rel.startswith(posixpath.join(name, DELTA_LOG)) or rel in live_set:
+            continue
+        if rel in removed:
+            stale.append(rel)
+        else:
+            yield f"{rel}: a data file that no version of the {name} table names"
+    if stale:
+        yield (
+            f"{name}/: {len(stale)} file(s) replaced by compaction are still on disk (kept for "
+            f"time travel): a plain glob of {name}/**/*.parquet double counts them until "
+            "`optimize` vacuums them"
+        )
+
+
+def removed_files(clean: Root, name: str) -> set[str]:
+    """Files that a commit in the table's JSON log removed (compaction, vacuum)."""
+    removed = set()
+    for rel in clean.list_files(posixpath.join(name, DELTA_LOG), ".json"):
+        for line in clean.read_bytes(rel).splitlines():
+            action = json.loads(line) if line.strip() else {}
+            if "remove" in action:
+                removed.add(posixpath.join(name, action["remove"]["path"]))
+    return removed
+
+
+def check_part(
+    clean: Root, rel: str, names: list[str], schema: pa.Schema | None = None
+) -> Iterator[str]:
+    """Footer, schema version and columns of one Parquet file."""
+    try:
+        meta = pq.read_schema(clean.join(rel), filesystem=clean.fs)
+    except Exception as error:  # any unreadable file is a finding, not a crash
+        yield f"{rel}: unreadable Parquet ({error})"
+        return
+    if schema is not None:
+        version = (meta.metadata or {}).get(b"schema_version", b"").decode()
+        if version != str(SCHEMA_VERSION):
+            yield f"{rel}: schema_version {version or 'missing'}, expected {SCHEMA_VERSION}"
+    missing = [n for n in names if n not in meta.names]
+    if missing:
+        yield f"{rel}: columns missing: {', '.join(missing)}"
+    for column in names if schema is not None else []:
+        if column in meta.names and meta.field(column).type != schema.field(column).type:
+            yield (
+                f"{rel}: column {column} is {meta.field(column).type}, "
+                f"expected {schema.field(column).type}"
+            )
+
+
+def unreadable_state_files(clean: Root) -> list[str]:
+    """Problems of the line statistics and dedup index files that would break an ingest run
+    (footers and columns only: cheap enough to check before every run)."""
+    return [
+        problem
+        for directory, columns in STATE_DIRS.items()
+        for rel in clean.list_files(directory, ".parquet")
+        for problem in check_part(clean, rel, columns)
+    ]
+
+
+def _check_state_files(clean: Root, live: bool) -> Iterator[str]:
+    """The line statistics and the dedup index: every file readable, of the expected
+    columns, and named by a commit record."""
+    named = set()
+    for seq in committed_sequences(clean):
+        try:
+            named.update(target for _, target in read_record(clean, seq)["moves"])
+        except DamagedRecord:
+            continue  # reported by _check_commit_log
+    for directory, columns in STATE_DIRS.items():
+        files = clean.list_files(directory, ".parquet")
+        for rel in files:
+            yield from check_part(clean, rel, columns)
+            if not live and rel not in named:
+                yield f"{rel}: a {directory} file that no commit record names"
+        if directory == "line_stats" and len(files) > 1 and not live:
+            yield f"{directory}/: {len(files)} snapshots, expected one"
+
+
+# -- records -----------------------------------------------------------------------------------
 
 
 def _check_unique_ids(_: Root, con: duckdb.DuckDBPyConnection) -> Iterator[str]:
@@ -173,3 +301,18 @@ def _check_raw_accounted(raw: Root, clean: Root) -> Iterator[str]:
     for reject in unseen.rejected:
         if (reject.path, reject.sha256) not in ledger.seen:
             yield f"raw source {posixpath.join(raw.url, reject.path)} is not in the ledger"
+
+
+def _check_outcomes(_: Root, con: duckdb.DuckDBPyConnection) -> Iterator[str]:
+    """Every file read ended as articles or a reject row: none is ``ingested`` with nothing."""
+    rows = con.execute(
+        """
+        SELECT s.source_path FROM sources s
+        ANTI JOIN rejected r ON r.source_path = s.source_path
+                             AND r.source_sha256 IS NOT DISTINCT FROM s.source_sha256
+        WHERE s.outcome IN ('ingested', 'rejected') AND s.articles = 0
+        ORDER BY 1 LIMIT 20
+        """
+    ).fetchall()
+    for (path,) in rows:
+        yield f"raw source {path} is in the ledger with neither an article nor a reject row"

@@ -88,11 +88,11 @@ def test_broken_rule_file_refused_before_the_run(raw, tmp_path, capsys, no_flow)
     assert "--rules-dir" in line and "bad.toml" in line
 
 
-@pytest.mark.parametrize("value", ["lots", "0", "-5", "1.5"])
+@pytest.mark.parametrize("value", ["lots", "-5", "1.5"])
 def test_bad_limit_variable_is_named(raw, tmp_path, capsys, no_flow, monkeypatch, value) -> None:
     monkeypatch.setenv("PIPELINE_MAX_DOCUMENT_BYTES", value)
     line = refused(capsys, ["ingest", str(raw), str(tmp_path / "clean")])
-    assert f"PIPELINE_MAX_DOCUMENT_BYTES={value!r}" in line and "positive whole number" in line
+    assert "PIPELINE_MAX_DOCUMENT_BYTES" in line and repr(value) in line and "number" in line
 
 
 def test_limits_read_from_the_environment() -> None:
@@ -106,7 +106,11 @@ def test_every_limit_is_documented_and_every_documented_limit_exists() -> None:
     from dataclasses import fields
 
     table = (ROOT / "docs" / "inputs.md").read_text(encoding="utf-8")
-    documented = {line.split("`")[1] for line in table.splitlines() if line.startswith("| `max_")}
+    documented = {
+        line.split("`")[1]
+        for line in table.splitlines()
+        if line.startswith("| `max_") and "only)" not in line  # flag-only: not a Limits field
+    }
     assert documented == {f.name for f in fields(Limits)}
 
 

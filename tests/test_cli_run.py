@@ -7,9 +7,9 @@ import json
 import shutil
 from pathlib import Path
 
-import pyarrow.dataset as ds
 import pytest
 from conftest import ROOT
+from deltalake import DeltaTable
 
 from pipeline.cli import main
 from pipeline.progress import StageProgress, listening
@@ -35,7 +35,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def rows(clean: Path, dataset: str) -> list[dict]:
-    return ds.dataset(clean / dataset, partitioning="hive").to_table().to_pylist()
+    return DeltaTable(str(clean / dataset)).to_pyarrow_table().to_pylist()
 
 
 def test_summary_json_counts_what_was_written(run: dict) -> None:

@@ -137,7 +137,8 @@ def test_crash_before_manifest_leaves_nothing_visible(tmp_path):
     assert rows(tmp_path, "sources") == []
     recover(root)
     assert not (tmp_path / "_staging").exists() or staged_files(tmp_path) == 0
-    assert verify(str(tmp_path)) == []
+    [problem] = verify(str(tmp_path))  # nothing was ever committed: no CLEAN_DIR yet
+    assert "not a CLEAN_DIR" in problem
 
 
 # -- real runs, killed ----------------------------------------------------------------------

@@ -11,7 +11,7 @@ from lxml.html import tostring
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
-import pipeline.extract.html as html_extraction
+import pipeline.extract.candidates as candidates
 import pipeline.extract.trafilatura_metadata as readers
 from pipeline.extract import extract
 from pipeline.extract.html import TEXT_EXTRACTOR, TRAFILATURA_OPTIONS
@@ -105,7 +105,7 @@ def test_extracted_fields_from_visible_parts() -> None:
 def test_metadata_is_read_even_when_trafilatura_finds_no_text(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(html_extraction.trafilatura, "bare_extraction", lambda *a, **k: None)
+    monkeypatch.setattr(candidates.trafilatura, "bare_extraction", lambda *a, **k: None)
     extracted = extract(Document("p.html", "sha", "html", None, ARTICLE, "html"))
     assert extracted.title == "Harbour town votes to rebuild its flood wall"
     assert extracted.author == "Mara Okafor"

@@ -56,7 +56,7 @@ def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def _cached_batches(clean: Path) -> tuple[list[str], list[str]]:
     work = clean / cache.WORK
     dirs = sorted(p.name for p in work.glob(f"{cache.READ_PREFIX}*")) if work.exists() else []
-    records = sorted(p.name for p in (clean / cache.RESULTS).glob(f"{cache.READ_PREFIX}*"))
+    records = [name for name in dirs if (work / name / cache.RESULT_FILE).exists()]
     return dirs, records
 
 

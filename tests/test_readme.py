@@ -11,9 +11,9 @@ import sys
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
-import pyarrow.dataset as ds
 import pytest
 from conftest import ROOT
+from deltalake import DeltaTable
 from packaging.utils import canonicalize_name
 from test_install import extras_as_requested, project_requirements
 
@@ -55,7 +55,7 @@ def test_python_example_runs_on_the_output_of_make_run(
     block: str, workdir: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture
 ) -> None:
     monkeypatch.chdir(workdir)
-    run_id = ds.dataset("clean/articles").to_table(columns=["flow_run_id"])[0][0].as_py()
+    run_id = DeltaTable("clean/articles").to_pyarrow_table(columns=["flow_run_id"])[0][0].as_py()
     capfd.readouterr()
     exec(compile(block.replace("<FLOW_RUN_ID>", run_id), "example", "exec"), {})
     shown = capfd.readouterr().out

@@ -50,20 +50,15 @@ def test_small_link_chunks_still_link_across_chunks(raw, tmp_path, monkeypatch):
     assert linked == {key for key, (*_, kind) in chunked.items() if kind is not None}
 
 
-def test_clean_dir_on_a_non_local_filesystem(raw):
-    """An fsspec URL other than a local path: the index is copied for DuckDB, links persist."""
+def test_clean_dir_on_a_filesystem_delta_cannot_open_is_refused_with_a_message(raw):
+    """The record tables are Delta tables: an fsspec-only filesystem (here memory://) is
+    refused at the first table access, naming the URL, before anything is committed."""
     import fsspec
 
     clean = "memory://stages-test-clean"
-    plain_ingest(str(raw), clean)
-    plain_ingest(str(raw), clean)  # nothing new: a second run adds nothing
-    memory = fsspec.filesystem("memory")
-    table = ds.dataset(
-        "/stages-test-clean/paragraphs", filesystem=memory, partitioning="hive"
-    ).to_table()
-    assert table.num_rows > 0
-    assert sum(kind is not None for kind in table["dup_kind"].to_pylist()) >= 3
-    assert len(ds.dataset("/stages-test-clean/articles", filesystem=memory).files) == 1
+    with pytest.raises(ValueError, match=r"memory://stages-test-clean.*need a local path"):
+        plain_ingest(str(raw), clean)
+    assert not fsspec.filesystem("memory").exists("/stages-test-clean/_commits")
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,10 @@
 """Unit tests of the stripper: rules and their files, the decision, values lifted from
-removed lines, pickling and the explanation."""
+removed lines, pickling and the explanation.
+
+The rules' decisions are tested with the rules alone (``Stripper(model=None)``): they are what
+the line model reads as evidence, and what decides extracted HTML and other languages. The
+model's own decisions are tested in test_strip_model.py and measured by
+benchmarks/bench_strip_cv.py."""
 
 from __future__ import annotations
 
@@ -33,7 +38,7 @@ def lines_of(texts: list[str]) -> list[Line]:
 
 
 def strip(texts: list[str], **kwargs):
-    return Stripper().strip(lines_of(texts), **kwargs)
+    return Stripper(model=None).strip(lines_of(texts), **kwargs)
 
 
 def removed_kinds(result) -> dict[int | None, str]:
@@ -468,7 +473,7 @@ def test_stripper_pickles_and_strips_the_same_after():
 def test_render_explanation_marks_every_removal():
     texts = [STORY[0], "", *STORY[1:], STORY[3] + " (Courtesy BBC)", "Advertisement"]
     lines = lines_of(texts)
-    result = Stripper().strip(lines)
+    result = Stripper(model=None).strip(lines)
     plain = render_explanation(lines, result, color=False)
     assert "[ad_marker en.ad.label] Advertisement" in plain
     assert "[syndication_credit en.credit.courtesy-fragment] (Courtesy BBC)" in plain
@@ -506,7 +511,7 @@ _LINE_TEXT = st.one_of(
 @settings(max_examples=150, deadline=None)
 def test_every_non_blank_line_is_kept_or_removed_once_in_order(texts, language):
     lines = [Line(i, t) for i, t in enumerate(texts)]
-    result = Stripper().strip(lines, language=language)
+    result = Stripper(model=None).strip(lines, language=language)
     kept = [line.source_line for line in result.kept]
     assert kept == sorted(kept)
     whole = {r.source_line for r in result.removed} - set(kept)

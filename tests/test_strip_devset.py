@@ -26,7 +26,9 @@ def dev_result(tmp_path_factory: pytest.TempPathFactory) -> dict:
     scorer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(scorer)
     out = tmp_path_factory.mktemp("dev-out")
-    stripper = Stripper()
+    # The rules alone: the shipped model is trained on dev-text, so its score here would be a
+    # training score; its cross-validated figures are benchmarks/bench_strip_cv.py's.
+    stripper = Stripper(model=None)
     for doc in sorted((dev / "docs").glob("*.txt")):
         kept = stripper.strip(_lines(doc)).kept
         (out / doc.name).write_text("\n".join(line.text for line in kept) + "\n", encoding="utf-8")

@@ -143,7 +143,7 @@ def test_stripper_removes_furniture_known_from_statistics(outlet):
         ("other", story(TOPICS[6], 7, [FURNITURE])),
         ("third", story(TOPICS[7], 8, [FURNITURE])),
     ]
-    stripper = Stripper(stats=LineStats.from_table(count_lines(batch)))
+    stripper = Stripper(stats=LineStats.from_table(count_lines(batch)), model=None)
     article = story(
         TOPICS[5],
         42,

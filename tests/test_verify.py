@@ -12,7 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import main
-from pipeline.verify import verify
+from pipeline.store import Root, writer_lock
+from pipeline.store.delta import replace_files
+from pipeline.verify import is_live, verify
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,14 +30,53 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def first(clean: Path, dataset: str) -> Path:
-    return sorted((clean / dataset).rglob("*.parquet"))[0]
+    return sorted(p for p in (clean / dataset).rglob("*.parquet") if "_delta_log" not in p.parts)[0]
 
 
 def rewrite(path: Path, change: Callable[[pa.Table], pa.Table], metadata: dict | None = None):
+    """What a buggy writer would commit: the changed rows in a new file that a Delta commit
+    puts in place of ``path``."""
     table = change(pq.read_table(path))
     if metadata is not None:
         table = table.replace_schema_metadata(metadata)
-    pq.write_table(table, path)
+    clean = path
+    while not (clean / "_commits").exists():
+        clean = clean.parent
+    name = path.relative_to(clean).parts[0]
+    changed = path.with_name("part-changed.parquet")
+    pq.write_table(table, changed)
+    root = Root.open(str(clean))
+    replace_files(root, name, [rel(clean, path)], [rel(clean, changed)], "test damage")
+    path.unlink()
+
+
+def rel(clean: Path, path: Path) -> str:
+    return path.relative_to(clean).as_posix()
+
+
+def truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def truncated_commit_record(clean: Path, _raw: Path) -> None:
+    truncate(clean / "_commits" / "00000001.json")
+
+
+def stray_commit_file(clean: Path, _raw: Path) -> None:
+    (clean / "_commits" / "notes.json").write_text('{"note": "left here by hand"}')
+
+
+def truncated_index_part(clean: Path, _raw: Path) -> None:
+    truncate(first(clean, "dedup_index"))
+
+
+def truncated_line_stats(clean: Path, _raw: Path) -> None:
+    truncate(first(clean, "line_stats"))
+
+
+def truncated_part(clean: Path, _raw: Path) -> None:
+    part = first(clean, "articles")
+    part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
 
 
 def copy_part(clean: Path, _raw: Path) -> None:
@@ -99,7 +140,7 @@ def wrong_column_type(clean: Path, _raw: Path) -> None:
 @pytest.mark.parametrize(
     ("damage", "expected"),
     [
-        (copy_part, "no commit manifest names"),
+        (copy_part, "that no version of the articles table names"),
         (delete_paragraphs, "missing"),
         (unfinished_commit, "interrupted"),
         (old_schema_version, "schema_version 0"),
@@ -109,6 +150,11 @@ def wrong_column_type(clean: Path, _raw: Path) -> None:
         (lost_ledger_rows, "the ledger records"),
         (unaccounted_raw_file, "not in the ledger"),
         (wrong_column_type, "column idx is string"),
+        (truncated_part, "changed in place"),
+        (truncated_commit_record, "00000001.json: unreadable commit record"),
+        (stray_commit_file, "notes.json: not a commit record"),
+        (truncated_index_part, "unreadable Parquet"),
+        (truncated_line_stats, "unreadable Parquet"),
     ],
 )
 def test_damage_is_caught(good, tmp_path, damage, expected):
@@ -118,6 +164,7 @@ def test_damage_is_caught(good, tmp_path, damage, expected):
     damage(clean, raw)
     problems = verify(str(clean), raw_dir=str(raw))
     assert any(expected in problem for problem in problems), problems
+    assert not any("could not complete" in problem for problem in problems), problems
 
 
 def test_verify_command_exit_codes(good, tmp_path, capsys):
@@ -128,3 +175,21 @@ def test_verify_command_exit_codes(good, tmp_path, capsys):
     unfinished_commit(broken, raw)
     assert main(["verify", str(broken)]) == 1
     assert "interrupted" in capsys.readouterr().out
+
+
+def test_a_live_run_is_not_debris(good, tmp_path):
+    clean = tmp_path / "clean"
+    shutil.copytree(good[1], clean)
+    (clean / "_staging" / "run-x").mkdir(parents=True)
+    (clean / "_staging" / "run-x" / "part.parquet").write_bytes(b"being written")
+    assert any("debris" in problem for problem in verify(str(clean)))
+    with writer_lock(Root.open(str(clean))):  # a run in progress holds the lock
+        assert verify(str(clean)) == []
+        assert is_live(str(clean))
+    assert not is_live(str(clean))
+
+
+def test_a_directory_that_is_not_a_clean_dir_is_refused(good):
+    raw, _ = good
+    [problem] = verify(str(raw))
+    assert "not a CLEAN_DIR" in problem

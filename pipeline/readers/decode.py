@@ -7,7 +7,8 @@
    decode under it without error;
 4. "mostly UTF-8": valid UTF-8 with a few stray bytes (at most 1 in 10 non-ASCII bytes),
    the stray bytes read as cp1252 (the usual result of concatenating legacy text);
-5. charset-normalizer's best guess, cp1252 winning ties;
+5. charset-normalizer's best guess, cp1252 winning over another Latin-script guess when
+   charset-normalizer finds it plausible as well;
 6. cp1252, with undefined bytes read as latin-1 (never fails).
 
 Labels follow the WHATWG Encoding Standard, as browsers do: latin-1/ascii mean cp1252,
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -48,8 +50,6 @@ _CHARSET_IN_HEAD = re.compile(
 )
 _CHARSET_PARAM = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
 _STRAY_BYTE_RATIO = 0.1
-#: Differences in charset-normalizer's chaos/coherence scores that count as a tie.
-_TIE = 0.01
 #: Share of control characters (other than whitespace) above which decoded text is binary.
 _MAX_CONTROL_RATIO = 0.01
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
@@ -105,17 +105,28 @@ def _decode(data: bytes, declared: str | None, html: bool) -> Decoded:
 
 
 def _guess(data: bytes) -> str | None:
-    """charset-normalizer's best guess; cp1252 wins a tie, as it is the most common legacy
-    encoding (and the WHATWG default for Western locales)."""
-    matches = list(charset_normalizer.from_bytes(data))
-    if not matches:
+    """charset-normalizer's best guess, except that cp1252 wins over another Latin-script
+    code page whenever charset-normalizer finds cp1252 plausible too. Short text gives the
+    detector little to go on (two lines of English with an é, a ’ and a € come out as Mac
+    Central European); cp1252 is the commonest legacy encoding of news and the WHATWG
+    default for Western locales, so it is the better bet between Latin readings."""
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None:
         return None
-    best = matches[0]
-    for match in matches:
-        tied = match.chaos <= best.chaos + _TIE and match.coherence >= best.coherence - _TIE
-        if tied and _codec_name(match.encoding) == "cp1252":
-            return "cp1252"
-    return _codec_name(best.encoding) or best.encoding
+    guess = _codec_name(best.encoding) or best.encoding
+    if guess != "cp1252" and _latin_script(str(best)) and _cp1252_plausible(data):
+        return "cp1252"
+    return guess
+
+
+def _latin_script(text: str) -> bool:
+    """Whether every non-ASCII letter of ``text`` is a Latin one."""
+    letters = {c for c in text if c.isalpha() and not c.isascii()}
+    return all(unicodedata.name(c, "").startswith("LATIN") for c in letters)
+
+
+def _cp1252_plausible(data: bytes) -> bool:
+    return charset_normalizer.from_bytes(data, cp_isolation=["cp1252"]).best() is not None
 
 
 def _codec_name(label: str | None) -> str | None:

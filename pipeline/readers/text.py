@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import posixpath
+import re
+from itertools import islice
 
 from pipeline.model import Document
 from pipeline.readers.decode import decode
 from pipeline.readers.errors import RejectedInput
+from pipeline.readers.json_bounded import load_json
 from pipeline.readers.limits import DEFAULT_LIMITS, Limits
 
 SIDECAR_SUFFIX = ".meta.json"
 PROVENANCE_FIELDS = ("url", "outlet", "published", "fetched_at")
 _TEXT_SUFFIXES = (".txt.gz", ".txt")
+_NON_BLANK = re.compile(r"^[^\S\n]*\S", re.MULTILINE)
 
 
 def decode_text(data: bytes) -> str:
@@ -45,7 +48,7 @@ def read_text(
 ) -> Document:
     """One article from an already decompressed text file and its sidecar's bytes (if any)."""
     text = decode(data).text
-    check_line_length(text, limits)
+    check_text_shape(text, limits)
     return Document(
         source_path=path,
         source_sha256=sha256,
@@ -53,18 +56,21 @@ def read_text(
         record_locator=None,
         body=text,
         body_kind="text",
-        **parse_sidecar(sidecar),
+        **parse_sidecar(sidecar, limits),
     )
 
 
-def parse_sidecar(data: bytes | None) -> dict[str, str | None]:
+def parse_sidecar(data: bytes | None, limits: Limits = DEFAULT_LIMITS) -> dict[str, str | None]:
     """The provenance fields of a sidecar; absent or null fields are ``None``."""
     if data is None:
         return {}
-    try:
-        meta = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RejectedInput("read", "malformed_sidecar", f"sidecar is not JSON: {exc}") from exc
+    if len(data) > limits.max_document_bytes:
+        raise RejectedInput(
+            "read",
+            "malformed_sidecar",
+            f"over max_document_bytes={limits.max_document_bytes}",
+        )
+    meta = load_json(data, limits.max_json_depth, "malformed_sidecar")
     if not isinstance(meta, dict):
         raise RejectedInput("read", "malformed_sidecar", "sidecar is not a JSON object")
     return provenance(meta, "malformed_sidecar")
@@ -84,8 +90,18 @@ def optional_str(obj: dict, name: str, error_kind: str) -> str | None:
     raise RejectedInput("read", error_kind, f"field {name!r} is {type(value).__name__}, not text")
 
 
-def check_line_length(text: str, limits: Limits) -> None:
-    """Reject a plain-text article with a physical line over ``max_text_line_chars``."""
+def check_text_shape(text: str, limits: Limits) -> None:
+    """Reject a plain-text article with a physical line over ``max_text_line_chars`` or
+    more than ``max_article_lines`` non-blank lines (counted without splitting the text, so
+    that megabytes of one-character lines cost no more than one pass over them)."""
+    most = limits.max_article_lines
+    if (
+        text.count("\n") >= most
+        and sum(1 for _ in islice(_NON_BLANK.finditer(text), most + 1)) > most
+    ):
+        raise RejectedInput(
+            "read", "too_many_lines", f"more than max_article_lines={most} non-blank lines"
+        )
     limit = limits.max_text_line_chars
     if len(text) > limit and max(map(len, text.split("\n"))) > limit:
         raise RejectedInput(

@@ -1,19 +1,22 @@
 """WARC files (plain or per-record gzip): every HTML response record is an article.
 
-A damaged record does not end the file: the reader reports it and resumes at the next record
-boundary (the next ``WARC/1.x`` header line, or the next gzip member).
+Parsed with FastWARC (the resiliparse project's WARC reader), which bounds the length of a
+header block (``max_header_bytes``) and reads an HTTP response by its ``application/http``
+content type, whatever the case or form of its target URI. A damaged record does not end the
+file: the reader reports it and resumes at the next record boundary (the next ``WARC/1.x``
+header line, or the next gzip member). The whole file's records and decompressed bytes are
+budgeted too (``max_records``, ``max_container_bytes``).
 """
 
 from __future__ import annotations
 
-import gzip
 import io
 import re
 import zlib
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.recordloader import ArcWarcRecord
+from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
 
 from pipeline.model import Document
 from pipeline.readers.decode import charset_from_content_type, decode
@@ -24,19 +27,46 @@ from pipeline.readers.payload import GZIP_MAGIC
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _PLAIN_START = re.compile(rb"WARC/1\.[01]\r?\n")
 _GZIP_START = re.compile(re.escape(GZIP_MAGIC + b"\x08"))
+_HEADER_TOO_LONG = "header length"
+
+
+@dataclass
+class _Budget:
+    """What the file has spent so far of its record and decompressed-byte budgets."""
+
+    limits: Limits
+    records: int = 0
+    declared_bytes: int = 0
+
+    def spend(self, record: WarcRecord) -> RejectedInput | None:
+        self.records += 1
+        self.declared_bytes += record.content_length
+        if self.records > self.limits.max_records:
+            return RejectedInput(
+                "read", "too_many_records", f"more than max_records={self.limits.max_records}"
+            )
+        if self.declared_bytes > self.limits.max_container_bytes:
+            return RejectedInput(
+                "read",
+                "too_large",
+                f"records over max_container_bytes={self.limits.max_container_bytes} in all",
+            )
+        return None
 
 
 def read_warc(
     path: str, sha256: str, data: bytes, limits: Limits
 ) -> Iterator[Document | Rejection]:
     """Yield a Document per HTML response record, a Rejection per damaged or failed one."""
+    budget = _Budget(limits)
     if data.startswith(GZIP_MAGIC) and not _gzip_member_per_record(data):
-        yield from _read_whole_file_gzip(path, sha256, data, limits)
+        # One gzip stream: there is no boundary to resume at, so damage ends the file.
+        yield from _read_from(path, sha256, data, 0, None, budget)
         return
     boundary = _GZIP_START if data.startswith(GZIP_MAGIC) else _PLAIN_START
     position: int | None = 0
     while position is not None and position < len(data):
-        position = yield from _read_from(path, sha256, data, position, boundary, limits)
+        position = yield from _read_from(path, sha256, data, position, boundary, budget)
 
 
 def _read_from(
@@ -44,58 +74,49 @@ def _read_from(
     sha256: str,
     data: bytes,
     position: int,
-    boundary: re.Pattern[bytes],
-    limits: Limits,
+    boundary: re.Pattern[bytes] | None,
+    budget: _Budget,
 ) -> Generator[Document | Rejection, None, int | None]:
-    """Read records from ``position`` until the end (return None) or until damage (return
-    the next record boundary after it, where reading resumes)."""
+    """Read records from ``position`` until the end or a budget runs out (return None) or
+    until damage (return the next record boundary after it, where reading resumes)."""
     stream = io.BytesIO(data)
     stream.seek(position)
-    records = ArchiveIterator(stream, check_digests=False)
+    records = ArchiveIterator(
+        stream, parse_http=False, max_header_len=budget.limits.max_header_bytes
+    )
     last_start: int | None = None
     try:
         for record in records:
-            item = _record_item(path, sha256, record, limits)
-            # Known once the record is read to its end; an offset into data (warcio uses tell).
-            last_start = records.get_record_offset()
-            if not (record.rec_type and record.rec_headers.get_header("WARC-Record-ID")):
+            last_start = record.stream_pos
+            over = budget.spend(record)
+            if over:
+                yield over.at(f"byte {last_start}+")
+                return None
+            if not (record.record_id and record.record_type != WarcRecordType.unknown):
                 yield Rejection(
                     f"byte {last_start}",
                     "read",
                     "corrupt_record",
-                    "record header has no WARC-Type or WARC-Record-ID",
+                    "record header has no known WARC-Type or no WARC-Record-ID",
                 )
-                # warcio's idea of where this record ends cannot be trusted either.
                 return _next_start(boundary, data, last_start)
+            item = _record_item(path, sha256, record, budget.limits)
             if item is not None:
                 yield item
-    # warcio raises many unrelated types (ArchiveLoadFailed, zlib.error, EOFError,
-    # ValueError, ...) on damaged input; any of them means "this record is unreadable".
+    # FastWARC raises OSError on damaged input; a Python-level error in its bindings means
+    # the same ("this record is unreadable").
     except Exception as exc:
-        if last_start is None:
-            # Failed on the first record read from here: that record is the damaged one.
-            yield Rejection(f"byte {position}", "read", "corrupt_record", _short(exc))
+        if last_start is None or boundary is None:
+            where = f"byte {position}" if boundary else f"record {budget.records + 1}+"
+            yield Rejection(where, "read", _damage_kind(exc), _short(exc))
             return _next_start(boundary, data, position)
-        # Resume right after the last good record; a damaged one fails the next pass.
+        # Resume at the next record after the last good one; a damaged one fails that pass.
         return _next_start(boundary, data, last_start)
     return None
 
 
-def _read_whole_file_gzip(
-    path: str, sha256: str, data: bytes, limits: Limits
-) -> Iterator[Document | Rejection]:
-    """A WARC gzip-compressed as one stream: read it streaming; damage ends the file, as
-    there is no record boundary to resume at without decompressing everything first."""
-    records = ArchiveIterator(gzip.GzipFile(fileobj=io.BytesIO(data)), check_digests=False)
-    count = 0
-    try:
-        for record in records:
-            count += 1
-            item = _record_item(path, sha256, record, limits)
-            if item is not None:
-                yield item
-    except Exception as exc:  # as in read_warc: damaged input raises any type
-        yield Rejection(f"record {count + 1}+", "read", "corrupt_record", _short(exc))
+def _damage_kind(exc: Exception) -> str:
+    return "header_too_long" if _HEADER_TOO_LONG in str(exc) else "corrupt_record"
 
 
 def _gzip_member_per_record(data: bytes) -> bool:
@@ -113,33 +134,35 @@ def _gzip_member_per_record(data: bytes) -> bool:
     return bool(member.unused_data)
 
 
-def _next_start(boundary: re.Pattern[bytes], data: bytes, after: int) -> int | None:
-    match = boundary.search(data, after + 1)
+def _next_start(boundary: re.Pattern[bytes] | None, data: bytes, after: int) -> int | None:
+    match = boundary.search(data, after + 1) if boundary else None
     return match.start() if match else None
 
 
 def _record_item(
-    path: str, sha256: str, record: ArcWarcRecord, limits: Limits
+    path: str, sha256: str, record: WarcRecord, limits: Limits
 ) -> Document | Rejection | None:
     """The record as a Document, a Rejection, or None for records that are not pages."""
-    headers = record.rec_headers
-    record_id = headers.get_header("WARC-Record-ID")
-    content_type = _page_content_type(record)
+    record_id = record.record_id
+    try:
+        content_type = _page_content_type(record)
+    except Exception as exc:  # a damaged HTTP header block
+        return Rejection(record_id, "read", _damage_kind(exc), _short(exc))
     if content_type is None:
         return None
-    status = (record.http_headers.get_statuscode() if record.http_headers else "200") or "none"
+    status = str(record.http_headers.status_code) if record.http_headers else "200"
     if not status.startswith("2"):
         return Rejection(record_id, "read", "http_error_status", f"HTTP status {status}")
-    try:
-        payload = record.content_stream().read(limits.max_document_bytes + 1)
-    except Exception as exc:  # as in read_warc: damaged content raises any type
-        return Rejection(record_id, "read", "corrupt_record", _short(exc))
-    if len(payload) > limits.max_document_bytes:
+    if record.content_length > limits.max_document_bytes:
         return Rejection(
             record_id, "read", "too_large", f"payload over {limits.max_document_bytes} bytes"
         )
-    missing = getattr(record.raw_stream, "limit", 0)
-    if missing:
+    try:
+        payload = record.reader.read(limits.max_document_bytes + 1)
+    except Exception as exc:  # damaged content (a gzip member cut short)
+        return Rejection(record_id, "read", "corrupt_record", _short(exc))
+    missing = record.content_length - len(payload)
+    if missing > 0:
         return Rejection(record_id, "read", "corrupt_record", f"truncated: {missing} bytes missing")
     if not payload.strip():
         return Rejection(record_id, "read", "empty", "empty HTML payload")
@@ -154,17 +177,20 @@ def _record_item(
         record_locator=record_id,
         body=body.text,
         body_kind="html",
-        url=headers.get_header("WARC-Target-URI"),
-        fetched_at=headers.get_header("WARC-Date"),
+        url=record.headers.get("WARC-Target-URI"),
+        fetched_at=record.headers.get("WARC-Date"),
     )
 
 
-def _page_content_type(record: ArcWarcRecord) -> str | None:
-    """The HTML content type of a response/resource record, else None."""
-    if record.rec_type == "response" and record.http_headers is not None:
-        content_type = record.http_headers.get_header("Content-Type") or ""
-    elif record.rec_type == "resource":
-        content_type = record.rec_headers.get_header("Content-Type") or ""
+def _page_content_type(record: WarcRecord) -> str | None:
+    """The HTML content type of a response/resource record, else None. Parses the HTTP
+    headers of a response (``application/http``); a response that is not HTTP (``dns:``)
+    is no page."""
+    if record.record_type == WarcRecordType.response and record.is_http:
+        record.parse_http()
+        content_type = record.http_headers.get("Content-Type") or ""
+    elif record.record_type == WarcRecordType.resource:
+        content_type = record.headers.get("Content-Type") or ""
     else:
         return None
     return content_type if content_type.lower().lstrip().startswith(_HTML_TYPES) else None

@@ -50,6 +50,27 @@ class Root:
             handle.write(data)
         self.fs.mv(temporary, final)
 
+    def create_exclusive(self, rel: str, data: bytes) -> bool:
+        """Write a whole file at ``rel`` unless one is there; False if one was. Atomic on a
+        local root (a hard link fails when the name exists); elsewhere a check, then a write."""
+        if not self.is_local:
+            if self.exists(rel):
+                return False
+            self.write_bytes_atomic(rel, data)
+            return True
+        final = self.join(rel)
+        os.makedirs(os.path.dirname(final), exist_ok=True)
+        temporary = f"{final}.{uuid.uuid4().hex}.tmp"
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+        try:
+            os.link(temporary, final)
+        except FileExistsError:
+            return False
+        finally:
+            os.unlink(temporary)
+        return True
+
     def open_read(self, rel: str) -> BinaryIO:
         """The file, open for reading (on a local root without fsspec's file object, which
         costs more than reading a small article)."""

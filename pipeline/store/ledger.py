@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pyarrow.dataset as ds
-
+from pipeline.store.delta import dataset
 from pipeline.store.fs import Root
-from pipeline.store.schema import SOURCES
 
 
 @dataclass(frozen=True)
@@ -19,13 +17,14 @@ class Ledger:
     first_path_by_hash: dict[str, str]
 
     @classmethod
+    def empty(cls) -> Ledger:
+        return cls(frozenset(), {})
+
+    @classmethod
     def load(cls, root: Root) -> Ledger:
-        files = root.list_files("sources", ".parquet")
-        if not files:
-            return cls(frozenset(), {})
-        table = ds.dataset(
-            [root.join(f) for f in files], schema=SOURCES, filesystem=root.fs, format="parquet"
-        ).to_table(columns=["source_path", "source_sha256", "outcome"])
+        table = dataset(root, "sources").to_table(
+            columns=["source_path", "source_sha256", "outcome"]
+        )
         rows = table.to_pylist()
         first = {
             r["source_sha256"]: r["source_path"]

@@ -42,3 +42,18 @@ def writer_lock(
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the flock
+
+
+def lock_held(root: Root) -> bool:
+    """Whether a run holds CLEAN_DIR's lock now (always False where there is no lock)."""
+    path = root.join(LOCK_FILE)
+    if not root.is_local or not os.path.exists(path):
+        return False
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False

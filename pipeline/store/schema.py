@@ -15,6 +15,7 @@ REMOVAL_TYPE = pa.struct(
         ("text", pa.string()),
         ("kind", pa.string()),
         ("rule", pa.string()),
+        ("probability", pa.float32()),
     ]
 )
 
@@ -44,6 +45,7 @@ ARTICLES = pa.schema(
         ("ingested_at", TIMESTAMP),
         ("flow_run_id", pa.string()),
         ("pipeline_version", pa.string()),
+        ("strip_model", pa.string()),
     ]
 )
 

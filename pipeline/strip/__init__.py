@@ -10,10 +10,11 @@ from pipeline.strip.explain import render_explanation
 from pipeline.strip.merge import merge_counts
 from pipeline.strip.rules import Rule, RuleError, RuleSet, load_rules
 from pipeline.strip.stats import LINE_STATS_SCHEMA, LineStats, count_lines
-from pipeline.strip.stripper import Stripper
+from pipeline.strip.stripper import Article, Stripper
 
 __all__ = [
     "LINE_STATS_SCHEMA",
+    "Article",
     "LineStats",
     "Rule",
     "RuleError",

@@ -17,14 +17,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import chain
+from pathlib import Path
+from typing import NamedTuple
 
 from pipeline.gc_pause import cyclic_gc_paused
 from pipeline.model import BodyKind, Line, Removal, Stripped
 from pipeline.strip import meta
 from pipeline.strip.analysis import LineAnalyser
 from pipeline.strip.item import THRESHOLD, Item
-from pipeline.strip.rules import RuleSet, load_rules
+from pipeline.strip.linemodel import SHIPPED_MODEL, Decision, LineModel, load_model
+from pipeline.strip.rules import RuleSet, base_language, load_rules
 from pipeline.strip.stats import MAX_COUNTED_WORDS, LineStats
 from pipeline.strip.text import (
     content_words,
@@ -48,23 +52,49 @@ MENU_RUN = 4
 _LABEL_VALUE = re.compile(r"[^\W\d][\w .'’-]{0,24}:\s*\S")
 
 
+class Article(NamedTuple):
+    """One article to strip, for :meth:`Stripper.strip_many`."""
+
+    lines: Sequence[Line]
+    outlet: str | None = None
+    language: str | None = "en"
+    title: str | None = None
+    body_kind: BodyKind = "text"
+
+
 class Stripper:
     """Removes page furniture from an article's lines and explains every removal.
 
-    Cheap to call per article; picklable (rules recompile lazily after unpickling). Lines
-    are analysed once per text and language (:mod:`pipeline.strip.analysis`).
+    The rules' evidence (below) decides alone with ``model=None``; with a line model (by
+    default the package's, :mod:`pipeline.strip.linemodel`) it becomes features, and the
+    model decides text scrapes (``body_kind="text"``) in the languages it was trained on.
+    Extracted HTML and other languages are decided by the rules: the model was not trained
+    on an extractor's output, and its vocabulary is its training language's.
+
+    Cheap to call per article, cheaper per batch (:meth:`strip_many`: one model call);
+    picklable (rules recompile and the model reloads lazily after unpickling). Lines are
+    analysed once per text and language (:mod:`pipeline.strip.analysis`).
     """
 
-    def __init__(self, rules: RuleSet | None = None, stats: LineStats | None = None) -> None:
+    def __init__(
+        self,
+        rules: RuleSet | None = None,
+        stats: LineStats | None = None,
+        model: LineModel | str | Path | None = SHIPPED_MODEL,
+    ) -> None:
         self.rules = rules if rules is not None else load_rules()
         self.stats = stats
+        self.model = model if model is None or isinstance(model, LineModel) else load_model(model)
         self._analysers: dict[tuple[str | None, str], LineAnalyser] = {}
 
-    def __getstate__(self) -> tuple[RuleSet, LineStats | None]:
-        return self.rules, self.stats
+    def __getstate__(self) -> tuple[RuleSet, LineStats | None, LineModel | str | None]:
+        # A model read from a file travels as its path (each process loads it once)
+        model = self.model
+        return self.rules, self.stats, model if model is None or not model.path else str(model.path)
 
-    def __setstate__(self, state: tuple[RuleSet, LineStats | None]) -> None:
-        self.rules, self.stats = state
+    def __setstate__(self, state: tuple[RuleSet, LineStats | None, LineModel | str | None]) -> None:
+        self.rules, self.stats, model = state
+        self.model = load_model(model) if isinstance(model, str) else model
         self._analysers = {}
 
     def _analyser(self, language: str | None, body_kind: str) -> LineAnalyser:
@@ -91,17 +121,69 @@ class Stripper:
 
         Runs with the cyclic garbage collector paused (:mod:`pipeline.gc_pause`): an article
         allocates hundreds of items, sets and removals, none in a cycle."""
-        with cyclic_gc_paused():
-            return self._strip(lines, outlet, language, title, body_kind)
+        return self.strip_many([Article(lines, outlet, language, title, body_kind)])[0]
 
-    def _strip(
+    def strip_many(self, articles: Sequence[Article]) -> list[Stripped]:
+        """:meth:`strip` for several articles, with one model call for all their lines."""
+        with cyclic_gc_paused():
+            evidence = [self.evidence(*article) for article in articles]
+            decisions = self._decisions(articles, evidence)
+            return [
+                _result(items, title_item, article.title, decided, self._version(decided))
+                for article, (items, title_item), decided in zip(
+                    articles, evidence, decisions, strict=True
+                )
+            ]
+
+    def _decisions(
+        self, articles: Sequence[Article], evidence: list[tuple[list[Item], Item | None]]
+    ) -> list[list[Decision] | None]:
+        """The model's decisions per article (``None`` where the rules decide)."""
+        decided: list[list[Decision] | None] = [None] * len(articles)
+        if self.model is None:
+            return decided
+        wanted = [n for n, article in enumerate(articles) if self._model_decides(article)]
+        decisions = self.model.decide_all([evidence[n] for n in wanted])
+        for n, article_decisions in zip(wanted, decisions, strict=True):
+            decided[n] = article_decisions
+        return decided
+
+    def _model_decides(self, article: Article) -> bool:
+        assert self.model is not None
+        return article.body_kind == "text" and base_language(article.language) in (
+            self.model.languages
+        )
+
+    def _version(self, decided: list[Decision] | None) -> str | None:
+        return None if decided is None or self.model is None else self.model.version
+
+    def weights(self, article: Article, top: int = 5) -> dict[int | None, list[tuple[str, float]]]:
+        """Per source line the model removed, the features that weighed most (for
+        ``explain``)."""
+        if self.model is None or not self._model_decides(article):
+            return {}
+        items, title_item = self.evidence(*article)
+        if not items:
+            return {}
+        decisions = self.model.decide_all([(items, title_item)])[0]
+        weights = self.model.contributions(items, title_item, top)
+        return {
+            item.line.source_line: why
+            for item, decision, why in zip(items, decisions, weights, strict=True)
+            if decision.rule.startswith("model.") and item.line is not None
+        }
+
+    def evidence(
         self,
         lines: Sequence[Line],
         outlet: str | None,
         language: str | None,
         title: str | None,
         body_kind: BodyKind,
-    ) -> Stripped:
+    ) -> tuple[list[Item], Item | None]:
+        """The items of ``lines`` with every rule's evidence, and the headline's item: what
+        the rules alone decide, and what the line model (:mod:`pipeline.strip.decide`)
+        reads as features."""
         analyse = self._analyser(language, body_kind)
         items = analyse.items(lines)
         body = _mark_body(items)
@@ -119,7 +201,7 @@ class Stripper:
             _mark_unrelated_edges(items, body_vocab, title_item)
         _extend_lists(items)
         _add_neighbour_bonus(items)
-        return _result(items, title_item, title)
+        return items, title_item
 
     def _add_statistics(self, items: list[Item], outlet: str | None) -> None:
         assert self.stats is not None
@@ -221,16 +303,20 @@ def _mark_repeats(items: list[Item], title_item: Item | None) -> None:
                 item.add(THRESHOLD, "duplicate_headline", "position.repeated-headline")
     padded = [f" {item.key} " for item in items]
     everything = "\n".join(padded)
+    # A line is never a cut-off copy of an identical line, so the distinct lines are enough
+    # (a page of one line repeated thousands of times would otherwise be quadratic).
+    distinct = list(dict.fromkeys(padded))
+    occurrences = lru_cache(maxsize=None)(everything.count)
     for index, item in enumerate(items):
         if item is title_item or item.removed or item.n_words < 8 or item.ends:
             continue
         if not item.text[-1].isalnum():
             continue
         head = f" {simple_key(item.tokens[:-1])} "
-        if everything.count(head) <= padded[index].count(head):
+        if occurrences(head) <= padded[index].count(head):
             continue  # no other line has these words: the usual case, one search
         last = item.tokens[-1]
-        if any(j != index and _cut_off_copy(head, last, other) for j, other in enumerate(padded)):
+        if any(other != padded[index] and _cut_off_copy(head, last, other) for other in distinct):
             item.add(THRESHOLD, "truncated_teaser", "position.cut-off-copy")
 
 
@@ -357,12 +443,24 @@ def _shape_kind(item: Item) -> str:
     return "other"
 
 
-def _result(items: list[Item], title_item: Item | None, title: str | None) -> Stripped:
+def _result(
+    items: list[Item],
+    title_item: Item | None,
+    title: str | None,
+    decisions: list[Decision] | None = None,
+    model: str | None = None,
+) -> Stripped:
     kept: list[Line] = []
     removed: list[Removal] = []
-    for item in items:
+    for n, item in enumerate(items):
         source = item.line.source_line
-        if item.removed:
+        decision = decisions[n] if decisions is not None else None
+        if decision is not None and decision.removed:
+            text = item.line.text.strip()
+            removed.append(
+                Removal(source, text, decision.kind, decision.rule, decision.probability)
+            )
+        elif decision is None and item.removed:
             removed.append(Removal(source, item.line.text.strip(), item.kind, item.rule))
         elif item.fragment is not None:
             fragment, rule = item.fragment
@@ -378,6 +476,7 @@ def _result(items: list[Item], title_item: Item | None, title: str | None) -> St
         author=meta.author_from(bylines),
         published=meta.published_from(bylines),
         credits=_credits(removed),
+        model=model,
     )
 
 
