@@ -47,7 +47,11 @@ def shared_set(name: str) -> Path:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """With ``SKIPPED_TESTS_FILE`` set, list each skipped test there: CI reruns the tests a
     bare clone skipped in a checkout beside ../shared (see .ci/run)."""
-    if report.skipped and (listing := os.environ.get("SKIPPED_TESTS_FILE")):
+    if (
+        report.skipped
+        and not hasattr(report, "wasxfail")
+        and (listing := os.environ.get("SKIPPED_TESTS_FILE"))
+    ):
         with open(listing, "a", encoding="utf-8") as handle:
             handle.write(report.nodeid + "\n")
 
