@@ -7,4 +7,5 @@
 - ``retries``: retry transient I/O errors only
 - ``report``: the run report as Prefect artifacts
 - ``serve``: ``python -m flows.serve``, a long-running process that runs ingest on a cron
+- ``environment``: the Prefect settings every entry point applies before it loads the flow
 """

@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     _check(args)
 
-    from pipeline.cli import configure_prefect_environment
+    from flows.environment import configure_prefect_environment
 
     configure_prefect_environment()
     from flows.ingest import ingest

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -134,16 +133,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def configure_prefect_environment() -> None:
-    """Local, quiet, offline Prefect unless the user configured otherwise."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    home = Path(os.environ.setdefault("PREFECT_HOME", str(cache / "article-pipeline" / "prefect")))
-    home.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
-
-
 def _ingest(args: argparse.Namespace) -> int:
     check_ingest(args)
     if args.model and (error := _model_error(args.model)):
@@ -154,13 +143,11 @@ def _ingest(args: argparse.Namespace) -> int:
     except ValueError as error:
         console.print(f"[red]error:[/] {escape(str(error))}")
         return 2
-    configure_prefect_environment()
-    if not os.environ.get("PREFECT_API_URL"):
-        console.print(
-            "[dim]No PREFECT_API_URL set: starting Prefect's temporary local server for this "
-            f"run (state in {os.environ['PREFECT_HOME']}; about 15 s the first time, 8 s "
-            "after). Point PREFECT_API_URL at a running server to skip this.[/]"
-        )
+    from flows import environment
+
+    environment.configure_prefect_environment()
+    if notice := environment.temporary_server_notice():
+        console.print(f"[dim]{escape(notice)}[/]")
     from flows.ingest import ingest
     from flows.interrupt import interruptible, run_interruptibly
     from flows.progress import console_logs_at_least

@@ -152,7 +152,7 @@ def _reingest(raw_dir: str, clean_dir: str) -> None:
 
 
 def _run_ingest(raw_dir: str, clean_dir: str, **options: Any) -> RunSummary:
-    from pipeline.cli import configure_prefect_environment
+    from flows.environment import configure_prefect_environment
 
     configure_prefect_environment()
     from flows.ingest import ingest

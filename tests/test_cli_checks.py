@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from flows import environment
 from pipeline import __version__, cli
 from pipeline.readers.limits import Limits
 
@@ -30,7 +31,7 @@ def no_flow(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args, **kwargs):
         raise AssertionError("the flow started despite a bad argument")
 
-    monkeypatch.setattr(cli, "configure_prefect_environment", refuse)
+    monkeypatch.setattr(environment, "configure_prefect_environment", refuse)
 
 
 def refused(capsys: pytest.CaptureFixture, argv: list[str]) -> str:
