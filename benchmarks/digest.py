@@ -5,7 +5,9 @@ the old and the new code into two CLEAN_DIRs and comparing these digests. Each t
 read from its Parquet files, the columns that differ by design between two runs (the run
 id and the ingest time) are dropped, and the rows are hashed in a canonical order, so a
 digest depends on what was written and not on file names, row-group boundaries or the
-order in which batches finished. File-level key/value metadata is hashed with the rows.
+order in which batches finished. File-level key/value metadata is hashed with the rows, a
+value that lists several items (``strip_model: 06d6223a5b20,rules``) item by item, since a
+file lists what its own rows hold.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def table_digest(directory: Path) -> dict[str, object]:
             json.dumps(row, sort_keys=True, default=str) for row in table.select(kept).to_pylist()
         )
         for key, value in (table.schema.metadata or {}).items():
-            metadata.add(f"{key.decode()}={value.decode()}")
+            metadata.update(f"{key.decode()}={item}" for item in value.decode().split(","))
     digest = hashlib.sha256()
     for line in sorted(metadata) + sorted(rows):
         digest.update(line.encode())

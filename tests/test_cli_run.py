@@ -11,6 +11,7 @@ import pytest
 from conftest import ROOT
 from deltalake import DeltaTable
 
+from benchmarks.digest import clean_dir_digests, differences
 from pipeline.cli import main
 from pipeline.progress import StageProgress, listening
 
@@ -88,3 +89,11 @@ def test_progress_artifact_ends_at_100_percent(run: dict) -> None:
     assert float(artifact.data) == pytest.approx(100.0)
     files = run["summary"]["counts"]["files_read"]
     assert artifact.description == f"finalize: {files} of {files} files"
+
+
+def test_the_output_matches_the_saved_digests_of_raw(run: dict) -> None:
+    """A change of behaviour shows here first. When it is meant, save the new digests with
+    ``python -m pipeline ingest raw OUT && python -m benchmarks.digest OUT
+    > benchmarks/digests/raw.json`` and say why in the commit."""
+    saved = json.loads((ROOT / "benchmarks" / "digests" / "raw.json").read_text())
+    assert differences(clean_dir_digests(run["clean"]), saved) == []
