@@ -1,7 +1,7 @@
 """One local Prefect API server for a whole benchmark run.
 
-Without ``PREFECT_API_URL`` every flow row would start its own ephemeral server (about 15 s
-on a loaded two-core machine) and count its memory. The benchmark starts one server on a
+Without ``PREFECT_API_URL`` every flow row would start its own ephemeral server, paying its
+start-up and counting its memory. The benchmark starts one server on a
 free local port, as a deployment would run it beside the flows, and points every row at it.
 """
 

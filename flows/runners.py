@@ -47,7 +47,8 @@ def dask_runner(address: str | None = None, workers: int = 0) -> TaskRunner:
         """Hands the flow's API to the Dask workers even in ephemeral mode.
 
         Without ``PREFECT_API_URL`` the flow talks to Prefect's temporary local server, and a
-        worker given no URL would start a temporary server of its own (some 15 s each).
+        worker given no URL would start a temporary server of its own, each paying
+        the server's start-up.
         Task runs carry the flow's settings to the workers, so setting the URL of the
         flow's server for the duration of the run makes every worker report to it.
         """

@@ -1,9 +1,9 @@
 """Language identification: langdetect, seeded so that results are deterministic, is the
 detector of record; pycld2, when installed, answers first where it is sure.
 
-langdetect's cost is nearly constant per call (about 7-15 ms: seven trials of random n-gram
-draws until the estimate converges), whatever the length of the text, so reading a shorter
-sample barely helps. pycld2 reads the same sample in well under a millisecond. Where the
+langdetect's cost is nearly constant per call (seven trials of random n-gram draws until the
+estimate converges), whatever the length of the text, so reading a shorter sample barely
+helps; pycld2 is far cheaper (docs/performance.md has both). Where the
 sample has at least ``CLD2_MIN_LETTERS`` letters and pycld2 calls its answer reliable, that
 answer stands; short or ambiguous text goes to langdetect. On the labelled articles of
 ``benchmarks/language.py`` (English, German and Spanish, whole and cut short) the two
