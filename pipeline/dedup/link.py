@@ -17,9 +17,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.arrays import take_ragged
 from pipeline.dedup.candidates import bucket_pairs, unique_pairs, within_budget
 from pipeline.dedup.cluster import Assignment, NodeInfo, assign
-from pipeline.dedup.features import Features, extract_features, take_ragged
+from pipeline.dedup.features import Features, extract_features
 from pipeline.dedup.index import StoredIndex, band_column, id_table, index_schema
 from pipeline.dedup.minhash import lsh_band_keys
 from pipeline.dedup.nodes import Key, Nodes

@@ -9,7 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.dedup.features import Features, offsets_of, take_ragged
+from pipeline.arrays import offsets_of, take_ragged
+from pipeline.dedup.features import Features
 from pipeline.dedup.index import StoredIndex, id_table
 from pipeline.dedup.verify import ShingleSets
 
