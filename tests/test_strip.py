@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from pipeline.model import REMOVAL_KINDS, Line
 from pipeline.strip import RuleError, Stripper, load_rules, render_explanation
-from pipeline.strip.meta import author_from, parse_date, published_from
+from pipeline.strip.lifted_values import author_from, parse_date, published_from
 from pipeline.strip.needles import branches, required_literal_sets
 from pipeline.strip.rules import base_language
 from pipeline.strip.text import ends_sentence

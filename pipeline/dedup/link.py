@@ -24,9 +24,9 @@ from pipeline.dedup.features import Features, extract_features
 from pipeline.dedup.index import StoredIndex, band_column, id_table, index_schema
 from pipeline.dedup.minhash import lsh_band_keys
 from pipeline.dedup.nodes import Key, Nodes
+from pipeline.dedup.pair_verification import Matches, accepted, verify_pairs
 from pipeline.dedup.params import DedupParams
 from pipeline.dedup.spans import SPAN_FIELDS, char_ranges, shared_spans, span_keys
-from pipeline.dedup.verify import Matches, accepted, verify_pairs
 from pipeline.gc_pause import cyclic_gc_paused
 
 PARAGRAPH_INPUT = pa.schema(

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 from pipeline.arrays import offsets_of, take_ragged
 from pipeline.dedup.features import Features
 from pipeline.dedup.index import StoredIndex, id_table
-from pipeline.dedup.verify import ShingleSets
+from pipeline.dedup.pair_verification import ShingleSets
 
 Key = tuple[str, int]
 

@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 from pipeline.gc_pause import cyclic_gc_paused
 from pipeline.model import BodyKind, Line, Removal, Stripped
-from pipeline.strip import meta
+from pipeline.strip import lifted_values
 from pipeline.strip.analysis import LineAnalyser
 from pipeline.strip.item import THRESHOLD, Item
 from pipeline.strip.linemodel import SHIPPED_MODEL, Decision, LineModel, load_model
@@ -473,8 +473,8 @@ def _result(
         kept=kept,
         removed=removed,
         title=title or (title_item.text if title_item else None),
-        author=meta.author_from(bylines),
-        published=meta.published_from(bylines),
+        author=lifted_values.author_from(bylines),
+        published=lifted_values.published_from(bylines),
         credits=_credits(removed),
         model=model,
     )
@@ -484,9 +484,9 @@ def _credits(removed: list[Removal]) -> list[str]:
     credits: list[str] = []
     for r in removed:
         if r.kind == "syndication_credit" and len(r.text.split()) <= 12:
-            credit = meta.credit_from(r.text)
+            credit = lifted_values.credit_from(r.text)
         elif r.kind == "photo_caption":
-            credit = meta.photo_credit_from(r.text)
+            credit = lifted_values.photo_credit_from(r.text)
         else:
             continue
         if credit and credit not in credits:
