@@ -20,7 +20,7 @@ from pipeline.model import REMOVAL_KINDS, Line
 from pipeline.strip import RuleError, Stripper, load_rules, render_explanation
 from pipeline.strip.lifted_values import author_from, parse_date, published_from
 from pipeline.strip.needles import branches, required_literal_sets
-from pipeline.strip.rules import base_language
+from pipeline.strip.rule_files import base_language
 from pipeline.strip.text import ends_sentence
 
 STORY = [

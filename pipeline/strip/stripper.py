@@ -28,7 +28,7 @@ from pipeline.strip import lifted_values
 from pipeline.strip.analysis import LineAnalyser
 from pipeline.strip.item import THRESHOLD, Item
 from pipeline.strip.linemodel import SHIPPED_MODEL, Decision, LineModel, load_model
-from pipeline.strip.rules import RuleSet, base_language, load_rules
+from pipeline.strip.rule_files import RuleSet, base_language, load_rules
 from pipeline.strip.stats import MAX_COUNTED_WORDS, LineStats
 from pipeline.strip.text import (
     content_words,

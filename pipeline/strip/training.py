@@ -17,7 +17,7 @@ from pipeline.strip.features import FEATURE_NAMES, FeatureExtractor
 from pipeline.strip.item import Item
 from pipeline.strip.labelled import LabelledDoc
 from pipeline.strip.linemodel import FORMAT, THRESHOLD, model_bytes, short_share
-from pipeline.strip.rules import base_language
+from pipeline.strip.rule_files import base_language
 from pipeline.strip.stripper import Stripper
 from pipeline.strip.vocabulary import Vocabulary
 
