@@ -519,3 +519,11 @@ def test_every_non_blank_line_is_kept_or_removed_once_in_order(texts, language):
     assert set(kept) | whole == expected and not set(kept) & whole
     for line in result.kept:
         assert line.text.strip() and line.text.strip() in texts[line.source_line]
+
+
+def test_every_removal_kind_has_its_constant():
+    from pipeline.model import REMOVAL_KINDS
+    from pipeline.strip import kinds
+
+    constants = {v for k, v in vars(kinds).items() if k.isupper() and isinstance(v, str)}
+    assert constants == set(REMOVAL_KINDS)
