@@ -101,7 +101,7 @@ def check_summary_target(path: str) -> None:
 
 def check_rules_dirs(rules_dirs: Iterable[str]) -> None:
     """Every ``--rules-dir`` exists and its rule files load (they are validated as a set)."""
-    from pipeline.strip.rules import RuleError, load_rules
+    from pipeline.strip.rule_files import RuleError, load_rules
 
     dirs = list(rules_dirs)
     for directory in dirs:

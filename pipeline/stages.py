@@ -29,13 +29,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import __version__
+from pipeline.arrays import run_positions
 from pipeline.dedup import LINK_SCHEMA as LINKS
 from pipeline.dedup import link_paragraphs
 from pipeline.dedup.features import (
     FEATURE_FIELDS,
     feature_columns,
     features_of_table,
-    run_positions,
 )
 from pipeline.dedup.link import DEFAULT_PARAMS as DEFAULT_DEDUP_PARAMS
 from pipeline.dedup.unique import unique_part

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from pipeline.strip.meta import parse_date
+from pipeline.strip.lifted_values import parse_date
 
 _HAS_TIME = re.compile(r"\d[T ]\d|\d:\d")
 
@@ -29,7 +29,7 @@ def timestamp_columns(published: str | None, fetched_at: str | None) -> dict[str
 
 def parse_timestamp(value: str | None) -> tuple[datetime | None, str | None]:
     """The UTC instant of an ISO 8601 date or date-time (else of the first date that
-    :func:`pipeline.strip.meta.parse_date` finds in the text) and its precision."""
+    :func:`pipeline.strip.lifted_values.parse_date` finds in the text) and its precision."""
     if not value or not value.strip():
         return None, None
     text = value.strip()

@@ -11,7 +11,7 @@ from pipeline.author import clean_author
 from pipeline.extract import extract
 from pipeline.model import Document
 from pipeline.strip import Stripper, load_rules
-from pipeline.strip.meta import author_from
+from pipeline.strip.lifted_values import author_from
 from tests.conftest import SHARED
 
 PARAGRAPH = "<p>The harbour board approved the new ferry timetable after a long debate.</p>"

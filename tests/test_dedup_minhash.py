@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pipeline.arrays import offsets_of
 from pipeline.dedup.candidates import unique_pairs, within_budget
-from pipeline.dedup.features import offsets_of
 from pipeline.dedup.minhash import band_keys, shingle_hashes, signatures
 
 

@@ -101,8 +101,8 @@ def test_every_member_verifies_against_its_canonical() -> None:
 
 
 def _verified(features, i: int, j: int) -> bool:
+    from pipeline.dedup.pair_verification import ShingleSets, accepted
     from pipeline.dedup.params import DedupParams
-    from pipeline.dedup.verify import ShingleSets, accepted
 
     bigrams = ShingleSets.of_words(features.word_hash, features.word_offsets)
     words = ShingleSets.of_words(features.word_hash, features.word_offsets, 1)

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 from pipeline.model import REMOVAL_KINDS, Line
 from pipeline.strip import RuleError, Stripper, load_rules, render_explanation
-from pipeline.strip.meta import author_from, parse_date, published_from
+from pipeline.strip.lifted_values import author_from, parse_date, published_from
 from pipeline.strip.needles import branches, required_literal_sets
-from pipeline.strip.rules import base_language
+from pipeline.strip.rule_files import base_language
 from pipeline.strip.text import ends_sentence
 
 STORY = [
@@ -519,3 +519,11 @@ def test_every_non_blank_line_is_kept_or_removed_once_in_order(texts, language):
     assert set(kept) | whole == expected and not set(kept) & whole
     for line in result.kept:
         assert line.text.strip() and line.text.strip() in texts[line.source_line]
+
+
+def test_every_removal_kind_has_its_constant():
+    from pipeline.model import REMOVAL_KINDS
+    from pipeline.strip import kinds
+
+    constants = {v for k, v in vars(kinds).items() if k.isupper() and isinstance(v, str)}
+    assert constants == set(REMOVAL_KINDS)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.strip.meta import published_from
+from pipeline.strip.lifted_values import published_from
 from pipeline.timestamps import parse_timestamp, timestamp_columns
 
 CASES = {

@@ -4,13 +4,9 @@ See docs/dedup.md for the algorithm, the parameters and the index layout.
 """
 
 from pipeline.dedup.index import index_metadata, index_schema
-from pipeline.dedup.link import (
-    LINK_SCHEMA,
-    PARAGRAPH_INPUT,
-    DedupResult,
-    link_paragraphs,
-)
+from pipeline.dedup.link import PARAGRAPH_INPUT, DedupResult, link_paragraphs
 from pipeline.dedup.params import DedupParams
+from pipeline.dedup.tables import LINK_SCHEMA
 from pipeline.dedup.unique import text_unique
 
 __all__ = [

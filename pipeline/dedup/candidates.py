@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from pipeline.dedup.features import run_positions
+from pipeline.arrays import run_positions
 
 
 def bucket_pairs(keys: np.ndarray, nodes: np.ndarray, is_new: np.ndarray, cap: int) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from pipeline.dedup.verify import Matches
+from pipeline.dedup.pair_verification import Matches
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
+from pipeline.arrays import offsets_of, ragged_of_list, take_ragged
 from pipeline.dedup.minhash import lsh_band_keys
 from pipeline.dedup.params import DedupParams
 from pipeline.normalize import normalize_for_match
@@ -80,9 +81,9 @@ def feature_columns(texts: Sequence[str], params: DedupParams) -> pa.Table:
 def features_of_table(table: pa.Table, params: DedupParams) -> Features:
     """The :class:`Features` of the rows of ``table``, from its :data:`FEATURE_FIELDS`
     (computed with ``params``)."""
-    words, word_offsets = _ragged(table["feature_words"])
-    sentence_keys, sentence_offsets = _ragged(table["feature_sentence_keys"])
-    band_values, band_offsets = _ragged(table["feature_bands"])
+    words, word_offsets = ragged_of_list(table["feature_words"])
+    sentence_keys, sentence_offsets = ragged_of_list(table["feature_sentence_keys"])
+    band_values, band_offsets = ragged_of_list(table["feature_bands"])
     bands = np.zeros((table.num_rows, params.bands), np.int64)
     bands[np.diff(band_offsets) > 0] = band_values.reshape(-1, params.bands)
     return Features(
@@ -95,12 +96,6 @@ def features_of_table(table: pa.Table, params: DedupParams) -> Features:
         n_words=np.diff(word_offsets),
         bands=bands,
     )
-
-
-def _ragged(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    """Values and offsets of a list column, whatever its chunks and slices."""
-    lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False)
-    return pc.list_flatten(column).to_numpy(), offsets_of(lengths.astype(np.int64))
 
 
 def _signed64(digest: int) -> int:
@@ -253,39 +248,6 @@ def _text_features(text: str, min_sentence_words: int) -> _TextFeatures:
     ]
     last = text.rstrip()[-1:]
     return _TextFeatures(norm, fingerprint, keys, last.isalnum() or last == "_")
-
-
-def take_ragged(
-    values: np.ndarray, offsets: np.ndarray, rows: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The slices ``values[offsets[r]:offsets[r + 1]]`` of ``rows``, flat, with new offsets."""
-    counts = offsets[rows + 1] - offsets[rows]
-    new_offsets = offsets_of(counts)
-    starts = np.repeat(offsets[rows] - new_offsets[:-1], counts)
-    return values[starts + np.arange(new_offsets[-1])], new_offsets
-
-
-def distinct_sorted(values: np.ndarray) -> np.ndarray:
-    """The distinct values, sorted, in place of ``values`` (numpy's hash-based ``np.unique``
-    is several times slower on the int64 codes of this stage)."""
-    values.sort()
-    return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
-
-
-def run_positions(values: np.ndarray) -> np.ndarray:
-    """Each element's position in its run of equal neighbours (0 for a run's first): with
-    sorted ``values``, its rank within its group."""
-    index = np.arange(len(values))
-    if not len(values):
-        return index
-    starts = np.r_[True, values[1:] != values[:-1]]
-    return index - np.maximum.accumulate(np.where(starts, index, 0))
-
-
-def offsets_of(counts: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=out[1:])
-    return out
 
 
 def _hash_words(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.dedup.features import distinct_sorted, run_positions
+from pipeline.arrays import distinct_sorted, run_positions
 from pipeline.dedup.params import DedupParams
 from pipeline.dedup.spans import SPAN_FIELDS
 from pipeline.normalize import NORMALIZER_VERSION

@@ -9,9 +9,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.dedup.features import Features, offsets_of, take_ragged
+from pipeline.arrays import offsets_of, take_ragged
+from pipeline.dedup.features import Features
 from pipeline.dedup.index import StoredIndex, id_table
-from pipeline.dedup.verify import ShingleSets
+from pipeline.dedup.pair_verification import ShingleSets
 
 Key = tuple[str, int]
 

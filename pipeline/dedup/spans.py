@@ -19,7 +19,8 @@ from functools import cache
 import numpy as np
 import pyarrow as pa
 
-from pipeline.dedup.features import _BREAK_CHARS, distinct_sorted, offsets_of
+from pipeline.arrays import distinct_sorted, offsets_of
+from pipeline.dedup.features import _BREAK_CHARS
 from pipeline.dedup.minhash import shingle_hashes
 from pipeline.normalize import normalize_for_match
 

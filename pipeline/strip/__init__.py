@@ -6,9 +6,10 @@
 ['ad_marker']
 """
 
-from pipeline.strip.explain import render_explanation
+from pipeline.strip.matching import Rule
 from pipeline.strip.merge import merge_counts
-from pipeline.strip.rules import Rule, RuleError, RuleSet, load_rules
+from pipeline.strip.render_removals import render_explanation
+from pipeline.strip.rule_files import RuleError, RuleSet, load_rules
 from pipeline.strip.stats import LINE_STATS_SCHEMA, LineStats, count_lines
 from pipeline.strip.stripper import Article, Stripper
 

@@ -12,7 +12,7 @@ from functools import lru_cache, partial
 
 from pipeline.model import Line
 from pipeline.strip.item import Item
-from pipeline.strip.rules import CompiledRules
+from pipeline.strip.matching import CompiledRules
 from pipeline.strip.text import words
 
 #: Distinct lines remembered per language and body kind (least recently used go first);

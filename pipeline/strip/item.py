@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.model import Line
-from pipeline.strip.rules import Rule, RuleHit
+from pipeline.strip.matching import Rule, RuleHit
 from pipeline.strip.text import (
     content_words,
     ends_sentence,

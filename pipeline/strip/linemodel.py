@@ -32,6 +32,7 @@ import numpy as np
 
 from pipeline.strip.features import FEATURE_NAMES, FeatureExtractor
 from pipeline.strip.item import Item
+from pipeline.strip.kinds import OTHER
 from pipeline.strip.vocabulary import Vocabulary
 
 FORMAT = 1
@@ -156,7 +157,7 @@ class LineModel:
     def kinds_of(self, matrix: np.ndarray) -> list[str]:
         """The most likely kind of each row of the article expert's features."""
         if self._kind is None or not len(matrix):
-            return ["other"] * len(matrix)
+            return [OTHER] * len(matrix)
         scores = self._kind.predict(matrix, num_threads=1)
         return [self.kinds[i] for i in np.argmax(scores.reshape(len(matrix), -1), axis=1)]
 

@@ -6,7 +6,7 @@ literal strings of which every match must contain one (every match of
 ``\\byour (?:support|gift) helps`` contains "your support" or "your gift"; of the sets a
 pattern offers, the most selective is kept), and a line is searched with the alternative
 only if its lower-cased text contains one of them (see
-:class:`pipeline.strip.rules.CompiledRules`). Alternatives without such a literal (e.g.
+:class:`pipeline.strip.matching.CompiledRules`). Alternatives without such a literal (e.g.
 ``\\w+/\\w+``) are searched on every line.
 
 The analysis reads the parse tree of Python's own regex compiler (``re._parser``), a private

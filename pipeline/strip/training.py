@@ -15,9 +15,10 @@ import numpy as np
 
 from pipeline.strip.features import FEATURE_NAMES, FeatureExtractor
 from pipeline.strip.item import Item
+from pipeline.strip.kinds import OTHER
 from pipeline.strip.labelled import LabelledDoc
 from pipeline.strip.linemodel import FORMAT, THRESHOLD, model_bytes, short_share
-from pipeline.strip.rules import base_language
+from pipeline.strip.rule_files import base_language
 from pipeline.strip.stripper import Stripper
 from pipeline.strip.vocabulary import Vocabulary
 
@@ -157,10 +158,10 @@ def _train_kinds(
     known = sorted(k for k, n in counts.items() if n >= MIN_KIND_LINES)
     if len(known) < 2:
         return [], ""
-    if "other" not in known:
-        known.append("other")
+    if OTHER not in known:
+        known.append(OTHER)
     rows = [i for i, k in enumerate(kinds) if k]
-    target = [known.index(kinds[i]) if kinds[i] in known else known.index("other") for i in rows]
+    target = [known.index(kinds[i]) if kinds[i] in known else known.index(OTHER) for i in rows]
     params = {
         **BOOSTER_PARAMS,
         "objective": "multiclass",

@@ -13,19 +13,31 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from pipeline.strip.kinds import (
+    BYLINE_OR_PUBLISH_META,
+    LEGAL_NOTICE,
+    NAVIGATION,
+    OTHER,
+    PHOTO_CAPTION,
+    RELATED_LINK,
+    SOCIAL_WIDGET,
+    SUBSCRIPTION_PROMPT,
+    SYNDICATION_CREDIT,
+)
+
 #: A word is kept when this many documents use it (in any label).
 MIN_DOCS = 3
 #: Kinds the vocabulary scores separately (the boilerplate kinds the labels use).
 VOCAB_KINDS: tuple[str, ...] = (
-    "photo_caption",
-    "related_link",
-    "byline_or_publish_meta",
-    "social_widget",
-    "navigation",
-    "subscription_prompt",
-    "syndication_credit",
-    "legal_notice",
-    "other",
+    PHOTO_CAPTION,
+    RELATED_LINK,
+    BYLINE_OR_PUBLISH_META,
+    SOCIAL_WIDGET,
+    NAVIGATION,
+    SUBSCRIPTION_PROMPT,
+    SYNDICATION_CREDIT,
+    LEGAL_NOTICE,
+    OTHER,
 )
 #: Features per line: boilerplate lean (mean, max, share of known words), then a lean per kind.
 N_VOCAB_FEATURES = 3 + len(VOCAB_KINDS)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from pipeline.dedup.features import distinct_sorted, offsets_of
+from pipeline.arrays import distinct_sorted, offsets_of
 from pipeline.dedup.minhash import shingle_hashes
 from pipeline.dedup.params import DedupParams
 

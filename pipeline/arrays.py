@@ -1,0 +1,63 @@
+"""Generic helpers for ragged arrays: flat numpy values with an offsets vector per row.
+
+A ragged column of n rows is ``(values, offsets)`` with ``offsets`` of n + 1 entries, row
+``r`` being ``values[offsets[r]:offsets[r + 1]]``; Arrow list columns convert to and from it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def distinct_sorted(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted, in place of ``values`` (cheaper on int64 codes than
+    numpy's hash-based ``np.unique``)."""
+    values.sort()
+    return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
+
+
+def list_array(
+    values: np.ndarray, offsets: np.ndarray, rows: np.ndarray, present: np.ndarray
+) -> pa.Array:
+    """A list array of the ``rows``' slices where ``present``, null elsewhere."""
+    flat, kept_offsets = take_ragged(values, offsets, rows[present])
+    counts = np.zeros(len(rows), np.int64)
+    counts[present] = np.diff(kept_offsets)
+    full = np.zeros(len(rows) + 1, np.int32)
+    np.cumsum(counts, out=full[1:])
+    return pa.ListArray.from_arrays(pa.array(full), pa.array(flat), mask=pa.array(~present))
+
+
+def offsets_of(counts: np.ndarray) -> np.ndarray:
+    """The offsets of rows of ``counts`` values each."""
+    out = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
+
+
+def ragged_of_list(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Values and offsets of a list column, whatever its chunks and slices."""
+    lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False)
+    return pc.list_flatten(column).to_numpy(), offsets_of(lengths.astype(np.int64))
+
+
+def run_positions(values: np.ndarray) -> np.ndarray:
+    """Each element's position in its run of equal neighbours (0 for a run's first): with
+    sorted ``values``, its rank within its group."""
+    index = np.arange(len(values))
+    if not len(values):
+        return index
+    starts = np.r_[True, values[1:] != values[:-1]]
+    return index - np.maximum.accumulate(np.where(starts, index, 0))
+
+
+def take_ragged(
+    values: np.ndarray, offsets: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The slices ``values[offsets[r]:offsets[r + 1]]`` of ``rows``, flat, with new offsets."""
+    counts = offsets[rows + 1] - offsets[rows]
+    new_offsets = offsets_of(counts)
+    starts = np.repeat(offsets[rows] - new_offsets[:-1], counts)
+    return values[starts + np.arange(new_offsets[-1])], new_offsets

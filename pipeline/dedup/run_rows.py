@@ -1,0 +1,62 @@
+"""The paragraphs of one link run: their input columns and their canonical order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.dedup.nodes import Key
+
+
+class RunRows:
+    """The rows of ``table`` (``PARAGRAPH_INPUT`` columns) as Python lists, and each row's
+    ``rank`` in canonical order."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+        cols = table.to_pydict()
+        self.texts: list[str | None] = cols["text"]
+        self.article: list[str] = cols["article_id"]
+        self.idx: list[int] = cols["idx"]
+        self.published: list[str | None] = cols["published"]
+        self.ingest: list[int] = cols["ingest_order"]
+        self.truncated_given: list[bool | None] = cols["is_truncated"]
+        self.truncated = [bool(t) for t in self.truncated_given]
+        self.rank: list[int] = self._ranks()
+
+    def __len__(self) -> int:
+        return len(self.article)
+
+    def key(self, row: int) -> Key:
+        return (self.article[row], self.idx[row])
+
+    def mark_cut_off(self, rows: Iterable[int]) -> None:
+        """Rows found cut off: those of unknown truncation become truncated (and rank after
+        the complete ones)."""
+        changed = False
+        for r in rows:
+            if self.truncated_given[r] is None and not self.truncated[r]:
+                self.truncated[r] = changed = True
+        if changed:
+            self.rank = self._ranks()
+
+    def _ranks(self) -> list[int]:
+        """Each row's position in canonical order: not cut off, earliest published (unknown
+        last), first ingested, smallest id. Lower ranks win."""
+        published = pc.rank(self.table["published"], tiebreaker="dense")  # nulls last
+        article = pc.rank(self.table["article_id"], tiebreaker="dense")
+        order = np.lexsort(
+            (
+                np.asarray(self.idx),
+                article.to_numpy(),
+                np.asarray(self.ingest),
+                published.to_numpy(),
+                np.asarray(self.truncated),
+            )
+        )
+        rank = np.empty(len(order), np.int64)
+        rank[order] = np.arange(len(order))
+        return rank.tolist()
