@@ -37,7 +37,7 @@ from pipeline.strip.vocabulary import Vocabulary
 
 FORMAT = 1
 #: The model the package ships (trained by ``python -m pipeline train``: docs/stripping.md).
-SHIPPED_MODEL = Path(__file__).resolve().parent / "models" / "line-model.json.gz"
+SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "models" / "line-model.json.gz"
 #: A line is boilerplate at this probability or more.
 THRESHOLD = 0.5
 #: Rules whose removal stands whatever the model says: structure, not wording (a repeated
