@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from pipeline.model import Document
 from pipeline.readers.detect import decompressed_head, detect_format
 from pipeline.readers.errors import RejectedInput, Rejection
-from pipeline.readers.html import read_html
+from pipeline.readers.html_page import read_html
 from pipeline.readers.jsonl import read_jsonl
 from pipeline.readers.limits import DEFAULT_LIMITS, Limits
 from pipeline.readers.payload import binary_kind, read_bounded
-from pipeline.readers.text import is_sidecar, read_text, sidecar_path
+from pipeline.readers.plain_text import is_sidecar, read_text, sidecar_path
 from pipeline.readers.warc import read_warc
 
 __all__ = [

@@ -11,7 +11,7 @@ from pipeline.readers.errors import RejectedInput, Rejection
 from pipeline.readers.json_bounded import load_json
 from pipeline.readers.limits import Limits
 from pipeline.readers.payload import DECOMPRESS_ERRORS, open_decompressed
-from pipeline.readers.text import check_text_shape, optional_str, provenance
+from pipeline.readers.plain_text import check_text_shape, optional_str, provenance
 
 _BODY_FIELDS = (("html", "html"), ("text", "text"))
 _SKIP_CHUNK = 1 << 20
