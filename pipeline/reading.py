@@ -28,11 +28,8 @@ from functools import lru_cache
 from multiprocessing.connection import Connection
 
 from pipeline.discover import SourceFile
-from pipeline.extract import extract
-from pipeline.language import detect_language
-from pipeline.model import Document
-from pipeline.readers import Limits, RejectedInput, Rejection, read_source, sidecar_path
-from pipeline.records import extracted_row
+from pipeline.documents import ExtractedDocument, read_sidecar, source_documents
+from pipeline.readers import Limits, RejectedInput, Rejection
 from pipeline.store import Root
 
 
@@ -87,19 +84,11 @@ def read_file(raw_url: str, source: SourceFile, limits: Limits) -> FileOutcome:
     tally = Tally(limits.max_reasons_listed)
     rows: list[dict] = []
     try:
-        for item in _items(_root(raw_url), source, limits):
+        for item in _documents(_root(raw_url), source, limits):
             if isinstance(item, Rejection):
                 tally.add(item)
-                continue
-            try:
-                extracted = extract(item)
-            except RejectedInput as error:
-                tally.add(error.at(item.record_locator))
-                continue
-            if len(extracted.lines) > limits.max_article_lines:
-                tally.add(_too_many_lines(item, limits))
-                continue
-            rows.append(extracted_row(extracted, detect_language(extracted.lines)))
+            else:
+                rows.append(item.row())
     except RejectedInput as error:
         rows, tally = [], _single(limits, error.at(None))
     # A bug in a reader or extractor is this file's problem, not the run's: it is reported
@@ -109,11 +98,6 @@ def read_file(raw_url: str, source: SourceFile, limits: Limits) -> FileOutcome:
     if not rows and not tally.total:
         tally.add(Rejection(None, "read", "no_articles", "the file holds no article"))
     return FileOutcome(rows, tally)
-
-
-def _too_many_lines(document: Document, limits: Limits) -> Rejection:
-    message = f"more than max_article_lines={limits.max_article_lines} lines extracted"
-    return Rejection(document.record_locator, "extract", "too_many_lines", message)
 
 
 def _single(limits: Limits, problem: Rejection) -> Tally:
@@ -127,10 +111,12 @@ def _short(error: Exception) -> str:
     return text if len(text) <= 300 else text[:300] + "..."
 
 
-def _items(raw: Root, source: SourceFile, limits: Limits) -> Iterator:
+def _documents(
+    raw: Root, source: SourceFile, limits: Limits
+) -> Iterator[ExtractedDocument | Rejection]:
     try:
         data = raw.read_bytes(source.rel_path)
-        sidecar = _sidecar(raw, source, limits)
+        sidecar = read_sidecar(raw, source.rel_path, limits)
     except OSError as error:
         raise RejectedInput("read", "unreadable", str(error)) from error
     if hashlib.sha256(data).hexdigest() != source.sha256:
@@ -139,17 +125,7 @@ def _items(raw: Root, source: SourceFile, limits: Limits) -> Iterator:
             "changed_while_reading",
             "the file changed between discovery and reading; the next run ingests its new content",
         )
-    yield from read_source(source.path, source.sha256, data, sidecar=sidecar, limits=limits)
-
-
-def _sidecar(raw: Root, source: SourceFile, limits: Limits) -> bytes | None:
-    """The ``NAME.meta.json`` beside a text file, if there is one (read up to one byte past
-    ``max_document_bytes``, which the sidecar parser rejects)."""
-    side = sidecar_path(source.rel_path)
-    if not (side and raw.exists(side)):
-        return None
-    with raw.open_read(side) as handle:
-        return handle.read(limits.max_document_bytes + 1)
+    yield from source_documents(source.path, source.sha256, data, sidecar=sidecar, limits=limits)
 
 
 @lru_cache(maxsize=8)
