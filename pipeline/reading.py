@@ -9,6 +9,9 @@ is rejected as ``no_articles``, so every file ends as articles or a reject row.
 (``max_file_seconds``): a file that takes longer has its process killed and replaced and is
 rejected as ``timeout``; a process that dies (a crash in native code, the kernel's OOM
 killer) rejects its file as ``reader_died``. The rest of the batch goes on either way.
+
+The recipe itself (reader, extractor, language) is :mod:`pipeline.documents`; the records
+read inside a big file are reported while it is read (:mod:`pipeline.file_progress`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from multiprocessing.connection import Connection
 
 from pipeline.discover import SourceFile
 from pipeline.documents import ExtractedDocument, read_sidecar, source_documents
+from pipeline.file_progress import ProgressDir, Sink, counter_for, sink_from_env
 from pipeline.readers import Limits, RejectedInput, Rejection
 from pipeline.store import Root
 
@@ -79,12 +83,17 @@ class FileOutcome:
     rss_after: int = 0
 
 
-def read_file(raw_url: str, source: SourceFile, limits: Limits) -> FileOutcome:
-    """Read and extract ``source`` (relative to ``raw_url``); never raises for bad input."""
+def read_file(
+    raw_url: str, source: SourceFile, limits: Limits, progress: Sink | None = None
+) -> FileOutcome:
+    """Read and extract ``source`` (relative to ``raw_url``); never raises for bad input.
+    Its records read so far go to ``progress`` (if any) as it is read."""
     tally = Tally(limits.max_reasons_listed)
     rows: list[dict] = []
+    counter = counter_for(source.path, progress)
     try:
         for item in _documents(_root(raw_url), source, limits):
+            counter.count()
             if isinstance(item, Rejection):
                 tally.add(item)
             else:
@@ -95,6 +104,8 @@ def read_file(raw_url: str, source: SourceFile, limits: Limits) -> FileOutcome:
     # (the fuzz tests fail on it) and the other files are read.
     except Exception as error:
         rows, tally = [], _single(limits, Rejection(None, "read", "reader_error", _short(error)))
+    finally:
+        counter.close()
     if not rows and not tally.total:
         tally.add(Rejection(None, "read", "no_articles", "the file holds no article"))
     return FileOutcome(rows, tally)
@@ -140,10 +151,13 @@ class ReadGuard:
     """Reads files in a child process, one at a time, each within ``max_file_seconds``.
 
     With ``max_file_seconds=0``, or in a daemonic process (a Dask worker), which may not
-    start children, files are read in the calling process without a deadline."""
+    start children, files are read in the calling process without a deadline. Records read
+    inside a file are reported to ``progress`` (default: the directory of
+    ``PIPELINE_PROGRESS_DIR``, if set; see :mod:`pipeline.file_progress`)."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, progress: ProgressDir | None = None) -> None:
         self.limits = limits
+        self.progress = progress or sink_from_env()
         self._child: _Child | None = None
 
     @property
@@ -152,14 +166,16 @@ class ReadGuard:
 
     def read(self, raw_url: str, source: SourceFile) -> FileOutcome:
         if not self.isolated:
-            return read_file(raw_url, source, self.limits)
+            return read_file(raw_url, source, self.limits, self.progress)
         child = self._child or _take_child()
         self._child = None
-        outcome, healthy = child.read(raw_url, source, self.limits)
-        if healthy:
-            self._child = child
-        else:
+        outcome, healthy = child.read(raw_url, source, self.limits, self.progress)
+        if not healthy:
             child.stop()
+            if self.progress:
+                self.progress.forget(child.process.pid)
+        else:
+            self._child = child
         return outcome
 
     def close(self) -> None:
@@ -190,13 +206,15 @@ class _Child:
         child_end.close()
         self.started = False
 
-    def read(self, raw_url: str, source: SourceFile, limits: Limits) -> tuple[FileOutcome, bool]:
+    def read(
+        self, raw_url: str, source: SourceFile, limits: Limits, progress: ProgressDir | None
+    ) -> tuple[FileOutcome, bool]:
         """The file's outcome, and whether this process may read the next file. The clock
         starts once the process has started (imported the readers and extractors)."""
         try:
             if not self.started:
                 self.started = self.conn.recv() == _READY
-            self.conn.send((raw_url, source, limits))
+            self.conn.send((raw_url, source, limits, progress))
             if self.conn.poll(limits.max_file_seconds):
                 outcome = self.conn.recv()
                 return outcome, outcome.rss_after < _RECYCLE_RSS
@@ -266,10 +284,10 @@ def _serve(conn: Connection) -> None:
     conn.send(_READY)
     while True:
         try:
-            raw_url, source, limits = conn.recv()
+            raw_url, source, limits, progress = conn.recv()
         except (EOFError, OSError):
             return
-        outcome = read_file(raw_url, source, limits)
+        outcome = read_file(raw_url, source, limits, progress)
         outcome.peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         outcome.rss_after = _resident_bytes()
         conn.send(outcome)
