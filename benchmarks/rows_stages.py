@@ -6,7 +6,6 @@ Every function maps ``(size, workdir)`` to a :class:`benchmarks.measure.Job`; th
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -17,17 +16,16 @@ import trafilatura
 import xxhash
 
 from benchmarks.bench_dedup import canonical_rows_datasketch
-from benchmarks.bench_html import our_extracted
+from benchmarks.bench_html import our_document
 from benchmarks.corpus import html_dir, text_dir
 from benchmarks.language import ARRANGEMENTS
 from benchmarks.measure import Job
 from pipeline.dedup import PARAGRAPH_INPUT, link_paragraphs
-from pipeline.extract import extract
+from pipeline.documents import local_file_documents
 from pipeline.extract.html import TRAFILATURA_OPTIONS
-from pipeline.language import detect_language
 from pipeline.model import Extracted
 from pipeline.normalize import normalize_for_match
-from pipeline.readers import read_source, sidecar_path
+from pipeline.readers import Rejection
 from pipeline.store import CommitPlan, Root, commit, staged_path, write_part
 from pipeline.strip import Article, LineStats, Stripper, count_lines, load_rules
 
@@ -42,12 +40,10 @@ def extracted(size: int, workdir: Path) -> list[tuple[Extracted, str | None]]:
     """Every corpus article through the real reader and extractor, with its language."""
     out = []
     for path in sorted(text_dir(workdir, size).glob("*.txt")):
-        data = path.read_bytes()
-        sidecar = path.parent / (sidecar_path(path.name) or "")
-        digest = hashlib.sha256(data).hexdigest()
-        for doc in read_source(path.name, digest, data, sidecar=sidecar.read_bytes()):
-            item = extract(doc)
-            out.append((item, detect_language(item.lines)))
+        for item in local_file_documents(path, recorded_as=path.name):
+            if isinstance(item, Rejection):
+                raise ValueError(f"{path}: the generated corpus holds a reject: {item}")
+            out.append((item.extracted, item.language))
     return out
 
 
@@ -193,14 +189,13 @@ def html_ours(size: int, workdir: Path) -> Job:
 
     def run() -> None:
         for name, data in pages:
-            item = our_extracted(name, data)
+            item = our_document(name, data)
             if item is not None:
-                language = detect_language(item.lines)
                 strip.strip(
-                    item.lines,
-                    outlet=item.outlet,
-                    language=language,
-                    title=item.title,
+                    item.extracted.lines,
+                    outlet=item.extracted.outlet,
+                    language=item.language,
+                    title=item.extracted.title,
                     body_kind="html",
                 )
 

@@ -4,18 +4,16 @@ can also show a sample of the articles a run stored (:mod:`pipeline.explain_samp
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from pipeline.documents import local_file_documents
 from pipeline.explain_html import ArticleView, Kept, article_view, render_page
 from pipeline.explain_sample import sample_views
-from pipeline.extract import extract
-from pipeline.language import detect_language
 from pipeline.model import Extracted, Stripped
-from pipeline.readers import RejectedInput, Rejection, read_source, sidecar_path
+from pipeline.readers import RejectedInput, Rejection
 from pipeline.records import article_row, extracted_row
 from pipeline.stages import LINE_STATS_DIR
 from pipeline.store import Root
@@ -93,29 +91,21 @@ def _explained(
 ) -> Iterator[tuple[Extracted, str | None, Stripped] | str]:
     """Each record of ``path`` read, extracted and stripped as a run would, or the reason it
     was rejected."""
-    data = Path(path).read_bytes()
-    side = sidecar_path(path)
-    sidecar = Path(side).read_bytes() if side and Path(side).is_file() else None
     try:
-        items = list(read_source(path, hashlib.sha256(data).hexdigest(), data, sidecar=sidecar))
+        documents = list(local_file_documents(path))
     except RejectedInput as error:
         raise ValueError(f"rejected ({error.error_kind}): {error.message}") from error
-    for item in items:
+    for item in documents:
         if isinstance(item, Rejection):
             yield f"record {item.record_locator}: rejected ({item.error_kind}): {item.message}"
             continue
-        try:
-            extracted = extract(item)
-        except RejectedInput as error:
-            yield f"record {item.record_locator}: rejected ({error.error_kind}): {error.message}"
-            continue
-        language = detect_language(extracted.lines)
+        extracted, language = item.extracted, item.language
         stripped = stripper.strip(
             extracted.lines,
             outlet=extracted.outlet,
             language=language,
             title=extracted.title,
-            body_kind=item.body_kind,
+            body_kind=extracted.document.body_kind,
         )
         yield extracted, language, stripped
 

@@ -9,6 +9,9 @@ is rejected as ``no_articles``, so every file ends as articles or a reject row.
 (``max_file_seconds``): a file that takes longer has its process killed and replaced and is
 rejected as ``timeout``; a process that dies (a crash in native code, the kernel's OOM
 killer) rejects its file as ``reader_died``. The rest of the batch goes on either way.
+
+The recipe itself (reader, extractor, language) is :mod:`pipeline.documents`; the records
+read inside a big file are reported while it is read (:mod:`pipeline.file_progress`).
 """
 
 from __future__ import annotations
@@ -28,11 +31,9 @@ from functools import lru_cache
 from multiprocessing.connection import Connection
 
 from pipeline.discover import SourceFile
-from pipeline.extract import extract
-from pipeline.language import detect_language
-from pipeline.model import Document
-from pipeline.readers import Limits, RejectedInput, Rejection, read_source, sidecar_path
-from pipeline.records import extracted_row
+from pipeline.documents import ExtractedDocument, read_sidecar, source_documents
+from pipeline.file_progress import ProgressDir, Sink, counter_for, sink_from_env
+from pipeline.readers import Limits, RejectedInput, Rejection
 from pipeline.store import Root
 
 
@@ -82,38 +83,32 @@ class FileOutcome:
     rss_after: int = 0
 
 
-def read_file(raw_url: str, source: SourceFile, limits: Limits) -> FileOutcome:
-    """Read and extract ``source`` (relative to ``raw_url``); never raises for bad input."""
+def read_file(
+    raw_url: str, source: SourceFile, limits: Limits, progress: Sink | None = None
+) -> FileOutcome:
+    """Read and extract ``source`` (relative to ``raw_url``); never raises for bad input.
+    Its records read so far go to ``progress`` (if any) as it is read."""
     tally = Tally(limits.max_reasons_listed)
     rows: list[dict] = []
+    counter = counter_for(source.path, progress)
     try:
-        for item in _items(_root(raw_url), source, limits):
+        for item in _documents(_root(raw_url), source, limits):
+            counter.count()
             if isinstance(item, Rejection):
                 tally.add(item)
-                continue
-            try:
-                extracted = extract(item)
-            except RejectedInput as error:
-                tally.add(error.at(item.record_locator))
-                continue
-            if len(extracted.lines) > limits.max_article_lines:
-                tally.add(_too_many_lines(item, limits))
-                continue
-            rows.append(extracted_row(extracted, detect_language(extracted.lines)))
+            else:
+                rows.append(item.row())
     except RejectedInput as error:
         rows, tally = [], _single(limits, error.at(None))
     # A bug in a reader or extractor is this file's problem, not the run's: it is reported
     # (the fuzz tests fail on it) and the other files are read.
     except Exception as error:
         rows, tally = [], _single(limits, Rejection(None, "read", "reader_error", _short(error)))
+    finally:
+        counter.close()
     if not rows and not tally.total:
         tally.add(Rejection(None, "read", "no_articles", "the file holds no article"))
     return FileOutcome(rows, tally)
-
-
-def _too_many_lines(document: Document, limits: Limits) -> Rejection:
-    message = f"more than max_article_lines={limits.max_article_lines} lines extracted"
-    return Rejection(document.record_locator, "extract", "too_many_lines", message)
 
 
 def _single(limits: Limits, problem: Rejection) -> Tally:
@@ -127,10 +122,12 @@ def _short(error: Exception) -> str:
     return text if len(text) <= 300 else text[:300] + "..."
 
 
-def _items(raw: Root, source: SourceFile, limits: Limits) -> Iterator:
+def _documents(
+    raw: Root, source: SourceFile, limits: Limits
+) -> Iterator[ExtractedDocument | Rejection]:
     try:
         data = raw.read_bytes(source.rel_path)
-        sidecar = _sidecar(raw, source, limits)
+        sidecar = read_sidecar(raw, source.rel_path, limits)
     except OSError as error:
         raise RejectedInput("read", "unreadable", str(error)) from error
     if hashlib.sha256(data).hexdigest() != source.sha256:
@@ -139,17 +136,7 @@ def _items(raw: Root, source: SourceFile, limits: Limits) -> Iterator:
             "changed_while_reading",
             "the file changed between discovery and reading; the next run ingests its new content",
         )
-    yield from read_source(source.path, source.sha256, data, sidecar=sidecar, limits=limits)
-
-
-def _sidecar(raw: Root, source: SourceFile, limits: Limits) -> bytes | None:
-    """The ``NAME.meta.json`` beside a text file, if there is one (read up to one byte past
-    ``max_document_bytes``, which the sidecar parser rejects)."""
-    side = sidecar_path(source.rel_path)
-    if not (side and raw.exists(side)):
-        return None
-    with raw.open_read(side) as handle:
-        return handle.read(limits.max_document_bytes + 1)
+    yield from source_documents(source.path, source.sha256, data, sidecar=sidecar, limits=limits)
 
 
 @lru_cache(maxsize=8)
@@ -164,10 +151,13 @@ class ReadGuard:
     """Reads files in a child process, one at a time, each within ``max_file_seconds``.
 
     With ``max_file_seconds=0``, or in a daemonic process (a Dask worker), which may not
-    start children, files are read in the calling process without a deadline."""
+    start children, files are read in the calling process without a deadline. Records read
+    inside a file are reported to ``progress`` (default: the directory of
+    ``PIPELINE_PROGRESS_DIR``, if set; see :mod:`pipeline.file_progress`)."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, progress: ProgressDir | None = None) -> None:
         self.limits = limits
+        self.progress = progress or sink_from_env()
         self._child: _Child | None = None
 
     @property
@@ -176,14 +166,16 @@ class ReadGuard:
 
     def read(self, raw_url: str, source: SourceFile) -> FileOutcome:
         if not self.isolated:
-            return read_file(raw_url, source, self.limits)
+            return read_file(raw_url, source, self.limits, self.progress)
         child = self._child or _take_child()
         self._child = None
-        outcome, healthy = child.read(raw_url, source, self.limits)
-        if healthy:
-            self._child = child
-        else:
+        outcome, healthy = child.read(raw_url, source, self.limits, self.progress)
+        if not healthy:
             child.stop()
+            if self.progress:
+                self.progress.forget(child.process.pid)
+        else:
+            self._child = child
         return outcome
 
     def close(self) -> None:
@@ -214,13 +206,15 @@ class _Child:
         child_end.close()
         self.started = False
 
-    def read(self, raw_url: str, source: SourceFile, limits: Limits) -> tuple[FileOutcome, bool]:
+    def read(
+        self, raw_url: str, source: SourceFile, limits: Limits, progress: ProgressDir | None
+    ) -> tuple[FileOutcome, bool]:
         """The file's outcome, and whether this process may read the next file. The clock
         starts once the process has started (imported the readers and extractors)."""
         try:
             if not self.started:
                 self.started = self.conn.recv() == _READY
-            self.conn.send((raw_url, source, limits))
+            self.conn.send((raw_url, source, limits, progress))
             if self.conn.poll(limits.max_file_seconds):
                 outcome = self.conn.recv()
                 return outcome, outcome.rss_after < _RECYCLE_RSS
@@ -290,10 +284,10 @@ def _serve(conn: Connection) -> None:
     conn.send(_READY)
     while True:
         try:
-            raw_url, source, limits = conn.recv()
+            raw_url, source, limits, progress = conn.recv()
         except (EOFError, OSError):
             return
-        outcome = read_file(raw_url, source, limits)
+        outcome = read_file(raw_url, source, limits, progress)
         outcome.peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         outcome.rss_after = _resident_bytes()
         conn.send(outcome)

@@ -93,12 +93,13 @@ def html_dev_scores() -> dict[str, tuple[float, float, float]]:
     """Mean shingle precision, recall and F1 on html-dev of the extracted lines and of what
     the stripper keeps of them (the metric of ``benchmarks/bench_html.py``)."""
     html_dev = shared_set("html-dev")
-    from benchmarks.bench_html import load_pages, our_extracted, score
+    from benchmarks.bench_html import load_pages, our_document, score
 
     stripper = Stripper()
     rows: dict[str, list[tuple[float, float, float]]] = {"extracted": [], "stripped": []}
     for page_id, html, gold in load_pages(html_dev):
-        extracted = our_extracted(page_id, html)
+        document = our_document(page_id, html)
+        extracted = document.extracted if document else None
         lines = extracted.lines if extracted else []
         kept = stripper.strip(
             lines, title=extracted.title if extracted else None, body_kind="html"

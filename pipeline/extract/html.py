@@ -6,7 +6,7 @@ model keeps (:mod:`.article`), which reads candidate extractions of the same tre
 last a reading of the page's text blocks, so no page that any extractor reads is rejected.
 Markup the page does not show never reaches the text (:mod:`.markup`). The metadata is
 trafilatura's (:mod:`.trafilatura_metadata`) completed by what its reader misses
-(:mod:`.metadata`), both from the same tree.
+(:mod:`.page_metadata`), both from the same tree.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pipeline.extract.article import article_text
 from pipeline.extract.candidates import TEXT_EXTRACTOR, TRAFILATURA_OPTIONS, Page, text_blocks
 from pipeline.extract.lines import text_lines
 from pipeline.extract.markup import without_markup
-from pipeline.extract.metadata import page_metadata
+from pipeline.extract.page_metadata import page_metadata
 from pipeline.extract.parse import parse_page
 from pipeline.extract.trafilatura_metadata import trafilatura_date, trafilatura_metadata
 from pipeline.extract.tree_model import TreeModel

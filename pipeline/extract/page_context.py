@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from lxml.html import HtmlElement
 
-from pipeline.extract.metadata import page_metadata
+from pipeline.extract.page_metadata import page_metadata
 
 _WORD = re.compile(r"\w+")
 SHINGLE = 4

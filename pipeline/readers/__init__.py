@@ -5,24 +5,26 @@ Formats, detection, encodings, limits and reject kinds are documented in docs/in
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 
 from pipeline.model import Document
-from pipeline.readers.detect import decompressed_head, detect_format
+from pipeline.readers.detect import decompressed_head
 from pipeline.readers.errors import RejectedInput, Rejection
-from pipeline.readers.html import read_html
-from pipeline.readers.jsonl import read_jsonl
+from pipeline.readers.formats import FORMATS, Format, detect_format, format_of
 from pipeline.readers.limits import DEFAULT_LIMITS, Limits
-from pipeline.readers.payload import binary_kind, read_bounded
-from pipeline.readers.text import is_sidecar, read_text, sidecar_path
-from pipeline.readers.warc import read_warc
+from pipeline.readers.payload import binary_kind
+from pipeline.readers.plain_text import is_sidecar, sidecar_path
+from pipeline.readers.source_input import Reader, SourceInput
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "FORMATS",
+    "Format",
     "Limits",
+    "Reader",
     "RejectedInput",
     "Rejection",
+    "SourceInput",
     "detect_format",
     "is_sidecar",
     "read_source",
@@ -45,27 +47,16 @@ def read_source(
     bytes of the ``NAME.meta.json`` next to a text file (see :func:`sidecar_path`), if any.
     Raises RejectedInput when the file as a whole is no article source. Container formats
     (WARC, JSONL) never raise once they have started yielding. ``limits`` default to
-    :meth:`Limits.from_env`.
+    :meth:`Limits.from_env`. The reader is the file's entry in :data:`FORMATS`.
     """
     limits = limits or Limits.from_env()
     if not data or data.isspace():
         raise RejectedInput("read", "empty", "the file is empty")
-    kind = detect_format(path, data)
     head = decompressed_head(data)
-    if kind != "warc" or not head.startswith(b"WARC/"):
-        _reject_binary(head, kind)
-    if kind == "warc" and not head.startswith(b"WARC/"):
-        raise RejectedInput("read", "wrong_format", "a WARC file must start with 'WARC/1.x'")
-    if kind == "warc":
-        yield from read_warc(path, sha256, data, limits)
-    elif kind == "jsonl":
-        yield from read_jsonl(path, sha256, io.BytesIO(data), limits)
-    else:
-        content = read_bounded(io.BytesIO(data), limits.max_document_bytes)
-        if kind == "html":
-            yield read_html(path, sha256, content)
-        else:
-            yield read_text(path, sha256, content, sidecar, limits)
+    found = format_of(path, head)
+    if not found.admits_binary(head):
+        _reject_binary(head, found.name)
+    yield from found.read(SourceInput(path, sha256, data, head, sidecar, limits))
 
 
 def _reject_binary(head: bytes, kind: str) -> None:

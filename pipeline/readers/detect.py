@@ -1,5 +1,6 @@
-"""Which reader a file needs: content first (a WARC is a WARC whatever its name), then the
-extension (after any ``.gz``), then content again for ``.txt`` and unknown extensions."""
+"""Sniffing a file: its first bytes decompressed, whether they start an HTML page or a JSON
+object, and its name without a compression suffix (:mod:`pipeline.readers.formats` decides
+with them which reader a file needs)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,6 @@ import zlib
 
 from pipeline.readers.payload import GZIP_MAGIC
 
-_EXTENSIONS = {
-    ".warc": "warc",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".html": "html",
-    ".htm": "html",
-    ".xhtml": "html",
-    ".txt": "txt",
-}
 _COMPRESSED = (".gz", ".gzip")
 #: How a page a browser renders as HTML starts, after whitespace and comments: a doctype (cut
 #: short too: ``<!DOCTYPE htm``), the document's own elements, or one of the tags the WHATWG
@@ -40,21 +32,6 @@ _TEXT_BOMS = (
     (b"\xfe\xff", "utf-16-be"),
 )
 _HEAD_BYTES = 4096
-
-
-def detect_format(path: str, data: bytes) -> str:
-    """One of ``warc``, ``jsonl``, ``html``, ``txt``."""
-    head = decompressed_head(data)
-    if head.startswith(b"WARC/"):
-        return "warc"
-    by_extension = _format_from_name(path)
-    if by_extension not in (None, "txt"):
-        return by_extension
-    if looks_like_html(head):
-        return "html"
-    if by_extension is None and head.lstrip().startswith(b"{"):
-        return "jsonl"
-    return "txt"
 
 
 def looks_like_html(head: bytes) -> bool:
@@ -81,12 +58,14 @@ def decompressed_head(data: bytes) -> bytes:
         return b""
 
 
-def _format_from_name(path: str) -> str | None:
+def looks_like_json_object(head: bytes) -> bool:
+    return head.lstrip().startswith(b"{")
+
+
+def name_without_compression(path: str) -> str:
+    """The lower-cased name without a ``.gz``/``.gzip`` suffix."""
     name = path.lower()
     for suffix in _COMPRESSED:
         if name.endswith(suffix):
             name = name[: -len(suffix)]
-    for extension, kind in _EXTENSIONS.items():
-        if name.endswith(extension):
-            return kind
-    return None
+    return name

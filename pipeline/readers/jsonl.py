@@ -3,6 +3,7 @@ optional ``outlet``, ``published`` and ``fetched_at``. A bad line is rejected on
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -11,22 +12,22 @@ from pipeline.readers.errors import RejectedInput, Rejection
 from pipeline.readers.json_bounded import load_json
 from pipeline.readers.limits import Limits
 from pipeline.readers.payload import DECOMPRESS_ERRORS, open_decompressed
-from pipeline.readers.text import check_text_shape, optional_str, provenance
+from pipeline.readers.plain_text import check_text_shape, optional_str, provenance
+from pipeline.readers.source_input import SourceInput
 
 _BODY_FIELDS = (("html", "html"), ("text", "text"))
 _SKIP_CHUNK = 1 << 20
 
 
-def read_jsonl(
-    path: str, sha256: str, stream: BinaryIO, limits: Limits
-) -> Iterator[Document | Rejection]:
+def read_jsonl(source: SourceInput) -> Iterator[Document | Rejection]:
     """Yield a Document per good line and a Rejection (locator: 1-based line number) per bad one.
 
     Lines are read one at a time and each is capped at ``max_document_bytes``, so memory stays
     bounded; a truncated gzip ends the file with a Rejection after the lines read so far, and
     so do the budgets of the whole file (``max_records`` lines, ``max_container_bytes``).
     """
-    lines = open_decompressed(stream)
+    path, sha256, limits = source.path, source.sha256, source.limits
+    lines = open_decompressed(io.BytesIO(source.data))
     number = total = 0
     while True:
         number += 1

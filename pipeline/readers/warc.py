@@ -23,6 +23,7 @@ from pipeline.readers.decode import charset_from_content_type, decode
 from pipeline.readers.errors import RejectedInput, Rejection
 from pipeline.readers.limits import Limits
 from pipeline.readers.payload import GZIP_MAGIC
+from pipeline.readers.source_input import SourceInput
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _PLAIN_START = re.compile(rb"WARC/1\.[01]\r?\n")
@@ -54,11 +55,17 @@ class _Budget:
         return None
 
 
-def read_warc(
-    path: str, sha256: str, data: bytes, limits: Limits
-) -> Iterator[Document | Rejection]:
+def is_warc(head: bytes) -> bool:
+    """Whether a file's first bytes (decompressed) start a WARC record."""
+    return head.startswith(b"WARC/")
+
+
+def read_warc(source: SourceInput) -> Iterator[Document | Rejection]:
     """Yield a Document per HTML response record, a Rejection per damaged or failed one."""
-    budget = _Budget(limits)
+    if not is_warc(source.head):
+        raise RejectedInput("read", "wrong_format", "a WARC file must start with 'WARC/1.x'")
+    path, sha256, data = source.path, source.sha256, source.data
+    budget = _Budget(source.limits)
     if data.startswith(GZIP_MAGIC) and not _gzip_member_per_record(data):
         # One gzip stream: there is no boundary to resume at, so damage ends the file.
         yield from _read_from(path, sha256, data, 0, None, budget)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterator
 from itertools import islice
 
 from pipeline.model import Document
@@ -11,6 +12,7 @@ from pipeline.readers.decode import decode
 from pipeline.readers.errors import RejectedInput
 from pipeline.readers.json_bounded import load_json
 from pipeline.readers.limits import DEFAULT_LIMITS, Limits
+from pipeline.readers.source_input import SourceInput
 
 SIDECAR_SUFFIX = ".meta.json"
 PROVENANCE_FIELDS = ("url", "outlet", "published", "fetched_at")
@@ -39,24 +41,18 @@ def is_sidecar(rel_path: str) -> bool:
     return posixpath.basename(rel_path).lower().endswith(SIDECAR_SUFFIX)
 
 
-def read_text(
-    path: str,
-    sha256: str,
-    data: bytes,
-    sidecar: bytes | None = None,
-    limits: Limits = DEFAULT_LIMITS,
-) -> Document:
-    """One article from an already decompressed text file and its sidecar's bytes (if any)."""
-    text = decode(data).text
-    check_text_shape(text, limits)
-    return Document(
-        source_path=path,
-        source_sha256=sha256,
+def read_text(source: SourceInput) -> Iterator[Document]:
+    """The file as one article, with the provenance of its sidecar (if any)."""
+    text = decode(source.content()).text
+    check_text_shape(text, source.limits)
+    yield Document(
+        source_path=source.path,
+        source_sha256=source.sha256,
         source_format="txt",
         record_locator=None,
         body=text,
         body_kind="text",
-        **parse_sidecar(sidecar, limits),
+        **parse_sidecar(source.sidecar, source.limits),
     )
 
 
