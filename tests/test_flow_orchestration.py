@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from flows.pool import process_pool, run_cpu
 from flows.report import report_rows
 from flows.retries import is_transient
 from pipeline.discover import SourceFile
+from pipeline.readers import Limits
 from pipeline.stages import RunContext
 from pipeline.stages import read as read_stage
 from pipeline.stages import stats as stats_stage
@@ -112,9 +114,7 @@ def test_read_key_follows_content_code_and_place(monkeypatch):
     assert cache.read_key(other_run, files) == key
     assert cache.read_key(ctx, [SourceFile("a.txt", "a.txt", 3, "1" * 64)]) != key
     assert cache.read_key(RunContext("raw", "elsewhere", "run-1", None), files) != key  # type: ignore[arg-type]
-    monkeypatch.setenv("PIPELINE_MAX_DOCUMENT_BYTES", "1000")
-    assert cache.read_key(ctx, files) != key
-    monkeypatch.delenv("PIPELINE_MAX_DOCUMENT_BYTES")
+    assert cache.read_key(replace(ctx, limits=Limits(max_document_bytes=1000)), files) != key
     monkeypatch.setattr(cache, "code_version", lambda: "another version")
     assert cache.read_key(ctx, files) != key
 
