@@ -36,7 +36,7 @@ from pipeline.stages import ReadOutput, RunContext
 from pipeline.store import Root
 from pipeline.store.layout import READ_CACHE_DIR, read_cache_dir
 from pipeline.store.schema import REJECTED, SOURCES
-from pipeline.summary import Tally
+from pipeline.summary import Counters
 
 READ_PREFIX = "read-"
 RESULT_FILE = "result.json"
@@ -85,8 +85,8 @@ def store(clean: Root, work: str, result: ReadOutput) -> None:
     record = {
         "work": files,
         "rows": rows,
-        "counts": dict(result.tally.counts),
-        "rejects_by_reason": dict(result.tally.rejects_by_reason),
+        "counts": dict(result.counters.counts),
+        "rejects_by_reason": dict(result.counters.rejects_by_reason),
     }
     clean.write_bytes_atomic(posixpath.join(work, RESULT_FILE), json.dumps(record).encode())
 
@@ -117,7 +117,7 @@ def _checked(clean: Root, work: str, record: dict) -> ReadOutput:
             raise ValueError(f"{name}: row count differs from the record")
         if schema is not None and parquet.schema_arrow.names != schema.names:
             raise ValueError(f"{name}: columns differ")
-    return ReadOutput(**record["work"], tally=Tally(counts=counts, rejects_by_reason=rejects))
+    return ReadOutput(**record["work"], counters=Counters(counts=counts, rejects_by_reason=rejects))
 
 
 def _counter(values: dict) -> Counter:

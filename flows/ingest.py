@@ -33,7 +33,7 @@ from pipeline.discover import DEFAULT_MAX_FILE_BYTES, SourceFile, discover
 from pipeline.progress import report
 from pipeline.readers import Limits
 from pipeline.stages import DEFAULT_BATCH_SIZE, ReadOutput, RunContext, batches_of
-from pipeline.stages.read import discovery_tally, stage_discovery
+from pipeline.stages.read import discovery_counters, stage_discovery
 from pipeline.stages.sequence import run_stages
 from pipeline.store import CommitPlan, Ledger, Root, commit, recover, writer_lock
 from pipeline.store.commit import last_sequence
@@ -69,25 +69,30 @@ def read_batch(
 
 
 @task(name="merge-line-stats", **RETRIES)
-def merge_stats(function: Callable[..., R], *args: object, cpu: bool = False) -> R:
-    """Runs in the flow's process, in threads of its own: the pool's workers wait for it."""
-    return run_cpu(function, *args) if cpu else function(*args)
+def merge_stats(function: Callable[..., R], *args: object, cpu: bool) -> R:
+    """Runs in the flow's process (``cpu`` False), in threads of its own: the pool's workers
+    wait for it."""
+    return _in_pool_or_here(function, args, cpu)
 
 
 @task(name="strip-batch", **RETRIES)
-def strip_batch(function: Callable[..., R], *args: object, cpu: bool = True) -> R:
-    return run_cpu(function, *args) if cpu else function(*args)
+def strip_batch(function: Callable[..., R], *args: object) -> R:
+    return run_cpu(function, *args)
 
 
 @task(name="link-duplicates", **RETRIES)
-def link_run(function: Callable[..., R], *args: object, cpu: bool = True) -> R:
+def link_run(function: Callable[..., R], *args: object, cpu: bool) -> R:
     """One task for the whole run (chunks are linked in order); its threads share its numpy
     and DuckDB work, since the other pool workers idle meanwhile."""
-    return run_cpu(function, *args) if cpu else function(*args)
+    return _in_pool_or_here(function, args, cpu)
 
 
 @task(name="finalize-batch", **RETRIES)
-def finalize_batch(function: Callable[..., R], *args: object, cpu: bool = True) -> R:
+def finalize_batch(function: Callable[..., R], *args: object) -> R:
+    return run_cpu(function, *args)
+
+
+def _in_pool_or_here(function: Callable[..., R], args: tuple, cpu: bool) -> R:
     return run_cpu(function, *args) if cpu else function(*args)
 
 
@@ -164,7 +169,7 @@ def ingest(
         ledger = Ledger.empty() if reprocess else Ledger.load(clean)
         found = discover(raw, ledger, max_file_bytes, on_file=discovery_counter())
         report("discover", found.files_seen, found.files_seen)
-        summary.tally.add(discovery_tally(found))
+        summary.counters.add(discovery_counters(found))
         logger.info(
             "%d files: %d new, %d already ingested, %d duplicates, %d rejected",
             found.files_seen,
@@ -185,7 +190,7 @@ def ingest(
             done = run_stages(ctx, batches, reads, plan.base + 1, pool_size, _Tasks(progress))
             plan.staged += done.staged
             plan.replaces += done.replaces
-            summary.tally.add(done.tally)
+            summary.counters.add(done.counters)
         if reprocess:
             plan.replaces += clean.list_files(DEDUP_INDEX_DIR, ".parquet")
         if plan.staged or reprocess or not all_tables_exist(clean):

@@ -21,7 +21,7 @@ HEADLINE = (
     ("paragraphs written", "paragraphs"),
 )
 
-#: The breakdowns under the headline: (title, :class:`Tally` field).
+#: The breakdowns under the headline: (title, :class:`Counters` field).
 BREAKDOWNS = (
     ("lines stripped by kind", "removals_by_kind"),
     ("lines stripped by rule", "removals_by_rule"),
@@ -31,7 +31,7 @@ BREAKDOWNS = (
 
 
 @dataclass
-class Tally:
+class Counters:
     """The counters of a stage or of a whole run: the headline's and each breakdown's."""
 
     counts: Counter = field(default_factory=Counter)
@@ -40,29 +40,29 @@ class Tally:
     duplicates_by_kind: Counter = field(default_factory=Counter)
     rejects_by_reason: Counter = field(default_factory=Counter)
 
-    def add(self, other: Tally) -> None:
-        for name in _TALLY_FIELDS:
+    def add(self, other: Counters) -> None:
+        for name in _COUNTER_FIELDS:
             getattr(self, name).update(getattr(other, name))
 
 
-_TALLY_FIELDS = ("counts", *(name for _, name in BREAKDOWNS))
+_COUNTER_FIELDS = ("counts", *(name for _, name in BREAKDOWNS))
 
 
 @dataclass
 class RunSummary:
     raw_dir: str
     clean_dir: str
-    tally: Tally = field(default_factory=Tally)
+    counters: Counters = field(default_factory=Counters)
     seconds: float = 0.0
     run_id: str = ""
 
     @property
     def counts(self) -> Counter:
-        return self.tally.counts
+        return self.counters.counts
 
     def breakdown(self, name: str) -> list[tuple[str, int]]:
-        """The :class:`Tally` field ``name``, largest counts first."""
-        return sorted(getattr(self.tally, name).items(), key=lambda kv: (-kv[1], kv[0]))
+        """The :class:`Counters` field ``name``, largest counts first."""
+        return sorted(getattr(self.counters, name).items(), key=lambda kv: (-kv[1], kv[0]))
 
     @property
     def articles_per_second(self) -> float:
@@ -70,7 +70,7 @@ class RunSummary:
 
     @property
     def lines_stripped(self) -> int:
-        return self.tally.removals_by_kind.total()
+        return self.counters.removals_by_kind.total()
 
     def headline_rows(self) -> list[tuple[str, str]]:
         return [

@@ -63,8 +63,8 @@ def test_file_changed_between_discovery_and_reading_is_rejected(tmp_path):
     (raw / "moving.txt").write_text(STORY + "A late correction was appended.\n")
     ctx = RunContext(str(raw), str(clean), "run-1", datetime.now(UTC))
     result = read_batch(ctx, 0, sources)
-    assert result.tally.rejects_by_reason["changed_while_reading"] == 1
-    assert result.tally.counts["documents"] == 0
+    assert result.counters.rejects_by_reason["changed_while_reading"] == 1
+    assert result.counters.counts["documents"] == 0
 
 
 def test_awkward_names_are_ingested_with_printable_paths(tmp_path):

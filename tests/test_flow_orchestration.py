@@ -166,9 +166,9 @@ def test_only_transient_errors_are_retried():
 def test_report_table_holds_the_headline_and_every_breakdown():
     summary = RunSummary("raw", "clean", seconds=2.0)
     summary.counts.update(articles=10)
-    summary.tally.removals_by_kind.update(paywall_appeal=3)
-    summary.tally.removals_by_rule.update({"en.paywall": 3})
-    summary.tally.rejects_by_reason.update(too_large=1)
+    summary.counters.removals_by_kind.update(paywall_appeal=3)
+    summary.counters.removals_by_rule.update({"en.paywall": 3})
+    summary.counters.rejects_by_reason.update(too_large=1)
     rows = report_rows(summary)
     by_item = {(row["section"], row["item"]): row["value"] for row in rows}
     assert by_item[("run", "articles written")] == "10"

@@ -28,7 +28,7 @@ from pipeline.dedup.params import DedupParams
 from pipeline.discover import SourceFile
 from pipeline.readers import Limits
 from pipeline.store import PARTITION_COLUMN, scratch_dir, staged_path
-from pipeline.summary import Tally
+from pipeline.summary import Counters
 
 #: Source files per batch task. Large enough that orchestration costs little beside the work
 #: (Prefect's driver spends ~10 ms of CPU per task on threads), small enough for progress,
@@ -74,7 +74,7 @@ class ReadOutput:
     line_counts: str
     sources: str
     rejected: str
-    tally: Tally = field(default_factory=Tally)
+    counters: Counters = field(default_factory=Counters)
 
     def files(self) -> dict[str, str]:
         """The work files by name (the stem of each file)."""
@@ -101,7 +101,7 @@ class StripOutput:
 
     articles: str
     paragraphs: str
-    tally: Tally = field(default_factory=Tally)
+    counters: Counters = field(default_factory=Counters)
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class LinkOutput:
 
     links_dir: str
     staged: tuple[str, ...] = ()
-    tally: Tally = field(default_factory=Tally)
+    counters: Counters = field(default_factory=Counters)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from pipeline.store import LocalFiles, Root, staged_path, write_part
 from pipeline.store.layout import DEDUP_INDEX_DIR
 from pipeline.store.schema import PARAGRAPHS
 from pipeline.store.spill import SPILL_SUFFIX, read_spills, write_spill
-from pipeline.summary import Tally
+from pipeline.summary import Counters
 
 #: Paragraphs linked in one call: bounds the link stage's memory whatever the run's size.
 LINK_CHUNK_PARAGRAPHS = 100_000
@@ -63,7 +63,7 @@ def link_run(
     )
     stored = [] if ctx.reprocess else clean.list_files(DEDUP_INDEX_DIR, ".parquet")
     staged: list[str] = []
-    tally = Tally()
+    counters = Counters()
     with LocalFiles(clean, stored) as index:
         for chunk, members in enumerate(chunks):
             dedup_input = _dedup_input(clean, chunk_parts[chunk], members)
@@ -77,9 +77,9 @@ def link_run(
                 staged.append(write_part(clean, part, linked.index_rows, dictionary=False))
                 index.add(part)
             _write_links_by_batch(clean, links_dir, chunk, linked.links, dedup_input)
-            tally.add(_link_tally(linked.links))
+            counters.add(_link_counters(linked.links))
             del dedup_input, features, linked  # not held while the next chunk is linked
-    return LinkOutput(links_dir, tuple(staged), tally)
+    return LinkOutput(links_dir, tuple(staged), counters)
 
 
 def _articles_in_order(clean: Root, article_parts: Sequence[str], run_seq: int) -> pa.Table:
@@ -168,9 +168,9 @@ def _write_links_by_batch(
         )
 
 
-def _link_tally(links: pa.Table) -> Tally:
+def _link_counters(links: pa.Table) -> Counters:
     duplicates = int(pc.sum(pc.is_valid(links["duplicate_of_article"])).as_py() or 0)
-    return Tally(
+    return Counters(
         counts=Counter(duplicate_paragraphs=duplicates),
         duplicates_by_kind=Counter(links["dup_kind"].drop_null().to_pylist()),
     )

@@ -16,7 +16,7 @@ from pipeline.stages import ReadOutput, RunContext
 from pipeline.store import Root, read_parts, write_part, write_work_part
 from pipeline.store.schema import REJECTED, SOURCES
 from pipeline.strip.stats import count_lines
-from pipeline.summary import Tally
+from pipeline.summary import Counters
 
 
 def read_batch(
@@ -65,7 +65,7 @@ def read_batch(
         files_rejected=sum(r["outcome"] == "rejected" for r in ledger),
         records_rejected=kinds.total(),
     )
-    return ReadOutput(**paths, tally=Tally(counts=counts, rejects_by_reason=kinds))
+    return ReadOutput(**paths, counters=Counters(counts=counts, rejects_by_reason=kinds))
 
 
 def stage_read(ctx: RunContext, batch: int, read: ReadOutput) -> list[str]:
@@ -112,9 +112,9 @@ def stage_discovery(ctx: RunContext, found: Discovery) -> list[str]:
     return _stage_ledger(ctx, Root.open(ctx.clean_url), "discovery", tables)
 
 
-def discovery_tally(found: Discovery) -> Tally:
+def discovery_counters(found: Discovery) -> Counters:
     """The counters of what discovery found."""
-    return Tally(
+    return Counters(
         counts=Counter(
             files_seen=found.files_seen,
             files_known=found.already_ingested,

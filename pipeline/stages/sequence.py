@@ -18,7 +18,7 @@ from pipeline.stages import link as link_stage
 from pipeline.stages import read as read_stage
 from pipeline.stages import stats as stats_stage
 from pipeline.stages import strip as strip_stage
-from pipeline.summary import Tally
+from pipeline.summary import Counters
 
 R = TypeVar("R")
 
@@ -44,7 +44,7 @@ class StagesDone:
 
     staged: list[str] = field(default_factory=list)
     replaces: list[str] = field(default_factory=list)
-    tally: Tally = field(default_factory=Tally)
+    counters: Counters = field(default_factory=Counters)
 
 
 def run_stages(
@@ -93,5 +93,5 @@ def run_stages(
         done.staged += final.staged
     done.replaces += stats.replaces
     for output in (*reads, *strips, links):
-        done.tally.add(output.tally)
+        done.counters.add(output.counters)
     return done

@@ -22,7 +22,7 @@ from pipeline.store.schema import ARTICLES, PARAGRAPHS
 from pipeline.strip import LineStats, Stripper, load_rules
 from pipeline.strip.linemodel import load_model
 from pipeline.strip.stripper import Article
-from pipeline.summary import Tally
+from pipeline.summary import Counters
 
 #: The column beside the articles that tells the link stage each article's paragraph count.
 PARAGRAPH_COUNT = "paragraph_count"
@@ -48,7 +48,7 @@ def strip_batch(ctx: RunContext, batch: int, extracted_rel: str, stats_rel: str)
     clean = Root.open(ctx.clean_url)
     stripper = _stripper(ctx.rules_dirs, ctx.clean_url, stats_rel, ctx.strip_model)
     articles, paragraphs = [], []
-    tally = Tally()
+    counters = Counters()
     rows = pq.read_table(clean.join(extracted_rel), filesystem=clean.fs).to_pylist()
     inputs = [
         Article(lines_of(r), r["outlet"], r["language"], r["title"], r["body_kind"]) for r in rows
@@ -64,10 +64,10 @@ def strip_batch(ctx: RunContext, batch: int, extracted_rel: str, stats_rel: str)
             }
         )
         paragraphs.extend(paragraph_rows(row["article_id"], stripped.kept))
-        tally.counts["lines_in"] += len(article.lines)
-        tally.counts["articles_empty"] += not stripped.kept
-        tally.removals_by_kind.update(removal.kind for removal in stripped.removed)
-        tally.removals_by_rule.update(removal.rule for removal in stripped.removed)
+        counters.counts["lines_in"] += len(article.lines)
+        counters.counts["articles_empty"] += not stripped.kept
+        counters.removals_by_kind.update(removal.kind for removal in stripped.removed)
+        counters.removals_by_rule.update(removal.rule for removal in stripped.removed)
     articles_rel = write_work_part(
         clean,
         ctx.scratch_file(f"articles-{batch:05d}.parquet"),
@@ -78,8 +78,8 @@ def strip_batch(ctx: RunContext, batch: int, extracted_rel: str, stats_rel: str)
         ctx.scratch_file(f"paragraphs-{batch:05d}.parquet"),
         _with_features(pa.Table.from_pylist(paragraphs, STRIPPED_PARAGRAPHS), ctx.dedup),
     )
-    tally.counts.update(articles=len(articles), paragraphs=len(paragraphs))
-    return StripOutput(articles_rel, paragraphs_rel, tally)
+    counters.counts.update(articles=len(articles), paragraphs=len(paragraphs))
+    return StripOutput(articles_rel, paragraphs_rel, counters)
 
 
 def _with_features(paragraphs: pa.Table, params: DedupParams) -> pa.Table:
