@@ -1,8 +1,8 @@
 """End-to-end rows: the Prefect ingest flow, and the same stage calls in a plain loop.
 
 Both read the generated corpus from disk and commit a fresh CLEAN_DIR on every repetition.
-The plain loop makes the library calls the flow makes, in the same order and with the same
-process pool size, so the difference between the two is what Prefect costs.
+The plain loop runs the flow's stage sequence (:func:`pipeline.stages.sequence.run_stages`)
+with the same process pool size, so the difference between the two is what Prefect costs.
 """
 
 from __future__ import annotations
@@ -10,77 +10,57 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 from uuid import uuid4
 
 from benchmarks.corpus import text_dir
 from benchmarks.measure import Job
 from flows.pool import process_pool, run_cpu
-from pipeline import stages
 from pipeline.discover import discover
-from pipeline.stages import RunContext, StageResult
+from pipeline.readers import Limits
+from pipeline.stages import DEFAULT_BATCH_SIZE, RunContext, batches_of
+from pipeline.stages.read import stage_discovery
+from pipeline.stages.sequence import run_stages
 from pipeline.store import CommitPlan, Ledger, Root, commit
 
 #: Files per batch task; the flow's default unless a quick run sets a smaller one.
-BATCH_SIZE = int(os.environ.get("BENCH_BATCH_SIZE", stages.DEFAULT_BATCH_SIZE))
+BATCH_SIZE = int(os.environ.get("BENCH_BATCH_SIZE", DEFAULT_BATCH_SIZE))
+R = TypeVar("R")
 
 
-def _map(function: Callable, *iterables: Iterable) -> list:
-    """``function`` over the zipped arguments, each call in the process pool when one is
-    open (:func:`flows.pool.run_cpu`), from threads as the flow's task runner calls it."""
-    calls = list(zip(*iterables, strict=True))
-    with ThreadPoolExecutor(max(1, len(calls))) as threads:
-        return list(threads.map(lambda args: run_cpu(function, *args), calls))
+class _Loop:
+    """The stages without Prefect (:class:`pipeline.stages.sequence.Executor`): each batch
+    call in the process pool when one is open (:func:`flows.pool.run_cpu`), from threads as
+    the flow's task runner calls it."""
+
+    def map(self, stage: str, function: Callable[..., R], calls: Sequence[tuple]) -> list[R]:
+        with ThreadPoolExecutor(max(1, len(calls))) as threads:
+            return list(threads.map(lambda args: run_cpu(function, *args), calls))
+
+    def call(self, stage: str, function: Callable[..., R], *args: object, cpu: bool) -> R:
+        return run_cpu(function, *args) if cpu else function(*args)
 
 
 def plain_ingest(
     raw_dir: str, clean_dir: str, workers: int = 1, batch_size: int = BATCH_SIZE
 ) -> None:
-    """The flow's stage calls without Prefect: discover, read, merge statistics, strip, link,
-    finalize, commit."""
+    """The flow's stage sequence without Prefect: discover, read, merge statistics, strip,
+    link, finalize, commit."""
     raw, clean = Root.open(raw_dir), Root.open(clean_dir)
-    ctx = RunContext(raw_dir, clean_dir, uuid4().hex, datetime.now(UTC))
+    ctx = RunContext(raw_dir, clean_dir, uuid4().hex, datetime.now(UTC), limits=Limits.from_env())
     with process_pool(workers):
         found = discover(raw, Ledger.load(clean))
-        batches = stages.batches_of(found.new, batch_size, workers)
+        batches = batches_of(found.new, batch_size, workers)
         plan = CommitPlan(ctx.run_id)
-        plan.staged += stages.stage_discovery(ctx, found)
-        ids = range(len(batches))
-        works = [ctx.work_file(f"read-{i:05d}") for i in ids]
-        reads: list[StageResult] = _map(stages.read_batch, [ctx] * len(ids), ids, batches, works)
-        stats = stages.merge_stats(ctx, [r.work["line_counts"] for r in reads], workers)
-        plan.staged += stats.staged
-        plan.replaces += [p for p in stats.work["replaces"].split("\n") if p]
-        strips = _map(
-            stages.strip_batch,
-            [ctx] * len(ids),
-            ids,
-            [r.work["extracted"] for r in reads],
-            [stats.work["line_stats"]] * len(ids),
-        )
-        links = _map(
-            stages.link_run,
-            [ctx],
-            [[s.work["articles"] for s in strips]],
-            [[s.work["paragraphs"] for s in strips]],
-            [1],
-            [None],
-            [workers],
-        )[0]
-        plan.staged += links.staged
-        finals = _map(
-            stages.finalize_batch,
-            [ctx] * len(ids),
-            ids,
-            [s.work["articles"] for s in strips],
-            [s.work["paragraphs"] for s in strips],
-            [links.work["links"]] * len(ids),
-        )
-        for i, (read, final) in enumerate(zip(reads, finals, strict=True)):
-            plan.staged += final.staged + stages.stage_read(ctx, i, read)
+        plan.staged += stage_discovery(ctx, found)
+        reads = [ctx.scratch_file(f"read-{i:05d}") for i in range(len(batches))]
+        done = run_stages(ctx, batches, reads, 1, workers, _Loop())
+        plan.staged += done.staged
+        plan.replaces += done.replaces
         commit(clean, plan)
 
 

@@ -2,7 +2,7 @@
 
 Reading and extracting is the expensive stage. Each read batch therefore writes into a work
 directory named by a key of everything its output depends on (the files' paths and content
-hashes, RAW_DIR and CLEAN_DIR, the reader limits and the code), outside ``_staging`` (which
+hashes, RAW_DIR and CLEAN_DIR, the run's reader limits and the code), outside ``_staging`` (which
 :func:`pipeline.store.recover` clears at the start of every run). When the batch is done, a
 JSON record of its result goes beside its files, last. Nothing in the cache is ever
 unpickled or imported: the record is plain JSON checked field by field, and every file it
@@ -11,8 +11,8 @@ any check is deleted with its directory and the batch is read again. Work direct
 until the commit that consumes them; the next run prunes any it does not need (a crash
 between commit and clean-up, or a run with other batches).
 
-    CLEAN_DIR/_work/read-<key>/{extracted,line_counts,sources,rejected}.parquet
-    CLEAN_DIR/_work/read-<key>/result.json     the batch's result: files, rows, counters
+    CLEAN_DIR/_read_cache/read-<key>/{extracted,line_counts,sources,rejected}.parquet
+    CLEAN_DIR/_read_cache/read-<key>/result.json   the batch's result: files, rows, counters
 """
 
 from __future__ import annotations
@@ -31,15 +31,16 @@ import pyarrow.parquet as pq
 
 import pipeline
 from pipeline.discover import SourceFile
-from pipeline.readers.limits import Limits
 from pipeline.records import EXTRACTED
-from pipeline.stages import RunContext, StageResult
+from pipeline.stages import ReadOutput, RunContext
 from pipeline.store import Root
+from pipeline.store.layout import READ_CACHE_DIR, read_cache_dir
 from pipeline.store.schema import REJECTED, SOURCES
+from pipeline.summary import Counters
 
-WORK = "_work"
 READ_PREFIX = "read-"
 RESULT_FILE = "result.json"
+RECORD_FIELDS = ("work", "rows", "counts", "rejects_by_reason")
 #: The files of a read batch and, where the record tables fix it, their columns.
 READ_FILES: dict[str, pa.Schema | None] = {
     "extracted": EXTRACTED,
@@ -67,28 +68,30 @@ def read_key(ctx: RunContext, files: Sequence[SourceFile]) -> str:
         "raw": ctx.raw_url,
         "clean": ctx.clean_url,
         "files": [[f.rel_path, f.path, f.size, f.sha256] for f in files],
-        "limits": asdict(Limits.from_env()),
+        "limits": asdict(ctx.limits),
         "code": code_version(),
     }
     digest = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
     return READ_PREFIX + digest[:40]
 
 
-def read_work_dir(key: str) -> str:
-    return posixpath.join(WORK, key)
-
-
-def store(clean: Root, work: str, result: StageResult) -> None:
+def store(clean: Root, work: str, result: ReadOutput) -> None:
     """Record a finished read batch in ``work`` (after its files, atomically)."""
+    files = result.files()
     rows = {
         name: pq.read_metadata(clean.join(rel), filesystem=clean.fs).num_rows
-        for name, rel in result.work.items()
+        for name, rel in files.items()
     }
-    record = {"work": result.work, "rows": rows, "counts": dict(result.counts)}
+    record = {
+        "work": files,
+        "rows": rows,
+        "counts": dict(result.counters.counts),
+        "rejects_by_reason": dict(result.counters.rejects_by_reason),
+    }
     clean.write_bytes_atomic(posixpath.join(work, RESULT_FILE), json.dumps(record).encode())
 
 
-def load(clean: Root, work: str) -> StageResult | None:
+def load(clean: Root, work: str) -> ReadOutput | None:
     """The cached result of the read batch in ``work``, or None when there is none or it fails
     a check (then ``work`` is deleted, so that the batch is read into a clean directory)."""
     record_path = posixpath.join(work, RESULT_FILE)
@@ -101,13 +104,11 @@ def load(clean: Root, work: str) -> StageResult | None:
         return None
 
 
-def _checked(clean: Root, work: str, record: dict) -> StageResult:
-    """The StageResult a JSON record describes, after checking every field and file."""
-    if set(record) != {"work", "rows", "counts"} or set(record["work"]) != set(READ_FILES):
+def _checked(clean: Root, work: str, record: dict) -> ReadOutput:
+    """The ReadOutput a JSON record describes, after checking every field and file."""
+    if set(record) != set(RECORD_FIELDS) or set(record["work"]) != set(READ_FILES):
         raise ValueError("unexpected fields")
-    counts = record["counts"]
-    if not all(isinstance(k, str) and type(v) is int for k, v in counts.items()):
-        raise ValueError("counters must be integers")
+    counts, rejects = (_counter(record[name]) for name in ("counts", "rejects_by_reason"))
     for name, schema in READ_FILES.items():
         if record["work"][name] != posixpath.join(work, f"{name}.parquet"):
             raise ValueError(f"{name}: a file outside the batch's directory")
@@ -116,7 +117,13 @@ def _checked(clean: Root, work: str, record: dict) -> StageResult:
             raise ValueError(f"{name}: row count differs from the record")
         if schema is not None and parquet.schema_arrow.names != schema.names:
             raise ValueError(f"{name}: columns differ")
-    return StageResult(work=dict(record["work"]), counts=Counter(counts))
+    return ReadOutput(**record["work"], counters=Counters(counts=counts, rejects_by_reason=rejects))
+
+
+def _counter(values: dict) -> Counter:
+    if not all(isinstance(k, str) and type(v) is int for k, v in values.items()):
+        raise ValueError("counters must be integers")
+    return Counter(values)
 
 
 def prune(clean: Root, keep: Iterable[str] = ()) -> list[str]:
@@ -124,12 +131,13 @@ def prune(clean: Root, keep: Iterable[str] = ()) -> list[str]:
     (anything else found there, such as an older version's files, goes too); returns the
     names deleted. Entries are deleted unread."""
     keep = set(keep)
-    if not clean.exists(WORK):
+    if not clean.exists(READ_CACHE_DIR):
         return []
-    names = {posixpath.basename(p.rstrip("/")) for p in clean.fs.ls(clean.join(WORK), detail=False)}
+    listed = clean.fs.ls(clean.join(READ_CACHE_DIR), detail=False)
+    names = {posixpath.basename(p.rstrip("/")) for p in listed}
     dropped = sorted(names - keep)
     for name in dropped:
-        clean.remove(posixpath.join(WORK, name), recursive=True)
+        clean.remove(read_cache_dir(name), recursive=True)
     if not keep:
-        clean.remove(WORK, recursive=True)
+        clean.remove(READ_CACHE_DIR, recursive=True)
     return dropped

@@ -2,15 +2,16 @@
 
 The flow owns orchestration only: it discovers what is new, fans the library's batch stages
 out as tasks (one task per batch of files, never per article), publishes the run report and
-commits. Every stage is a function of :mod:`pipeline.stages`.
+commits. The stage sequence is :func:`pipeline.stages.sequence.run_stages`.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -28,16 +29,21 @@ from flows.progress import BATCH_STAGES, StagesProgress, discovery_counter
 from flows.report import explain_page, publish_report
 from flows.retries import RETRIES
 from flows.runners import thread_runner
-from pipeline import stages
 from pipeline.discover import DEFAULT_MAX_FILE_BYTES, SourceFile, discover
 from pipeline.progress import report
-from pipeline.stages import DEDUP_INDEX_DIR, DEFAULT_BATCH_SIZE, RunContext, StageResult
+from pipeline.readers import Limits
+from pipeline.stages import DEFAULT_BATCH_SIZE, ReadOutput, RunContext, batches_of
+from pipeline.stages.read import discovery_counters, stage_discovery
+from pipeline.stages.sequence import run_stages
 from pipeline.store import CommitPlan, Ledger, Root, commit, recover, writer_lock
 from pipeline.store.commit import last_sequence
 from pipeline.store.compact import compact_min_files, optimize, vacuum_all
 from pipeline.store.delta import all_tables_exist, check_delta_storage
+from pipeline.store.layout import DEDUP_INDEX_DIR, read_cache_dir
 from pipeline.summary import RunSummary
 from pipeline.verify import unreadable_state_files
+
+R = TypeVar("R")
 
 
 class DamagedState(RuntimeError):
@@ -45,44 +51,59 @@ class DamagedState(RuntimeError):
 
 
 @task(name="read-batch", cache_policy=NO_CACHE, persist_result=False, **RETRIES)
-def read_batch(ctx: RunContext, batch: int, files: list[SourceFile], work: str) -> StageResult:
+def read_batch(
+    function: Callable[..., ReadOutput],
+    ctx: RunContext,
+    batch: int,
+    files: list[SourceFile],
+    work: str,
+) -> ReadOutput:
     """Reuses a crashed run's batch when ``work`` holds one that passes every check (see
     :mod:`flows.cache`); else reads and extracts the files again."""
     clean = Root.open(ctx.clean_url)
     if (cached := cache.load(clean, work)) is not None:
         return cached
-    result = run_cpu(stages.read_batch, ctx, batch, files, work)
+    result = run_cpu(function, ctx, batch, files, work)
     cache.store(clean, work, result)
     return result
 
 
 @task(name="merge-line-stats", **RETRIES)
-def merge_stats(ctx: RunContext, parts: list[str], threads: int) -> StageResult:
-    """Runs in the flow's process, in ``threads`` threads: the pool's workers wait for it."""
-    return stages.merge_stats(ctx, parts, threads)
+def merge_stats(function: Callable[..., R], *args: object, cpu: bool) -> R:
+    """Runs in the flow's process (``cpu`` False), in threads of its own: the pool's workers
+    wait for it."""
+    return _in_pool_or_here(function, args, cpu)
 
 
 @task(name="strip-batch", **RETRIES)
-def strip_batch(ctx: RunContext, batch: int, extracted: str, stats: str) -> StageResult:
-    return run_cpu(stages.strip_batch, ctx, batch, extracted, stats)
+def strip_batch(function: Callable[..., R], *args: object) -> R:
+    return run_cpu(function, *args)
 
 
 @task(name="link-duplicates", **RETRIES)
-def link_run(
-    ctx: RunContext, articles: list[str], paragraphs: list[str], seq: int, threads: int
-) -> StageResult:
-    """One task for the whole run (chunks are linked in order); ``threads`` share its numpy
+def link_run(function: Callable[..., R], *args: object, cpu: bool) -> R:
+    """One task for the whole run (chunks are linked in order); its threads share its numpy
     and DuckDB work, since the other pool workers idle meanwhile."""
-    return run_cpu(stages.link_run, ctx, articles, paragraphs, seq, workers=threads)
+    return _in_pool_or_here(function, args, cpu)
 
 
 @task(name="finalize-batch", **RETRIES)
-def finalize_batch(
-    ctx: RunContext, batch: int, read: StageResult, articles: str, paragraphs: str, links: str
-) -> StageResult:
-    result = run_cpu(stages.finalize_batch, ctx, batch, articles, paragraphs, links)
-    result.staged += stages.stage_read(ctx, batch, read)
-    return result
+def finalize_batch(function: Callable[..., R], *args: object) -> R:
+    return run_cpu(function, *args)
+
+
+def _in_pool_or_here(function: Callable[..., R], args: tuple, cpu: bool) -> R:
+    return run_cpu(function, *args) if cpu else function(*args)
+
+
+#: The task of each stage; each takes the stage's function and its arguments.
+TASKS = {
+    "read": read_batch,
+    "merge-stats": merge_stats,
+    "strip": strip_batch,
+    "link": link_run,
+    "finalize": finalize_batch,
+}
 
 
 @flow(name="ingest", task_runner=thread_runner())
@@ -127,6 +148,7 @@ def ingest(
         rules_dirs=tuple(rules_dirs),
         strip_model=strip_model,
         reprocess=reprocess,
+        limits=Limits.from_env(),
     )
     summary = RunSummary(raw_dir, clean_dir, run_id=ctx.run_id)
     pool_size = _pool_size(workers)
@@ -147,14 +169,7 @@ def ingest(
         ledger = Ledger.empty() if reprocess else Ledger.load(clean)
         found = discover(raw, ledger, max_file_bytes, on_file=discovery_counter())
         report("discover", found.files_seen, found.files_seen)
-        summary.counts.update(
-            files_seen=found.files_seen,
-            files_known=found.already_ingested,
-            files_duplicate=len(found.duplicates),
-            files_rejected=len(found.rejected),
-        )
-        for reject in found.rejected:
-            summary.counts[f"rejected:{reject.error_kind}"] += 1
+        summary.counters.add(discovery_counters(found))
         logger.info(
             "%d files: %d new, %d already ingested, %d duplicates, %d rejected",
             found.files_seen,
@@ -163,14 +178,19 @@ def ingest(
             len(found.duplicates),
             len(found.rejected),
         )
-        batches = stages.batches_of(found.new, batch_size, pool_size)
+        batches = batches_of(found.new, batch_size, pool_size)
         keys = [cache.read_key(ctx, files) for files in batches]
         if dropped := cache.prune(clean, keep=keys):
             logger.info("dropped %d cached read batch(es) this run does not need", len(dropped))
         plan = CommitPlan(ctx.run_id, base=last_sequence(clean), overwrite=reprocess)
-        plan.staged += stages.stage_discovery(ctx, found)
+        plan.staged += stage_discovery(ctx, found)
         if batches:
-            _run_stages(ctx, clean, batches, keys, plan.base + 1, pool_size, plan, summary)
+            progress = StagesProgress([len(files) for files in batches])
+            reads = [read_cache_dir(key) for key in keys]
+            done = run_stages(ctx, batches, reads, plan.base + 1, pool_size, _Tasks(progress))
+            plan.staged += done.staged
+            plan.replaces += done.replaces
+            summary.counters.add(done.counters)
         if reprocess:
             plan.replaces += clean.list_files(DEDUP_INDEX_DIR, ".parquet")
         if plan.staged or reprocess or not all_tables_exist(clean):
@@ -197,102 +217,43 @@ def _pool_size(workers: int) -> int:
     return workers or os.cpu_count() or 1
 
 
-def _run_stages(
-    ctx: RunContext,
-    clean: Root,
-    batches: list[list[SourceFile]],
-    keys: list[str],
-    seq: int,
-    threads: int,
-    plan: CommitPlan,
-    summary: RunSummary,
-) -> None:
-    progress = StagesProgress([len(files) for files in batches])
+class _Tasks:
+    """The stages as Prefect tasks (:class:`pipeline.stages.sequence.Executor`): batch calls
+    submitted to the thread runner, each handing its work to the process pool; progress
+    reported as batches and stages finish."""
 
-    def advance(stage: str, results: list[StageResult]) -> list[StageResult]:
-        for result in results:
-            plan.staged += result.staged
-            summary.counts.update(result.counts)
+    def __init__(self, progress: StagesProgress) -> None:
+        self.progress = progress
+
+    def map(self, stage: str, function: Callable[..., R], calls: Sequence[tuple]) -> list[R]:
+        futures = [
+            TASKS[stage].submit(function, *(_as_parameter(arg) for arg in args)) for args in calls
+        ]
+        results = _gather(futures, lambda batch, _: self.progress.batch_done(stage, batch))
+        return self._done(stage, results)
+
+    def call(self, stage: str, function: Callable[..., R], *args: object, cpu: bool) -> R:
+        return self._done(stage, [TASKS[stage](function, *args, cpu=cpu)])[0]
+
+    def _done(self, stage: str, results: list[R]) -> list[R]:
         if stage not in BATCH_STAGES:
-            progress.step_done(stage)
+            self.progress.step_done(stage)
         get_run_logger().info("stage %s done (%d task(s))", stage, len(results))
         return results
 
-    def batch_done(stage: str) -> Callable[[int, StageResult], None]:
-        return lambda batch, _: progress.batch_done(stage, batch)
 
-    reads = advance("read", _read(ctx, clean, batches, keys, progress))
-    stats = advance(
-        "merge-stats", [merge_stats(ctx, [r.work["line_counts"] for r in reads], threads)]
-    )[0]
-    plan.replaces += [p for p in stats.work["replaces"].split("\n") if p]
-    strips = advance(
-        "strip",
-        _gather(
-            [
-                strip_batch.submit(ctx, i, r.work["extracted"], stats.work["line_stats"])
-                for i, r in enumerate(reads)
-            ],
-            batch_done("strip"),
-        ),
-    )
-    links = advance(
-        "link",
-        [
-            link_run(
-                ctx,
-                [s.work["articles"] for s in strips],
-                [s.work["paragraphs"] for s in strips],
-                seq,
-                threads,
-            )
-        ],
-    )[0]
-    advance(
-        "finalize",
-        _gather(
-            [
-                finalize_batch.submit(
-                    ctx, i, r, s.work["articles"], s.work["paragraphs"], links.work["links"]
-                )
-                for i, (r, s) in enumerate(zip(reads, strips, strict=True))
-            ],
-            batch_done("finalize"),
-        ),
-    )
+def _as_parameter(value: object) -> object:
+    """A task parameter; a list (a batch's files) goes in ``quote``d on threads. Prefect
+    walks every parameter for upstream futures: for ten batches of 1,000 files that costs
+    0.55 s of this process's CPU, on cores the pool's workers need. On Dask there is no pool
+    here to compete with, and prefect-dask does not carry a quoted list intact (its files
+    arrive as tuples)."""
+    if isinstance(value, list) and isinstance(get_run_context().task_runner, ThreadPoolTaskRunner):
+        return quote(value)
+    return value
 
 
-def _read(
-    ctx: RunContext,
-    clean: Root,
-    batches: list[list[SourceFile]],
-    keys: list[str],
-    progress: StagesProgress,
-) -> list[StageResult]:
-    """Read every batch, reusing cached batches that pass their checks."""
-    return _gather(
-        [
-            read_batch.submit(ctx, i, _as_parameter(files), cache.read_work_dir(key))
-            for i, (files, key) in enumerate(zip(batches, keys, strict=True))
-        ],
-        lambda batch, _: progress.batch_done("read", batch),
-    )
-
-
-def _as_parameter(files: list[SourceFile]) -> list[SourceFile] | quote:
-    """A batch's files as a task parameter. Prefect walks every parameter for upstream
-    futures: for ten batches of 1,000 files that costs 0.55 s of this process's CPU, on cores
-    the pool's workers need, so on threads the list goes in ``quote``d (not walked). On Dask
-    there is no pool here to compete with, and prefect-dask does not carry a quoted list
-    intact (its files arrive as tuples)."""
-    if isinstance(get_run_context().task_runner, ThreadPoolTaskRunner):
-        return quote(files)
-    return files
-
-
-def _gather(
-    futures: list, on_done: Callable[[int, StageResult], None] | None = None
-) -> list[StageResult]:
+def _gather(futures: list, on_done: Callable[[int, object], None] | None = None) -> list:
     """The futures' results in order; ``on_done(position, result)`` as each one succeeds.
     A failure is raised once every future is done, as without ``on_done``."""
     if on_done is not None:

@@ -46,7 +46,7 @@ def process_pool(workers: int) -> Iterator[None]:
                 initializer=ignore_interrupts,
             )
             for _ in range(workers):  # no worker is idle yet, so each call starts one
-                _executor.submit(importlib.import_module, "pipeline.stages")
+                _executor.submit(importlib.import_module, "pipeline.stages.sequence")
     if not owner:
         yield
         return

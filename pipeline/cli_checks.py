@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import NoReturn
 
 from pipeline.store import DATASETS, Root
-from pipeline.store.commit import COMMITS
+from pipeline.store.layout import COMMITS
 
 USAGE_ERROR = 2
 

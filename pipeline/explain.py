@@ -15,8 +15,8 @@ from pipeline.explain_sample import sample_views
 from pipeline.model import Extracted, Stripped
 from pipeline.readers import RejectedInput, Rejection
 from pipeline.records import article_row, extracted_row
-from pipeline.stages import LINE_STATS_DIR
 from pipeline.store import Root
+from pipeline.store.layout import LINE_STATS_DIR
 from pipeline.strip import Article, LineStats, Stripper, load_rules, render_explanation
 from pipeline.strip.linemodel import load_model
 from pipeline.terminal import printable, printable_lines, printable_stripped

@@ -28,13 +28,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline import stages
 from pipeline.discover import discover
-from pipeline.stages import LINE_STATS_DIR, RunContext
+from pipeline.readers import Limits
+from pipeline.stages import DEFAULT_BATCH_SIZE, RunContext, batches_of
+from pipeline.stages.read import read_batch
+from pipeline.stages.stats import merge_stats
 from pipeline.store import DATASETS, CommitPlan, Ledger, Root, commit, recover, write_part
 from pipeline.store.commit import quarantine
 from pipeline.store.compact import vacuum
 from pipeline.store.delta import dataset, is_table, live_files, replace_files
+from pipeline.store.layout import LINE_STATS_DIR
 from pipeline.verify import STATE_DIRS, check_part, removed_files
 
 
@@ -163,13 +166,18 @@ def _rebuild_line_stats(clean: Root, raw: Root) -> list[str]:
     """Count the lines of every ingested source again and commit them as the statistics."""
     first = Ledger.load(clean).first_path_by_hash
     files = [s for s in discover(raw, Ledger(frozenset(), {})).new if first.get(s.sha256) == s.path]
-    ctx = RunContext(raw.url, clean.url, f"repair-{uuid.uuid4().hex}", datetime.now(UTC))
-    parts = _line_count_parts(ctx, stages.batches_of(files, stages.DEFAULT_BATCH_SIZE, 1))
-    stats = stages.merge_stats(ctx, parts)
-    plan = CommitPlan(ctx.run_id, staged=list(stats.staged))
-    commit(clean, plan)
-    return [stats.staged[0].split("/", 2)[-1]]
+    ctx = RunContext(
+        raw.url,
+        clean.url,
+        f"repair-{uuid.uuid4().hex}",
+        datetime.now(UTC),
+        limits=Limits.from_env(),
+    )
+    parts = _line_count_parts(ctx, batches_of(files, DEFAULT_BATCH_SIZE, 1))
+    stats = merge_stats(ctx, parts)
+    commit(clean, CommitPlan(ctx.run_id, staged=[stats.snapshot]))
+    return [stats.snapshot.split("/", 2)[-1]]
 
 
 def _line_count_parts(ctx: RunContext, batches: Sequence) -> list[str]:
-    return [stages.read_batch(ctx, i, files).work["line_counts"] for i, files in enumerate(batches)]
+    return [read_batch(ctx, i, files).line_counts for i, files in enumerate(batches)]

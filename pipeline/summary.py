@@ -21,28 +21,48 @@ HEADLINE = (
     ("paragraphs written", "paragraphs"),
 )
 
-#: The breakdowns under the headline: (title, counter prefix).
+#: The breakdowns under the headline: (title, :class:`Counters` field).
 BREAKDOWNS = (
-    ("lines stripped by kind", "kind:"),
-    ("lines stripped by rule", "rule:"),
-    ("duplicate paragraphs by kind", "dup:"),
-    ("rejects by reason", "rejected:"),
+    ("lines stripped by kind", "removals_by_kind"),
+    ("lines stripped by rule", "removals_by_rule"),
+    ("duplicate paragraphs by kind", "duplicates_by_kind"),
+    ("rejects by reason", "rejects_by_reason"),
 )
+
+
+@dataclass
+class Counters:
+    """The counters of a stage or of a whole run: the headline's and each breakdown's."""
+
+    counts: Counter = field(default_factory=Counter)
+    removals_by_kind: Counter = field(default_factory=Counter)
+    removals_by_rule: Counter = field(default_factory=Counter)
+    duplicates_by_kind: Counter = field(default_factory=Counter)
+    rejects_by_reason: Counter = field(default_factory=Counter)
+
+    def add(self, other: Counters) -> None:
+        for name in _COUNTER_FIELDS:
+            getattr(self, name).update(getattr(other, name))
+
+
+_COUNTER_FIELDS = ("counts", *(name for _, name in BREAKDOWNS))
 
 
 @dataclass
 class RunSummary:
     raw_dir: str
     clean_dir: str
-    counts: Counter = field(default_factory=Counter)
+    counters: Counters = field(default_factory=Counters)
     seconds: float = 0.0
     run_id: str = ""
 
-    def by_prefix(self, prefix: str) -> list[tuple[str, int]]:
-        items = [
-            (k.removeprefix(prefix), n) for k, n in self.counts.items() if k.startswith(prefix)
-        ]
-        return sorted(items, key=lambda kv: (-kv[1], kv[0]))
+    @property
+    def counts(self) -> Counter:
+        return self.counters.counts
+
+    def breakdown(self, name: str) -> list[tuple[str, int]]:
+        """The :class:`Counters` field ``name``, largest counts first."""
+        return sorted(getattr(self.counters, name).items(), key=lambda kv: (-kv[1], kv[0]))
 
     @property
     def articles_per_second(self) -> float:
@@ -50,7 +70,7 @@ class RunSummary:
 
     @property
     def lines_stripped(self) -> int:
-        return sum(v for _, v in self.by_prefix("kind:"))
+        return self.counters.removals_by_kind.total()
 
     def headline_rows(self) -> list[tuple[str, str]]:
         return [
@@ -65,15 +85,14 @@ class RunSummary:
         """The breakdowns under the headline table, each as (title, rows), empty ones left out;
         ``top_rules=None`` lists every rule."""
         found = [
-            (title, self.by_prefix(prefix)[: top_rules if prefix == "rule:" else None])
-            for title, prefix in BREAKDOWNS
+            (title, self.breakdown(name)[: top_rules if name == "removals_by_rule" else None])
+            for title, name in BREAKDOWNS
         ]
         return [(title, rows) for title, rows in found if rows]
 
     def to_json(self) -> str:
         """The whole summary for programs: every counter, each breakdown in full (an object
         keyed by its title with spaces as ``_``), seconds and the flow run id."""
-        prefixes = tuple(prefix for _, prefix in BREAKDOWNS)
         document = {
             "raw_dir": self.raw_dir,
             "clean_dir": self.clean_dir,
@@ -83,12 +102,9 @@ class RunSummary:
             "counts": {
                 **{key: self.counts[key] for _, key in HEADLINE},
                 "lines_stripped": self.lines_stripped,
-                **{k: n for k, n in sorted(self.counts.items()) if not k.startswith(prefixes)},
+                **dict(sorted(self.counts.items())),
             },
-            **{
-                title.replace(" ", "_"): dict(self.by_prefix(prefix))
-                for title, prefix in BREAKDOWNS
-            },
+            **{title.replace(" ", "_"): dict(self.breakdown(name)) for title, name in BREAKDOWNS},
         }
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 

@@ -22,21 +22,20 @@ from pipeline.dedup.link import DEFAULT_PARAMS
 from pipeline.discover import discover
 from pipeline.store import DATASETS, SCHEMA_VERSION, Ledger, Root
 from pipeline.store.commit import (
-    COMMITS,
-    STAGING,
     DamagedRecord,
     committed_sequences,
     pending_commits,
     read_record,
 )
 from pipeline.store.delta import DELTA_LOG, dataset, is_table, live_files
+from pipeline.store.layout import COMMITS, DEDUP_INDEX_DIR, LINE_STATS_DIR, STAGING
 from pipeline.store.lock import lock_held
 from pipeline.strip.stats import LINE_STATS_SCHEMA
 
 #: The pipeline's own state beside the record tables, and the columns each file must have.
 STATE_DIRS = {
-    "line_stats": LINE_STATS_SCHEMA.names,
-    "dedup_index": index_schema(DEFAULT_PARAMS).names[:2],
+    LINE_STATS_DIR: LINE_STATS_SCHEMA.names,
+    DEDUP_INDEX_DIR: index_schema(DEFAULT_PARAMS).names[:2],
 }
 _COMMIT_FILE = re.compile(r"^\d{8}\.(json|done)$")
 
@@ -217,7 +216,7 @@ def _check_state_files(clean: Root, live: bool) -> Iterator[str]:
             yield from check_part(clean, rel, columns)
             if not live and rel not in named:
                 yield f"{rel}: a {directory} file that no commit record names"
-        if directory == "line_stats" and len(files) > 1 and not live:
+        if directory == LINE_STATS_DIR and len(files) > 1 and not live:
             yield f"{directory}/: {len(files)} snapshots, expected one"
 
 

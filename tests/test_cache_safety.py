@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from flows import cache
+from pipeline.store.layout import READ_CACHE_DIR
 from tests.test_flow_orchestration import _count_reads, _crash_in_strip, _ingest
 
 
@@ -24,7 +25,7 @@ class Planted:
 
 
 def _work_dirs(clean: Path) -> list[Path]:
-    return sorted((clean / cache.WORK).glob(f"{cache.READ_PREFIX}*"))
+    return sorted((clean / READ_CACHE_DIR).glob(f"{cache.READ_PREFIX}*"))
 
 
 def test_planted_pickles_and_garbage_are_never_executed_and_are_recomputed(tmp_path, monkeypatch):
@@ -37,7 +38,7 @@ def test_planted_pickles_and_garbage_are_never_executed_and_are_recomputed(tmp_p
     record = json.loads((third / cache.RESULT_FILE).read_text())
     record["work"]["sources"] = "../../../elsewhere/sources.parquet"  # a path out of the batch
     (third / cache.RESULT_FILE).write_text(json.dumps(record))
-    legacy = clean / cache.WORK / "_results"  # where earlier versions kept Prefect pickles
+    legacy = clean / READ_CACHE_DIR / "_results"  # where earlier versions kept Prefect pickles
     legacy.mkdir()
     for batch in (first, second, third):
         (legacy / batch.name).write_bytes(payload)
@@ -48,7 +49,7 @@ def test_planted_pickles_and_garbage_are_never_executed_and_are_recomputed(tmp_p
     assert sorted(reads) == [0, 1, 2]  # every planted entry was read again
     monkeypatch.undo()
     assert summary.counts == _ingest(tmp_path / "fresh").counts
-    assert not (clean / cache.WORK).exists()
+    assert not (clean / READ_CACHE_DIR).exists()
 
 
 @pytest.mark.parametrize(
@@ -66,7 +67,7 @@ def test_a_damaged_entry_is_dropped_and_read_again(tmp_path, monkeypatch, damage
     _crash_in_strip(monkeypatch, clean)
     damaged = _work_dirs(clean)[0]
     damage(damaged)
-    assert cache.load(cache.Root.open(str(clean)), f"{cache.WORK}/{damaged.name}") is None
+    assert cache.load(cache.Root.open(str(clean)), f"{READ_CACHE_DIR}/{damaged.name}") is None
     assert not damaged.exists()
     for other in _work_dirs(clean):
-        assert cache.load(cache.Root.open(str(clean)), f"{cache.WORK}/{other.name}") is not None
+        assert cache.load(cache.Root.open(str(clean)), f"{READ_CACHE_DIR}/{other.name}") is not None

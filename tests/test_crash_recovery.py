@@ -16,6 +16,7 @@ import pytest
 
 from pipeline.store import CommitPlan, Root, commit, recover, staged_path, write_part
 from pipeline.store.commit import pending_commits
+from pipeline.store.layout import READ_CACHE_DIR, STAGING
 from pipeline.store.schema import SOURCES
 from pipeline.verify import verify
 
@@ -68,9 +69,9 @@ def kill_when(process: subprocess.Popen, condition, timeout: float = 240) -> boo
 
 def staged_files(clean: Path) -> int:
     """Parquet files a run has written but not committed: staged parts and cached read
-    batches (``_work``). The run may delete them while we count."""
+    batches (the read cache). The run may delete them while we count."""
     found = 0
-    for scratch in ("_staging", "_work"):
+    for scratch in (STAGING, READ_CACHE_DIR):
         with contextlib.suppress(FileNotFoundError):
             found += sum(1 for _ in (clean / scratch).rglob("*.parquet"))
     return found

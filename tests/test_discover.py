@@ -10,7 +10,8 @@ import pyarrow.dataset as ds
 
 from pipeline.cli import main
 from pipeline.discover import discover
-from pipeline.stages import RunContext, read_batch
+from pipeline.stages import RunContext
+from pipeline.stages.read import read_batch
 from pipeline.store import Ledger, Root
 
 STORY = (
@@ -62,8 +63,8 @@ def test_file_changed_between_discovery_and_reading_is_rejected(tmp_path):
     (raw / "moving.txt").write_text(STORY + "A late correction was appended.\n")
     ctx = RunContext(str(raw), str(clean), "run-1", datetime.now(UTC))
     result = read_batch(ctx, 0, sources)
-    assert result.counts["rejected:changed_while_reading"] == 1
-    assert result.counts["documents"] == 0
+    assert result.counters.rejects_by_reason["changed_while_reading"] == 1
+    assert result.counters.counts["documents"] == 0
 
 
 def test_awkward_names_are_ingested_with_printable_paths(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,13 @@ from flows.ingest import ingest
 from flows.pool import process_pool, run_cpu
 from flows.report import report_rows
 from flows.retries import is_transient
-from pipeline import stages
 from pipeline.discover import SourceFile
+from pipeline.readers import Limits
 from pipeline.stages import RunContext
+from pipeline.stages import read as read_stage
+from pipeline.stages import stats as stats_stage
+from pipeline.stages import strip as strip_stage
+from pipeline.store.layout import READ_CACHE_DIR
 from pipeline.summary import RunSummary
 
 RAW = Path(__file__).resolve().parents[1] / "raw"
@@ -35,7 +40,7 @@ def _crash_in_strip(monkeypatch: pytest.MonkeyPatch, clean: Path) -> None:
         raise RuntimeError("simulated crash after the read stage")
 
     with monkeypatch.context() as patch:
-        patch.setattr(stages, "strip_batch", crash)
+        patch.setattr(strip_stage, "strip_batch", crash)
         with pytest.raises(RuntimeError, match="simulated crash"):
             _ingest(clean)
     assert sorted(calls) == [0, 1, 2]  # each batch failed once: bugs are not retried
@@ -43,18 +48,18 @@ def _crash_in_strip(monkeypatch: pytest.MonkeyPatch, clean: Path) -> None:
 
 def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
-    real = stages.read_batch
+    real = read_stage.read_batch
 
     def counting(ctx, batch, files, work=None):
         calls.append(batch)
         return real(ctx, batch, files, work)
 
-    monkeypatch.setattr(stages, "read_batch", counting)
+    monkeypatch.setattr(read_stage, "read_batch", counting)
     return calls
 
 
 def _cached_batches(clean: Path) -> tuple[list[str], list[str]]:
-    work = clean / cache.WORK
+    work = clean / READ_CACHE_DIR
     dirs = sorted(p.name for p in work.glob(f"{cache.READ_PREFIX}*")) if work.exists() else []
     records = [name for name in dirs if (work / name / cache.RESULT_FILE).exists()]
     return dirs, records
@@ -77,7 +82,7 @@ def test_run_after_a_crash_reuses_the_read_stage(tmp_path, monkeypatch):
     fresh = _ingest(tmp_path / "fresh")
     assert _articles(summary) == _articles(fresh) > 0
     assert summary.counts == fresh.counts
-    assert not (clean / cache.WORK).exists()  # the commit consumed the cached batches
+    assert not (clean / READ_CACHE_DIR).exists()  # the commit consumed the cached batches
 
 
 def test_cached_batch_whose_files_are_gone_is_read_again(tmp_path, monkeypatch):
@@ -85,7 +90,7 @@ def test_cached_batch_whose_files_are_gone_is_read_again(tmp_path, monkeypatch):
     _crash_in_strip(monkeypatch, clean)
     dirs, _ = _cached_batches(clean)
     for name in dirs[:1]:
-        (clean / cache.WORK / name / "extracted.parquet").unlink()
+        (clean / READ_CACHE_DIR / name / "extracted.parquet").unlink()
     reads = _count_reads(monkeypatch)
     summary = _ingest(clean)
     assert len(reads) == 1
@@ -109,9 +114,7 @@ def test_read_key_follows_content_code_and_place(monkeypatch):
     assert cache.read_key(other_run, files) == key
     assert cache.read_key(ctx, [SourceFile("a.txt", "a.txt", 3, "1" * 64)]) != key
     assert cache.read_key(RunContext("raw", "elsewhere", "run-1", None), files) != key  # type: ignore[arg-type]
-    monkeypatch.setenv("PIPELINE_MAX_DOCUMENT_BYTES", "1000")
-    assert cache.read_key(ctx, files) != key
-    monkeypatch.delenv("PIPELINE_MAX_DOCUMENT_BYTES")
+    assert cache.read_key(replace(ctx, limits=Limits(max_document_bytes=1000)), files) != key
     monkeypatch.setattr(cache, "code_version", lambda: "another version")
     assert cache.read_key(ctx, files) != key
 
@@ -128,7 +131,7 @@ def test_process_pool_runs_in_spawned_children_and_never_nests():
 
 def test_a_transient_error_is_retried_and_the_run_completes(tmp_path, monkeypatch):
     calls: list[int] = []
-    real = stages.merge_stats
+    real = stats_stage.merge_stats
 
     def flaky(*args):
         calls.append(1)
@@ -136,7 +139,7 @@ def test_a_transient_error_is_retried_and_the_run_completes(tmp_path, monkeypatc
             raise ConnectionResetError("object store hiccup")
         return real(*args)
 
-    monkeypatch.setattr(stages, "merge_stats", flaky)
+    monkeypatch.setattr(stats_stage, "merge_stats", flaky)
     summary = _ingest(tmp_path / "clean")
     assert len(calls) == 2 and _articles(summary) > 0
 
@@ -162,9 +165,10 @@ def test_only_transient_errors_are_retried():
 
 def test_report_table_holds_the_headline_and_every_breakdown():
     summary = RunSummary("raw", "clean", seconds=2.0)
-    summary.counts.update(
-        {"articles": 10, "kind:paywall_appeal": 3, "rule:en.paywall": 3, "rejected:too_large": 1}
-    )
+    summary.counts.update(articles=10)
+    summary.counters.removals_by_kind.update(paywall_appeal=3)
+    summary.counters.removals_by_rule.update({"en.paywall": 3})
+    summary.counters.rejects_by_reason.update(too_large=1)
     rows = report_rows(summary)
     by_item = {(row["section"], row["item"]): row["value"] for row in rows}
     assert by_item[("run", "articles written")] == "10"

@@ -16,7 +16,7 @@ from prefect.states import Failed
 
 from flows.ingest import ingest
 from flows.retries import is_transient
-from pipeline import stages
+from pipeline.stages import stats as stats_stage
 
 ROOT = Path(__file__).resolve().parents[1]
 STORY = "<p>The council met on {0} to debate the harbour plan and its cost to the town.</p>"
@@ -77,7 +77,7 @@ def test_a_full_disk_is_not_retried_and_leaves_no_staging(tmp_path, monkeypatch)
         calls.append(1)
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(stages, "merge_stats", full)
+    monkeypatch.setattr(stats_stage, "merge_stats", full)
     clean = tmp_path / "clean"
     with pytest.raises(OSError, match="No space left"):
         ingest(raw_dir=str(ROOT / "raw"), clean_dir=str(clean), batch_size=4, workers=1)

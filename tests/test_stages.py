@@ -9,7 +9,8 @@ import pyarrow.dataset as ds
 import pytest
 
 from benchmarks.rows_flow import plain_ingest
-from pipeline import stages
+from pipeline.stages import batches_of
+from pipeline.stages import link as link_stage
 
 
 def links(clean: Path) -> dict:
@@ -42,7 +43,7 @@ def test_batch_size_does_not_change_links(raw, tmp_path):
 
 def test_small_link_chunks_still_link_across_chunks(raw, tmp_path, monkeypatch):
     plain_ingest(str(raw), str(tmp_path / "whole"))
-    monkeypatch.setattr(stages, "LINK_CHUNK_PARAGRAPHS", 10)
+    monkeypatch.setattr(link_stage, "LINK_CHUNK_PARAGRAPHS", 10)
     plain_ingest(str(raw), str(tmp_path / "chunked"))
     whole, chunked = links(tmp_path / "whole"), links(tmp_path / "chunked")
     assert whole.keys() == chunked.keys()
@@ -77,6 +78,6 @@ def test_batches_give_every_worker_work_and_keep_every_file_once(
     files: int, batch_size: int, workers: int, sizes: list[int]
 ) -> None:
     items = [f"file-{i}" for i in range(files)]
-    batches = stages.batches_of(items, batch_size, workers)
+    batches = batches_of(items, batch_size, workers)
     assert [len(b) for b in batches] == sizes
     assert [f for b in batches for f in b] == items

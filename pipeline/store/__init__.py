@@ -1,7 +1,8 @@
 """The Parquet store under CLEAN_DIR: schemas, atomic commits, the ledger and the lock."""
 
-from pipeline.store.commit import CommitPlan, commit, recover, staged_path, work_dir
+from pipeline.store.commit import CommitPlan, commit, recover
 from pipeline.store.fs import Root
+from pipeline.store.layout import scratch_dir, staged_path
 from pipeline.store.ledger import Ledger
 from pipeline.store.local import LocalFiles
 from pipeline.store.lock import writer_lock
@@ -19,8 +20,8 @@ __all__ = [
     "commit",
     "read_parts",
     "recover",
+    "scratch_dir",
     "staged_path",
-    "work_dir",
     "write_part",
     "write_part_batches",
     "write_work_part",

@@ -29,11 +29,15 @@ from dataclasses import dataclass, field
 
 from pipeline.store.delta import check_delta_storage, commit_run
 from pipeline.store.fs import Root
+from pipeline.store.layout import (
+    COMMITS,
+    STAGING,
+    commit_done,
+    commit_record,
+    quarantined,
+    staging_prefix,
+)
 
-STAGING = "_staging"
-COMMITS = "_commits"
-WORK = "_work"
-QUARANTINE = "_quarantine"
 _RECORD_NAME = re.compile(r"^(\d{8})\.json$")
 
 
@@ -43,20 +47,6 @@ class ConcurrentWriter(RuntimeError):
 
 class DamagedRecord(ValueError):
     """A commit record that cannot be read as one."""
-
-
-def staging_prefix(run_id: str) -> str:
-    return posixpath.join(STAGING, run_id)
-
-
-def work_dir(run_id: str) -> str:
-    """Scratch space of a run that is never committed (intermediate batch files)."""
-    return posixpath.join(STAGING, run_id, WORK)
-
-
-def staged_path(run_id: str, final_rel: str) -> str:
-    """Where a run stages the file that a commit will move to ``final_rel``."""
-    return posixpath.join(staging_prefix(run_id), final_rel)
 
 
 @dataclass
@@ -96,10 +86,10 @@ def commit(root: Root, plan: CommitPlan) -> int:
         "replaces": plan.replaces,
         "overwrite": plan.overwrite,
     }
-    if not root.create_exclusive(_manifest(seq), json.dumps(manifest, indent=1).encode()):
+    if not root.create_exclusive(commit_record(seq), json.dumps(manifest, indent=1).encode()):
         root.remove(staging_prefix(plan.run_id), recursive=True)
         raise ConcurrentWriter(
-            f"{root.join(_manifest(seq))}: another run committed to CLEAN_DIR while this one "
+            f"{root.join(commit_record(seq))}: another run committed to CLEAN_DIR while this one "
             "ran (was _lock deleted?); this run published nothing, run ingest again"
         )
     _apply(root, manifest)
@@ -108,7 +98,7 @@ def commit(root: Root, plan: CommitPlan) -> int:
 
 def read_record(root: Root, seq: int) -> dict:
     """Commit record ``seq``, checked; :class:`DamagedRecord` names the file and the reason."""
-    rel = _manifest(seq)
+    rel = commit_record(seq)
     try:
         record = json.loads(root.read_bytes(rel))
         moves = [(str(a), str(b)) for a, b in record["moves"]]
@@ -140,7 +130,7 @@ def recover(root: Root) -> list[int]:
         try:
             manifest = read_record(root, seq)
         except DamagedRecord:
-            quarantine(root, _manifest(seq))
+            quarantine(root, commit_record(seq))
             continue
         _apply(root, manifest)
         rolled.append(seq)
@@ -150,14 +140,14 @@ def recover(root: Root) -> list[int]:
 
 def quarantine(root: Root, rel: str) -> str:
     """Move ``rel`` under ``_quarantine/`` (same relative path); returns where it went."""
-    target = posixpath.join(QUARANTINE, rel)
+    target = quarantined(rel)
     root.fs.makedirs(posixpath.dirname(root.join(target)), exist_ok=True)
     root.fs.mv(root.join(rel), root.join(target))
     return target
 
 
 def pending_commits(root: Root) -> list[int]:
-    return [seq for seq in committed_sequences(root) if not root.exists(_done(seq))]
+    return [seq for seq in committed_sequences(root) if not root.exists(commit_done(seq))]
 
 
 def _apply(root: Root, manifest: dict) -> None:
@@ -169,13 +159,5 @@ def _apply(root: Root, manifest: dict) -> None:
     commit_run(root, manifest["seq"], manifest["run_id"], targets, manifest.get("overwrite", False))
     for rel in manifest["replaces"]:
         root.remove(rel)
-    root.write_bytes_atomic(_done(manifest["seq"]), b"")
+    root.write_bytes_atomic(commit_done(manifest["seq"]), b"")
     root.remove(staging_prefix(manifest["run_id"]), recursive=True)
-
-
-def _manifest(seq: int) -> str:
-    return posixpath.join(COMMITS, f"{seq:08d}.json")
-
-
-def _done(seq: int) -> str:
-    return posixpath.join(COMMITS, f"{seq:08d}.done")

@@ -9,8 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from pipeline.store.fs import Root
-
-LOCK_FILE = "_lock"
+from pipeline.store.layout import LOCK_FILE
 
 
 @contextmanager
