@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 
 from benchmarks.rows_flow import plain_ingest
 from pipeline.dedup import PARAGRAPH_INPUT, DedupParams, link_paragraphs
-from pipeline.dedup.features import Features, feature_columns, features_of_table
+from pipeline.dedup.paragraph_features import Features, feature_columns, features_of_table
 from pipeline.normalize import normalize_for_match
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -28,7 +28,7 @@ from pipeline.extract import article
 from pipeline.extract.article import MODEL_FILE, page_rows
 from pipeline.extract.block_features import feature_names, normalized
 from pipeline.extract.blocks import Block
-from pipeline.extract.candidates import Page
+from pipeline.extract.candidate_extractions import Page
 from pipeline.extract.parse import parse_page
 from pipeline.extract.tree_model import LEAF, Tree, TreeModel
 from pipeline.readers.decode import decode
@@ -36,7 +36,7 @@ from pipeline.readers.decode import decode
 SETS = ("html-dev", "html-train")
 MODEL_PATH = Path(__file__).resolve().parent.parent / "pipeline" / "models" / MODEL_FILE
 THRESHOLD = 0.5
-#: The candidate extractions the model reads (see pipeline.extract.candidates).
+#: The candidate extractions the model reads (see pipeline.extract.candidate_extractions).
 CANDIDATES = ("precision", "recall")
 FOLDS = 5
 _WORD = re.compile(r"\w+")

@@ -25,10 +25,10 @@ from prefect.utilities.annotations import quote
 from flows import cache
 from flows.interrupt import discarded_on_failure, interruptible
 from flows.pool import process_pool, run_cpu
-from flows.progress import BATCH_STAGES, StagesProgress, discovery_counter
 from flows.report import explain_page, publish_report
 from flows.retries import RETRIES
 from flows.runners import thread_runner
+from flows.stage_progress import BATCH_STAGES, StagesProgress, discovery_counter
 from pipeline.discover import DEFAULT_MAX_FILE_BYTES, SourceFile, discover
 from pipeline.progress import report
 from pipeline.readers import Limits

@@ -150,8 +150,8 @@ def _ingest(args: argparse.Namespace) -> int:
         console.print(f"[dim]{escape(notice)}[/]")
     from flows.ingest import ingest
     from flows.interrupt import interruptible, run_interruptibly
-    from flows.progress import console_logs_at_least
     from flows.runners import task_runner
+    from flows.stage_progress import console_logs_at_least
 
     flow = ingest.with_options(
         task_runner=task_runner(args.runner, workers=args.workers, address=args.dask_address)

@@ -19,8 +19,8 @@ from pipeline.dedup import (
     link_paragraphs,
     text_unique,
 )
-from pipeline.dedup.candidates import bucket_pairs
-from pipeline.dedup.features import feature_columns, features_of_table
+from pipeline.dedup.candidate_pairs import bucket_pairs
+from pipeline.dedup.paragraph_features import feature_columns, features_of_table
 from pipeline.normalize import match_key
 
 WIRE = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.arrays import offsets_of
-from pipeline.dedup.candidates import unique_pairs, within_budget
+from pipeline.dedup.candidate_pairs import unique_pairs, within_budget
 from pipeline.dedup.minhash import band_keys, shingle_hashes, signatures
 
 

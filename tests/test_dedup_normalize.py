@@ -8,7 +8,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.dedup.features import _BREAK_CHARS, _text_features, extract_features
+from pipeline.dedup.paragraph_features import _BREAK_CHARS, _text_features, extract_features
 from pipeline.normalize import match_key, normalize_for_match
 
 _QUOTES_AND_DASHES = str.maketrans(

@@ -12,7 +12,7 @@ import pytest
 
 from benchmarks.rows_flow import plain_ingest
 from pipeline.dedup import PARAGRAPH_INPUT, link_paragraphs
-from pipeline.dedup.features import extract_features
+from pipeline.dedup.paragraph_features import extract_features
 from pipeline.dedup.spans import span_keys, word_char_spans
 from pipeline.dedup.unique import unique_part
 from pipeline.normalize import normalize_for_match

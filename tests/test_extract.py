@@ -9,7 +9,7 @@ from lxml.html import fromstring
 
 import pipeline.extract.html as html_extraction
 from pipeline.extract import extract, text_lines
-from pipeline.extract.candidates import CANDIDATES
+from pipeline.extract.candidate_extractions import CANDIDATES
 from pipeline.extract.page_metadata import page_metadata
 from pipeline.model import Document, Line
 from pipeline.outlet import choose_outlet, outlet_from_url

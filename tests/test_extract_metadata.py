@@ -11,7 +11,7 @@ from lxml.html import tostring
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
-import pipeline.extract.candidates as candidates
+import pipeline.extract.candidate_extractions as candidates
 import pipeline.extract.trafilatura_metadata as readers
 from pipeline.extract import extract
 from pipeline.extract.html import TEXT_EXTRACTOR, TRAFILATURA_OPTIONS

@@ -26,11 +26,11 @@ from pipeline.dedup.exact import (
     group_exact,
     stored_links,
 )
-from pipeline.dedup.features import Features, extract_features
 from pipeline.dedup.index import StoredIndex
 from pipeline.dedup.near import NearStage
 from pipeline.dedup.nodes import Key, Nodes
 from pipeline.dedup.pair_verification import Matches, accepted
+from pipeline.dedup.paragraph_features import Features, extract_features
 from pipeline.dedup.params import DedupParams
 from pipeline.dedup.run_rows import RunRows
 from pipeline.dedup.tables import char_spans, index_table, links_table
@@ -75,7 +75,7 @@ def link_paragraphs(
     The result does not depend on the row order of ``new`` nor on ``workers`` (threads used
     for signatures). ``features`` are those of ``new``'s
     rows in order, when computed beforehand with the same ``params``
-    (:func:`pipeline.dedup.features.feature_columns`, read back by ``features_of_table``).
+    (:func:`pipeline.dedup.paragraph_features.feature_columns`, read back by ``features_of_table``).
     """
     if params.min_words < params.shingle_words:
         raise ValueError("min_words must be at least shingle_words")

@@ -12,13 +12,13 @@ import numpy as np
 import pyarrow as pa
 
 from pipeline.arrays import take_ragged
-from pipeline.dedup.candidates import bucket_pairs, unique_pairs, within_budget
+from pipeline.dedup.candidate_pairs import bucket_pairs, unique_pairs, within_budget
 from pipeline.dedup.exact import Group
-from pipeline.dedup.features import Features
 from pipeline.dedup.index import StoredIndex, band_column
 from pipeline.dedup.minhash import lsh_band_keys
 from pipeline.dedup.nodes import Nodes
 from pipeline.dedup.pair_verification import Matches, verify_pairs
+from pipeline.dedup.paragraph_features import Features
 from pipeline.dedup.params import DedupParams
 from pipeline.dedup.spans import span_keys
 

@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.arrays import offsets_of, take_ragged
-from pipeline.dedup.features import Features
 from pipeline.dedup.index import StoredIndex, id_table
 from pipeline.dedup.pair_verification import ShingleSets
+from pipeline.dedup.paragraph_features import Features
 
 Key = tuple[str, int]
 

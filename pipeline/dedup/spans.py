@@ -20,8 +20,8 @@ import numpy as np
 import pyarrow as pa
 
 from pipeline.arrays import distinct_sorted, offsets_of
-from pipeline.dedup.features import _BREAK_CHARS
 from pipeline.dedup.minhash import shingle_hashes
+from pipeline.dedup.paragraph_features import _BREAK_CHARS
 from pipeline.normalize import normalize_for_match
 
 
@@ -134,7 +134,7 @@ def _best_runs(positions: np.ndarray, pair: np.ndarray, n_pairs: int, gap: int) 
 
 
 #: Text whose words are runs of ASCII letters and digits: ASCII, and the non-ASCII
-#: punctuation every news text has (what features.py's Arrow path takes as simple).
+#: punctuation every news text has (what paragraph_features.py's Arrow path takes as simple).
 _SIMPLE = re.compile(f"[\\x00-\\x7f{re.escape(_BREAK_CHARS)}]*\\Z")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 

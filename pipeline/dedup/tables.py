@@ -9,9 +9,9 @@ import pyarrow as pa
 
 from pipeline.arrays import list_array
 from pipeline.dedup.exact import Group, Link
-from pipeline.dedup.features import Features
 from pipeline.dedup.index import band_column, index_schema
 from pipeline.dedup.near import NearStage
+from pipeline.dedup.paragraph_features import Features
 from pipeline.dedup.params import DedupParams
 from pipeline.dedup.run_rows import RunRows
 from pipeline.dedup.spans import SPAN_FIELDS, char_ranges

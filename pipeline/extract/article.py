@@ -2,10 +2,10 @@
 
 The model (``pipeline/models/html_blocks.json``, trained by ``python -m
 benchmarks.train_blocks``) scores every text block of the page from its own features and
-from which candidate extractions (:mod:`.candidates`) hold it (:mod:`.block_features`), and
-keeps those it scores at or over its threshold. So it learns, from the gold pages, when
-trafilatura's precision mode collapsed to an ad block and its recall mode or readability
-found the article, and which of their extra lines are furniture.
+from which candidate extractions (:mod:`.candidate_extractions`) hold it
+(:mod:`.block_features`), and keeps those it scores at or over its threshold. So it learns,
+from the gold pages, when trafilatura's precision mode collapsed to an ad block and its
+recall mode or readability found the article, and which of their extra lines are furniture.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 
 from pipeline.extract.block_features import block_matrix, feature_names
 from pipeline.extract.blocks import Block, page_blocks
-from pipeline.extract.candidates import Page
+from pipeline.extract.candidate_extractions import Page
 from pipeline.extract.page_context import SHINGLE, page_context, words
 from pipeline.extract.tree_model import TreeModel, load_model
 

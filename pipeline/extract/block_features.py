@@ -3,9 +3,9 @@
 Of the block: its length, link share, tag, landmarks and class/id name words, depth, place
 in the page, whether it ends like a sentence. Against the page's own description of itself:
 how much of it is in the title, the meta description and the JSON-LD ``articleBody``.
-Against the candidate extractions (:mod:`.candidates`): whether each holds the block, and how
-long each is against the page, so that the model learns when to trust which; and the same
-for the neighbouring blocks, since article text comes in runs.
+Against the candidate extractions (:mod:`.candidate_extractions`): whether each holds the
+block, and how long each is against the page, so that the model learns when to trust which;
+and the same for the neighbouring blocks, since article text comes in runs.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The page is parsed once (:mod:`.parse`); the article is the text blocks the trained block
 model keeps (:mod:`.article`), which reads candidate extractions of the same tree
-(:mod:`.candidates`). When it keeps nothing, the first candidate with text is taken, and
+(:mod:`.candidate_extractions`). When it keeps nothing, the first candidate with text is taken, and
 last a reading of the page's text blocks, so no page that any extractor reads is rejected.
 Markup the page does not show never reaches the text (:mod:`.markup`). The metadata is
 trafilatura's (:mod:`.trafilatura_metadata`) completed by what its reader misses
@@ -14,7 +14,12 @@ from __future__ import annotations
 from lxml.html import HtmlElement
 
 from pipeline.extract.article import article_text
-from pipeline.extract.candidates import TEXT_EXTRACTOR, TRAFILATURA_OPTIONS, Page, text_blocks
+from pipeline.extract.candidate_extractions import (
+    TEXT_EXTRACTOR,
+    TRAFILATURA_OPTIONS,
+    Page,
+    text_blocks,
+)
 from pipeline.extract.lines import text_lines
 from pipeline.extract.markup import without_markup
 from pipeline.extract.page_metadata import page_metadata

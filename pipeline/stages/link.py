@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from pipeline.arrays import join_on_key, split_by
 from pipeline.dedup import link_paragraphs
-from pipeline.dedup.features import FEATURE_FIELDS, features_of_table
+from pipeline.dedup.paragraph_features import FEATURE_FIELDS, features_of_table
 from pipeline.stages import LinkOutput, RunContext, StripOutput
 from pipeline.stages.strip import PARAGRAPH_COUNT
 from pipeline.store import LocalFiles, Root, staged_path, write_part

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 
 from pipeline import __version__
 from pipeline.dedup import LINK_SCHEMA
-from pipeline.dedup.features import feature_columns
+from pipeline.dedup.paragraph_features import feature_columns
 from pipeline.dedup.params import DedupParams
 from pipeline.records import article_row, lines_of, paragraph_rows
 from pipeline.stages import RunContext, StripOutput

@@ -1,4 +1,4 @@
-"""The line model: gradient-boosted trees (LightGBM) over :mod:`pipeline.strip.features`.
+"""The line model: gradient-boosted trees (LightGBM) over :mod:`pipeline.strip.line_features`.
 
 Experts give each line its probability of being boilerplate: one for articles (a scrape of
 their paragraphs) and, when trained with whole pages, one for pages, each with its own learned
@@ -30,9 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.strip.features import FEATURE_NAMES, FeatureExtractor
 from pipeline.strip.item import Item
 from pipeline.strip.kinds import OTHER
+from pipeline.strip.line_features import FEATURE_NAMES, FeatureExtractor
 from pipeline.strip.vocabulary import Vocabulary
 
 FORMAT = 1

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.strip.features import FEATURE_NAMES, FeatureExtractor
 from pipeline.strip.item import Item
 from pipeline.strip.kinds import OTHER
 from pipeline.strip.labelled import LabelledDoc
+from pipeline.strip.line_features import FEATURE_NAMES, FeatureExtractor
 from pipeline.strip.linemodel import FORMAT, THRESHOLD, model_bytes, short_share
 from pipeline.strip.rule_files import base_language
 from pipeline.strip.stripper import Stripper

@@ -3,8 +3,8 @@
 Each extractor keeps a different idea of the article: trafilatura in precision mode drops
 link lists and teasers but sometimes keeps only an ad block or nothing; its balanced and
 recall modes keep more; readability-lxml scores and merges sibling blocks; jusText
-classifies every paragraph by its stop words and links. The chooser (:mod:`.chooser`)
-learns which to keep from features of their results (:mod:`.features`).
+classifies every paragraph by its stop words and links. The block model
+(:mod:`pipeline.extract.article`) learns which blocks to keep from what they agree on.
 """
 
 from __future__ import annotations
