@@ -244,8 +244,8 @@ class _Tasks:
 
 def _as_parameter(value: object) -> object:
     """A task parameter; a list (a batch's files) goes in ``quote``d on threads. Prefect
-    walks every parameter for upstream futures: for ten batches of 1,000 files that costs
-    0.55 s of this process's CPU, on cores the pool's workers need. On Dask there is no pool
+    walks every parameter for upstream futures, and walking thousands of files costs this
+    process's CPU, on cores the pool's workers need. On Dask there is no pool
     here to compete with, and prefect-dask does not carry a quoted list intact (its files
     arrive as tuples)."""
     if isinstance(value, list) and isinstance(get_run_context().task_runner, ThreadPoolTaskRunner):

@@ -30,9 +30,9 @@ from pipeline.readers import Limits
 from pipeline.store import PARTITION_COLUMN, scratch_dir, staged_path
 from pipeline.summary import Counters
 
-#: Source files per batch task. Large enough that orchestration costs little beside the work
-#: (Prefect's driver spends ~10 ms of CPU per task on threads), small enough for progress,
-#: resumable read batches and both workers busy until a stage's end.
+#: Source files per batch task. Large enough that orchestration (Prefect's driver spends CPU
+#: on every task) costs little beside the work, small enough for progress, resumable read
+#: batches and both workers busy until a stage's end.
 DEFAULT_BATCH_SIZE = 1000
 
 

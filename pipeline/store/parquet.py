@@ -48,8 +48,8 @@ def write_part(
 
 def write_work_part(root: Root, rel: str, table: pa.Table) -> str:
     """:func:`write_part` for a part the run reads back and then deletes (a stage's output
-    for the next): lz4 without dictionary encoding writes a paragraph batch with its
-    feature lists in ~0.6x and reads it in ~0.3x the time of zstd, ~5% larger."""
+    for the next): lz4 without dictionary encoding writes and reads a paragraph batch
+    with its feature lists much faster than zstd, a little larger (docs/performance.md)."""
     return write_part(root, rel, table, dictionary=False, compression="lz4")
 
 
