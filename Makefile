@@ -32,7 +32,7 @@ test: $(VENV)/.installed-dev
 # The fuzz corpus at full size (tests/fuzzing.py): 10,000 inputs read one by one, 300 through
 # the real flow. `make test` runs the same tests on a few dozen.
 fuzz: $(VENV)/.installed-dev
-	FUZZ_INPUTS=10000 FUZZ_FLOW_INPUTS=300 $(BIN)/python -m pytest -q -s tests/test_fuzz.py
+	FUZZ_INPUTS=10000 FUZZ_FLOW_INPUTS=300 $(BIN)/python -m pytest -q -s tests/pipeline/readers/test_fuzz.py
 
 verify: $(VENV)/.installed-run
 	$(BIN)/python -m pipeline verify $(CLEAN) --raw-dir $(RAW)

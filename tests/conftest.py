@@ -23,8 +23,10 @@ os.environ.pop("PREFECT_API_URL", None)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+#: Inputs and expectations the tests keep in the repository.
+DATA = ROOT / "tests" / "data"
 #: Line-level gold of the five seed articles, which are the sample ``raw/*.txt`` of the repo.
-SEED_GOLD = ROOT / "tests" / "data" / "seeds" / "gold.json"
+SEED_GOLD = DATA / "seeds" / "gold.json"
 
 
 def seed_gold() -> dict:

@@ -12,13 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from prefect.states import Failed
 
 from flows.ingest import ingest
 from flows.retries import is_transient
 from pipeline.stages import stats as stats_stage
 
-ROOT = Path(__file__).resolve().parents[1]
 STORY = "<p>The council met on {0} to debate the harbour plan and its cost to the town.</p>"
 
 

@@ -3,10 +3,9 @@ values as ``bare_extraction(..., with_metadata=True)``, and the extracted text u
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import trafilatura
+from conftest import DATA
 from lxml.html import tostring
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
@@ -18,7 +17,7 @@ from pipeline.extract.html import TEXT_EXTRACTOR, TRAFILATURA_OPTIONS
 from pipeline.extract.trafilatura_metadata import trafilatura_date, trafilatura_metadata
 from pipeline.model import Document
 
-ARTICLE = (Path(__file__).parent / "data" / "inputs" / "article.html").read_text()
+ARTICLE = (DATA / "inputs" / "article.html").read_text()
 PARAGRAPH = "<p>The harbour board approved the new ferry timetable after a long debate.</p>"
 #: Pages whose metadata trafilatura finds in different places: meta tags and JSON-LD; only
 #: the page's visible parts (h1, a byline element, a dated URL, a "Title | site" title); a

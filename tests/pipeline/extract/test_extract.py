@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import DATA
 from lxml.html import fromstring
 
 import pipeline.extract.html as html_extraction
@@ -15,7 +14,7 @@ from pipeline.model import Document, Line
 from pipeline.outlet import choose_outlet, outlet_from_url
 from pipeline.readers import RejectedInput
 
-ARTICLE = (Path(__file__).parent / "data" / "inputs" / "article.html").read_text()
+ARTICLE = (DATA / "inputs" / "article.html").read_text()
 
 
 def html_doc(body: str, **hints: str) -> Document:

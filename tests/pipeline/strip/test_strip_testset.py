@@ -1,6 +1,6 @@
 """The stripper on the hand-labelled articles in tests/data/strip (see the README there).
 
-Run as a script to print the scores: ``python tests/test_strip_testset.py``.
+Run as a script to print the scores: ``python tests/pipeline/strip/test_strip_testset.py``.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from conftest import DATA
 
 from pipeline.model import Line
 from pipeline.strip import Stripper
 
-DATA = Path(__file__).parent / "data" / "strip"
+DATA = DATA / "strip"
 _FRAGMENT = re.compile(r"⟦(\w+):(.*?)⟧")
 _LABELLED = re.compile(r"^(?:(\+)|(\?)|- (\w+)) (.*)$")
 

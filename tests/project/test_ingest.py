@@ -11,13 +11,12 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
+from conftest import ROOT
 
 from pipeline import __version__
 from pipeline.cli import main
 from pipeline.store import DATASETS, SCHEMA_VERSION
 from pipeline.verify import verify
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,8 @@ import httpx
 import pyarrow.dataset as ds
 import pytest
 import yaml
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 PREFECT = [sys.executable, "-m", "prefect"]
 POOL = "article-pipeline"
 DEPLOYMENT = "ingest/scheduled"

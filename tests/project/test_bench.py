@@ -7,10 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import ROOT
+
 from benchmarks.__main__ import QUICK, plan
 from benchmarks.corpus import generate, kinds_covered
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_quick_benchmark_prints_every_row(tmp_path: Path) -> None:

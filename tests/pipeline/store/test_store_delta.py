@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.dataset as ds
 import pytest
+from conftest import ROOT
 from deltalake import DeltaTable
 
 from pipeline.cli import main
@@ -16,9 +17,7 @@ from pipeline.store import DATASETS, Root
 from pipeline.store.compact import optimize
 from pipeline.store.history import history
 from pipeline.verify import verify
-from tests.test_crash_recovery import write_articles
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.pipeline.store.test_crash_recovery import write_articles
 
 
 def glob_rows(clean: Path, name: str) -> int:

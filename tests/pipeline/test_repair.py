@@ -13,7 +13,7 @@ from deltalake import DeltaTable
 
 from pipeline.cli import main
 from pipeline.verify import verify
-from tests.test_verify import first, good, truncate  # noqa: F401 - good is a fixture
+from tests.pipeline.test_verify import first, good, truncate  # noqa: F401 - good is a fixture
 
 
 def delete_articles_part(clean: Path) -> None:

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -201,7 +202,7 @@ def test_every_rule_is_tried_whenever_its_regex_matches():
     rule counts its leftmost match (an end rule's in the line's last 160 characters)."""
     texts = [
         line[2:].partition(" ")[2] if line.startswith("- ") else line[2:]
-        for path in (Path(__file__).parent / "data" / "strip").glob("*.txt")
+        for path in (DATA / "strip").glob("*.txt")
         for line in path.read_text(encoding="utf-8").splitlines()
         if line[:2] in ("+ ", "- ", "? ")
     ]

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
@@ -17,7 +18,6 @@ from flows.report import REPORT_KEY
 from pipeline.cli import main
 from pipeline.explain_html import ArticleView, Kept, Mark, render_page, shown_lines
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 HOSTILE = '<script>alert("x")</script><img src="https://example.com/t.png">'
 

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import SHARED
 from lxml.html import document_fromstring
 
 from pipeline.extract import extract
@@ -16,7 +17,6 @@ from pipeline.extract.markup import without_markup
 from pipeline.extract.parse import parse_page
 from pipeline.model import Document
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 #: An independent reading of "a tag": the markup a page's own source is made of.
 RAW_TAG = re.compile(
     r"</?(?:html|head|body|script|style|link|meta|div|span|p|a|img|iframe|table|tr|td|br|form|input)"

@@ -11,7 +11,7 @@ import pytest
 
 from flows import cache
 from pipeline.store.layout import READ_CACHE_DIR
-from tests.test_flow_orchestration import _count_reads, _crash_in_strip, _ingest
+from tests.flows.test_flow_orchestration import _count_reads, _crash_in_strip, _ingest
 
 
 class Planted:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 import pytest
+from conftest import ROOT
 
 from flows.ingest import ingest
 from flows.runners import task_runner
@@ -14,7 +15,7 @@ from pipeline.store import DATASETS
 
 pytest.importorskip("prefect_dask")
 
-RAW = Path(__file__).resolve().parents[1] / "raw"
+RAW = ROOT / "raw"
 #: Columns that name the run, not the content.
 RUN_COLUMNS = {"flow_run_id", "ingested_at", "ingest_date"}
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from prefect.states import Completed, Failed
 
 from flows import cache
@@ -23,7 +24,7 @@ from pipeline.stages import strip as strip_stage
 from pipeline.store.layout import READ_CACHE_DIR
 from pipeline.summary import RunSummary
 
-RAW = Path(__file__).resolve().parents[1] / "raw"
+RAW = ROOT / "raw"
 BATCH = 4  # the 9 sample files make 3 batches
 
 

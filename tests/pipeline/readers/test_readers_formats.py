@@ -5,15 +5,15 @@ from __future__ import annotations
 import codecs
 import gzip
 import hashlib
-from pathlib import Path
 
 import pytest
+from conftest import DATA
 
 from pipeline.model import Document
 from pipeline.readers import detect_format, is_sidecar, read_source, sidecar_path
 from pipeline.readers.decode import decode
 
-INPUTS = Path(__file__).parent / "data" / "inputs"
+INPUTS = DATA / "inputs"
 ARTICLE = (INPUTS / "article.html").read_bytes()
 
 

@@ -10,13 +10,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from conftest import ROOT
 
 from pipeline.cli import main
 from pipeline.store import Root, writer_lock
 from pipeline.store.delta import replace_files
 from pipeline.verify import is_live, verify
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pipeline.cli import main
 from pipeline.store import DATASETS, Root
 from pipeline.store.history import history
 from pipeline.verify import verify
-from tests.test_crash_recovery import write_articles
+from tests.pipeline.store.test_crash_recovery import write_articles
 
 RULE = """language = "any"
 

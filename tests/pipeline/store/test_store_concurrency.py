@@ -14,7 +14,7 @@ from pipeline.store import Root, commit
 from pipeline.store.commit import ConcurrentWriter
 from pipeline.store.lock import LOCK_FILE
 from pipeline.verify import verify
-from tests.test_crash_recovery import (
+from tests.pipeline.store.test_crash_recovery import (
     ingest_process,
     kill_when,
     rows,

@@ -13,14 +13,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
+from conftest import ROOT
 
 from pipeline.store import CommitPlan, Root, commit, recover, staged_path, write_part
 from pipeline.store.commit import pending_commits
 from pipeline.store.layout import READ_CACHE_DIR, STAGING
 from pipeline.store.schema import SOURCES
 from pipeline.verify import verify
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def write_articles(raw: Path, n: int) -> None:
