@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.corpus import SHARED
-from pipeline.model import Line
+from pipeline.record_types import Line
 from pipeline.strip import LineStats, Stripper, count_lines
 from pipeline.strip.stripper import Article
 

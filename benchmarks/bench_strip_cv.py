@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.corpus import SHARED
-from pipeline.model import Line
+from pipeline.record_types import Line
 from pipeline.strip.labelled import LabelledDoc, read_labelled, shingles, tokens
 from pipeline.strip.linemodel import LineModel, load_model, rule_alone
 from pipeline.strip.stripper import Stripper

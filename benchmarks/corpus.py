@@ -30,7 +30,7 @@ from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
-from pipeline.model import REMOVAL_KINDS
+from pipeline.record_types import REMOVAL_KINDS
 
 SEED = 20261122
 ROOT = Path(__file__).resolve().parents[1]

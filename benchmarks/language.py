@@ -21,7 +21,7 @@ import pycld2
 
 from benchmarks.corpus import SHARED, TEST_ARTICLES, generate
 from pipeline.language import MIN_LETTERS, detect_language, langdetect_code, language_sample
-from pipeline.model import Line
+from pipeline.record_types import Line
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 #: Labelled samples shorter than this many characters are the "short" group.

@@ -23,9 +23,9 @@ from benchmarks.measure import Job
 from pipeline.dedup import PARAGRAPH_INPUT, link_paragraphs
 from pipeline.documents import local_file_documents
 from pipeline.extract.html import TRAFILATURA_OPTIONS
-from pipeline.model import Extracted
 from pipeline.normalize import normalize_for_match
 from pipeline.readers import Rejection
+from pipeline.record_types import Extracted
 from pipeline.store import CommitPlan, Root, commit, staged_path, write_part
 from pipeline.strip import Article, LineStats, Stripper, count_lines, load_rules
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from pipeline.extract import extract
 from pipeline.language import detect_language
-from pipeline.model import Document, Extracted
 from pipeline.readers import Limits, RejectedInput, Rejection, read_source, sidecar_path
+from pipeline.record_types import Document, Extracted
 from pipeline.records import extracted_row
 from pipeline.store import Root
 

@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 from pipeline.documents import local_file_documents
 from pipeline.explain_html import ArticleView, Kept, article_view, render_page
 from pipeline.explain_sample import sample_views
-from pipeline.model import Extracted, Stripped
 from pipeline.readers import RejectedInput, Rejection
+from pipeline.record_types import Extracted, Stripped
 from pipeline.records import article_row, extracted_row
 from pipeline.store import Root
 from pipeline.store.layout import LINE_STATS_DIR

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from pipeline.model import REMOVAL_KINDS
+from pipeline.record_types import REMOVAL_KINDS
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'"
 _NOT_CLASS = re.compile(r"[^a-z0-9_]")

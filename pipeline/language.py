@@ -20,7 +20,7 @@ from pathlib import Path
 from langdetect import DetectorFactory, LangDetectException, detect_langs
 from langdetect.detector_factory import PROFILES_DIRECTORY
 
-from pipeline.model import Line
+from pipeline.record_types import Line
 
 try:
     import pycld2

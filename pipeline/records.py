@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 import pyarrow as pa
 
-from pipeline.model import Document, Extracted, Line, Removal, Stripped
+from pipeline.record_types import Document, Extracted, Line, Removal, Stripped
 from pipeline.store.schema import ARTICLES
 from pipeline.timestamps import timestamp_columns
 

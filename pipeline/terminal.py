@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from pipeline.model import Line, Stripped
+from pipeline.record_types import Line, Stripped
 
 #: C0 controls but tab and newline, DEL, C1 controls, and the bidirectional controls.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")

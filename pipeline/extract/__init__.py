@@ -5,9 +5,9 @@ from __future__ import annotations
 from pipeline.author import clean_author
 from pipeline.extract.html import extract_html
 from pipeline.extract.lines import text_lines
-from pipeline.model import Document, Extracted
 from pipeline.outlet import choose_outlet
 from pipeline.readers.errors import RejectedInput
+from pipeline.record_types import Document, Extracted
 
 __all__ = ["extract", "text_lines"]
 

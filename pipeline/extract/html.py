@@ -26,9 +26,9 @@ from pipeline.extract.page_metadata import page_metadata
 from pipeline.extract.parse import parse_page
 from pipeline.extract.trafilatura_metadata import trafilatura_date, trafilatura_metadata
 from pipeline.extract.tree_model import TreeModel
-from pipeline.model import Document, Extracted
 from pipeline.outlet import choose_outlet
 from pipeline.readers.errors import RejectedInput
+from pipeline.record_types import Document, Extracted
 
 __all__ = ["TEXT_EXTRACTOR", "TRAFILATURA_OPTIONS", "extract_html", "page_text"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.model import Line
+from pipeline.record_types import Line
 
 
 def text_lines(body: str) -> list[Line]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pipeline.model import Document
 from pipeline.readers.detect import decompressed_head
 from pipeline.readers.errors import RejectedInput, Rejection
 from pipeline.readers.formats import FORMATS, Format, detect_format, format_of
@@ -15,6 +14,7 @@ from pipeline.readers.limits import DEFAULT_LIMITS, Limits
 from pipeline.readers.payload import binary_kind
 from pipeline.readers.plain_text import is_sidecar, sidecar_path
 from pipeline.readers.source_input import Reader, SourceInput
+from pipeline.record_types import Document
 
 __all__ = [
     "DEFAULT_LIMITS",

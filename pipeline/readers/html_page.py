@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pipeline.model import Document
 from pipeline.readers.decode import decode
 from pipeline.readers.source_input import SourceInput
+from pipeline.record_types import Document
 
 
 def read_html(source: SourceInput) -> Iterator[Document]:

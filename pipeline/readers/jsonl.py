@@ -7,13 +7,13 @@ import io
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from pipeline.model import Document
 from pipeline.readers.errors import RejectedInput, Rejection
 from pipeline.readers.json_bounded import load_json
 from pipeline.readers.limits import Limits
 from pipeline.readers.payload import DECOMPRESS_ERRORS, open_decompressed
 from pipeline.readers.plain_text import check_text_shape, optional_str, provenance
 from pipeline.readers.source_input import SourceInput
+from pipeline.record_types import Document
 
 _BODY_FIELDS = (("html", "html"), ("text", "text"))
 _SKIP_CHUNK = 1 << 20

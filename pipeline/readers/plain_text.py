@@ -7,12 +7,12 @@ import re
 from collections.abc import Iterator
 from itertools import islice
 
-from pipeline.model import Document
 from pipeline.readers.decode import decode
 from pipeline.readers.errors import RejectedInput
 from pipeline.readers.json_bounded import load_json
 from pipeline.readers.limits import DEFAULT_LIMITS, Limits
 from pipeline.readers.source_input import SourceInput
+from pipeline.record_types import Document
 
 SIDECAR_SUFFIX = ".meta.json"
 PROVENANCE_FIELDS = ("url", "outlet", "published", "fetched_at")

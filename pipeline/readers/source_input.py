@@ -6,10 +6,10 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from pipeline.model import Document
 from pipeline.readers.errors import Rejection
 from pipeline.readers.limits import Limits
 from pipeline.readers.payload import read_bounded
+from pipeline.record_types import Document
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
 
-from pipeline.model import Document
 from pipeline.readers.decode import charset_from_content_type, decode
 from pipeline.readers.errors import RejectedInput, Rejection
 from pipeline.readers.limits import Limits
 from pipeline.readers.payload import GZIP_MAGIC
 from pipeline.readers.source_input import SourceInput
+from pipeline.record_types import Document
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _PLAIN_START = re.compile(rb"WARC/1\.[01]\r?\n")

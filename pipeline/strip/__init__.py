@@ -1,6 +1,6 @@
 """Boilerplate stripping: remove everything from an article's lines that is not the article.
 
->>> from pipeline.model import Line
+>>> from pipeline.record_types import Line
 >>> stripped = Stripper().strip([Line(0, "Story text."), Line(1, "Advertisement")])
 >>> [r.kind for r in stripped.removed]
 ['ad_marker']

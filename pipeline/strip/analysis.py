@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache, partial
 
-from pipeline.model import Line
+from pipeline.record_types import Line
 from pipeline.strip.item import Item
 from pipeline.strip.matching import CompiledRules
 from pipeline.strip.text import words

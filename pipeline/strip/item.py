@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.model import Line
+from pipeline.record_types import Line
 from pipeline.strip.matching import Rule, RuleHit
 from pipeline.strip.text import (
     content_words,

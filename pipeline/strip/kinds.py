@@ -1,4 +1,4 @@
-"""Names of the removal kinds, as constants (:data:`pipeline.model.REMOVAL_KINDS` lists them).
+"""Names of the removal kinds, as constants (see :data:`pipeline.record_types.REMOVAL_KINDS`).
 
 The values are written into the output (``Removal.kind``, the model's ``model.<kind>`` rule
 ids, feature names), so they never change; code names a kind by its constant.

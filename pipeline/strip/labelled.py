@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.model import Line
+from pipeline.record_types import Line
 
 _TOKEN = re.compile(r"\w+")
 #: A page line of four tokens or more is content when this share of its shingles is gold.

@@ -1,7 +1,7 @@
 """Values lifted from removed lines: publish date, author, credits.
 
 Removing a byline must not lose who wrote the story or when; these helpers read them from
-the removed text so they can fill :class:`pipeline.model.Stripped`.
+the removed text so they can fill :class:`pipeline.record_types.Stripped`.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pipeline.model import REMOVAL_KINDS
+from pipeline.record_types import REMOVAL_KINDS
 from pipeline.strip.item import Item
 from pipeline.strip.text import is_title_like
 from pipeline.strip.vocabulary import N_VOCAB_FEATURES, Vocabulary

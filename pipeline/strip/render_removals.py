@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from rich.console import Console
 from rich.text import Text
 
-from pipeline.model import Line, Removal, Stripped
+from pipeline.record_types import Line, Removal, Stripped
 
 
 def render_explanation(

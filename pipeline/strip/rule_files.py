@@ -2,7 +2,7 @@
 
 A rule file is TOML (``pipeline/rules/<language>.toml``, ``any.toml`` for rules that hold in
 every language). Each file names its language and lists rules; every rule has an ``id`` (what
-a removal records), a ``kind`` (one of :data:`pipeline.model.REMOVAL_KINDS`) and a regex
+a removal records), a ``kind`` (one of :data:`pipeline.record_types.REMOVAL_KINDS`) and a regex
 ``pattern`` or a ``phrases`` list. See ``docs/stripping.md`` for the format. Here they are
 read and validated; :mod:`pipeline.strip.matching` compiles and matches them.
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.model import REMOVAL_KINDS
+from pipeline.record_types import REMOVAL_KINDS
 from pipeline.strip.matching import BODY_KINDS, SHORT_LINE, CompiledRules, Rule
 
 PACKAGE_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"

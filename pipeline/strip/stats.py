@@ -24,8 +24,8 @@ import pyarrow.compute as pc
 import xxhash
 
 from pipeline.gc_pause import cyclic_gc_paused
-from pipeline.model import Line
 from pipeline.normalize import NORMALIZER_VERSION
+from pipeline.record_types import Line
 from pipeline.strip.memo import Memo
 from pipeline.strip.text import content_words, line_key, simple_key, words
 

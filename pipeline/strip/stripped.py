@@ -1,9 +1,9 @@
-"""An article's decided lines as a :class:`pipeline.model.Stripped`: kept lines, removals,
+"""An article's decided lines as a :class:`pipeline.record_types.Stripped`: kept lines, removals,
 and the author, date and credits lifted from what went."""
 
 from __future__ import annotations
 
-from pipeline.model import Line, Removal, Stripped
+from pipeline.record_types import Line, Removal, Stripped
 from pipeline.strip import lifted_values
 from pipeline.strip.item import Item
 from pipeline.strip.kinds import BYLINE_OR_PUBLISH_META, PHOTO_CAPTION, SYNDICATION_CREDIT

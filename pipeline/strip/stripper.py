@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pipeline.gc_pause import cyclic_gc_paused
-from pipeline.model import BodyKind, Line, Stripped
+from pipeline.record_types import BodyKind, Line, Stripped
 from pipeline.strip.analysis import LineAnalyser
 from pipeline.strip.body import find_title, mark_body
 from pipeline.strip.context import add_neighbour_bonus, apply_guards, extend_lists

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.author import clean_author
 from pipeline.extract import extract
-from pipeline.model import Document
+from pipeline.record_types import Document
 from pipeline.strip import Stripper, load_rules
 from pipeline.strip.lifted_values import author_from
 from tests.conftest import SHARED

@@ -10,9 +10,9 @@ import pipeline.extract.html as html_extraction
 from pipeline.extract import extract, text_lines
 from pipeline.extract.candidate_extractions import CANDIDATES
 from pipeline.extract.page_metadata import page_metadata
-from pipeline.model import Document, Line
 from pipeline.outlet import choose_outlet, outlet_from_url
 from pipeline.readers import RejectedInput
+from pipeline.record_types import Document, Line
 
 ARTICLE = (DATA / "inputs" / "article.html").read_text()
 

@@ -15,7 +15,7 @@ from lxml.html import document_fromstring
 from pipeline.extract import extract
 from pipeline.extract.markup import without_markup
 from pipeline.extract.parse import parse_page
-from pipeline.model import Document
+from pipeline.record_types import Document
 
 #: An independent reading of "a tag": the markup a page's own source is made of.
 RAW_TAG = re.compile(

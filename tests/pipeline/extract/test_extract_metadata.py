@@ -15,7 +15,7 @@ import pipeline.extract.trafilatura_metadata as readers
 from pipeline.extract import extract
 from pipeline.extract.html import TEXT_EXTRACTOR, TRAFILATURA_OPTIONS
 from pipeline.extract.trafilatura_metadata import trafilatura_date, trafilatura_metadata
-from pipeline.model import Document
+from pipeline.record_types import Document
 
 ARTICLE = (DATA / "inputs" / "article.html").read_text()
 PARAGRAPH = "<p>The harbour board approved the new ferry timetable after a long debate.</p>"

@@ -10,8 +10,8 @@ import itertools
 import pytest
 
 from pipeline.extract import extract
-from pipeline.model import Document
 from pipeline.readers import RejectedInput, detect_format, read_source
+from pipeline.record_types import Document
 
 DOCTYPE = "<!DOCTYPE html>"
 PARAGRAPHS = [

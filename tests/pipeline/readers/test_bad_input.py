@@ -8,8 +8,8 @@ import random
 import pytest
 
 from pipeline.extract import extract
-from pipeline.model import Document
 from pipeline.readers import Limits, RejectedInput, read_source
+from pipeline.record_types import Document
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"

@@ -10,9 +10,9 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.explain import explain_file
-from pipeline.model import Document
 from pipeline.readers import Limits, RejectedInput, Rejection, read_source
 from pipeline.readers.decode import decode
+from pipeline.record_types import Document
 from pipeline.terminal import printable
 
 DEEP = 100_000

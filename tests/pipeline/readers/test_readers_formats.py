@@ -9,9 +9,9 @@ import hashlib
 import pytest
 from conftest import DATA
 
-from pipeline.model import Document
 from pipeline.readers import detect_format, is_sidecar, read_source, sidecar_path
 from pipeline.readers.decode import decode
+from pipeline.record_types import Document
 
 INPUTS = DATA / "inputs"
 ARTICLE = (INPUTS / "article.html").read_bytes()

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from pipeline.model import Document
 from pipeline.readers import Limits, Rejection, read_source
+from pipeline.record_types import Document
 
 
 def jsonl(*objects: object) -> bytes:

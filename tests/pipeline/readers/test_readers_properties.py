@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pipeline.extract import extract
-from pipeline.model import Document
 from pipeline.readers import RejectedInput, read_source
+from pipeline.record_types import Document
 
 NAMES = st.sampled_from(
     ["a.txt", "a.html", "a.htm", "a.jsonl", "a.warc", "a.txt.gz", "a.warc.gz", "noext"]

@@ -9,8 +9,8 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipeline.model import Document
 from pipeline.readers import Rejection, read_source
+from pipeline.record_types import Document
 
 PAGE = "<html><head><title>{0}</title></head><body><p>Story number {0}: café.</p></body></html>"
 

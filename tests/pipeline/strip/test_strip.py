@@ -17,7 +17,7 @@ from conftest import DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.model import REMOVAL_KINDS, Line
+from pipeline.record_types import REMOVAL_KINDS, Line
 from pipeline.strip import RuleError, Stripper, load_rules, render_explanation
 from pipeline.strip.lifted_values import author_from, parse_date, published_from
 from pipeline.strip.needles import branches, required_literal_sets
@@ -523,7 +523,7 @@ def test_every_non_blank_line_is_kept_or_removed_once_in_order(texts, language):
 
 
 def test_every_removal_kind_has_its_constant():
-    from pipeline.model import REMOVAL_KINDS
+    from pipeline.record_types import REMOVAL_KINDS
     from pipeline.strip import kinds
 
     constants = {v for k, v in vars(kinds).items() if k.isupper() and isinstance(v, str)}

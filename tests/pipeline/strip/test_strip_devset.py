@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import seed_articles, seed_gold, shared_set
 
-from pipeline.model import Line
+from pipeline.record_types import Line
 from pipeline.strip import Stripper
 
 

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.cli import main
-from pipeline.model import Line
+from pipeline.record_types import Line
 from pipeline.strip import Stripper
 from pipeline.strip.labelled import LabelledError, read_labelled
 from pipeline.strip.linemodel import SHIPPED_MODEL, LineModel, ModelError, version_of

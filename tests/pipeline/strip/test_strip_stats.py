@@ -12,8 +12,8 @@ import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.model import Line
 from pipeline.normalize import NORMALIZER_VERSION, match_key
+from pipeline.record_types import Line
 from pipeline.strip import LINE_STATS_SCHEMA, LineStats, Stripper, count_lines, merge_counts
 from pipeline.strip.stats import distinct_stories
 from pipeline.strip.text import line_key, simple_key, words

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA
 
-from pipeline.model import Line
+from pipeline.record_types import Line
 from pipeline.strip import Stripper
 
 DATA = DATA / "strip"
