@@ -34,9 +34,13 @@ def dask_runner(address: str | None = None, workers: int = 0) -> TaskRunner:
     LocalCluster of ``workers`` single-threaded worker processes.
 
     The workers of an existing cluster need the project installed (``pip install
-    article-pipeline[dask]``) and ``PREFECT_API_URL`` pointing at the same Prefect API.
+    article-pipeline[dask]``), ``PREFECT_API_URL`` pointing at the same Prefect API, and
+    ``DASK_DISTRIBUTED__WORKER__DAEMON=False`` for the per-file read deadline (a daemonic
+    worker may not start the child process a file is read in, and reads without one). The
+    local cluster's workers are started that way.
     """
     try:
+        import dask
         from prefect_dask import DaskTaskRunner
     except ImportError as error:  # pragma: no cover - depends on the installed extras
         raise RuntimeError(
@@ -56,6 +60,9 @@ def dask_runner(address: str | None = None, workers: int = 0) -> TaskRunner:
         def __enter__(self):
             self._api = ExitStack()
             self._api.enter_context(_api_of_this_process())
+            # Worker processes that are not daemonic may start children: the read stage's
+            # per-file deadline runs each file in a killable child process (pipeline.reading).
+            self._api.enter_context(dask.config.set({"distributed.worker.daemon": False}))
             return super().__enter__()
 
         def __exit__(self, *args) -> None:

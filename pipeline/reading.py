@@ -150,8 +150,9 @@ def _root(url: str) -> Root:
 class ReadGuard:
     """Reads files in a child process, one at a time, each within ``max_file_seconds``.
 
-    With ``max_file_seconds=0``, or in a daemonic process (a Dask worker), which may not
-    start children, files are read in the calling process without a deadline. Records read
+    With ``max_file_seconds=0``, or in a daemonic process (which may not start children: a
+    Dask worker unless started otherwise, see :mod:`flows.runners`), files are read in the
+    calling process without a deadline. Records read
     inside a file are reported to ``progress`` (default: the directory of
     ``PIPELINE_PROGRESS_DIR``, if set; see :mod:`pipeline.file_progress`)."""
 

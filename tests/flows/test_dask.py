@@ -3,6 +3,7 @@ pool, and a 2-worker Dask LocalCluster, with RAW_DIR and CLEAN_DIR given as file
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow.dataset as ds
@@ -48,3 +49,24 @@ def test_process_pool_of_two_writes_the_same_records(reference, tmp_path):
 
 def test_dask_local_cluster_of_two_writes_the_same_records(reference, tmp_path):
     assert _run(tmp_path / "clean", "dask", workers=2) == reference
+
+
+def test_a_slow_file_meets_its_deadline_on_dask_too(tmp_path, monkeypatch):
+    """Dask workers are daemonic by default and could not start the child process a file is
+    read in, so a file that reads for minutes held its worker for minutes; the LocalCluster's
+    workers are started non-daemonic, and the deadline holds."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "good.txt").write_text("The harbour reopened on Monday after repairs.\n")
+    page = "<html><body><article><p>" + "The council met on Tuesday. " * 8 + "</p></article>"
+    (raw / "slow.jsonl").write_text(
+        (json.dumps({"url": "https://a.example/", "html": page}) + "\n") * 5000
+    )
+    monkeypatch.setenv("PIPELINE_MAX_FILE_SECONDS", "3")
+    clean = tmp_path / "clean"
+    flow = ingest.with_options(task_runner=task_runner("dask", workers=1))
+    flow(raw_dir=raw.as_uri(), clean_dir=clean.as_uri(), workers=1)
+    rejected = ds.dataset(clean / "rejected", format="parquet", partitioning="hive").to_table()
+    assert rejected.select(["source_path", "error_kind"]).to_pylist() == [
+        {"source_path": "slow.jsonl", "error_kind": "timeout"}
+    ]
