@@ -19,7 +19,7 @@ from uuid import uuid4
 
 from benchmarks.corpus import text_dir
 from benchmarks.measure import Job
-from flows.pool import process_pool, run_cpu
+from flows.pool import process_pool, run_cpu, run_stage_call
 from pipeline.discover import discover
 from pipeline.readers import Limits
 from pipeline.stages import DEFAULT_BATCH_SIZE, RunContext, batches_of
@@ -42,7 +42,7 @@ class _Loop:
             return list(threads.map(lambda args: run_cpu(function, *args), calls))
 
     def call(self, stage: str, function: Callable[..., R], *args: object, cpu: bool) -> R:
-        return run_cpu(function, *args) if cpu else function(*args)
+        return run_stage_call(function, args, cpu=cpu)
 
 
 def plain_ingest(

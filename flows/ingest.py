@@ -24,7 +24,7 @@ from prefect.utilities.annotations import quote
 
 from flows import cache
 from flows.interrupt import discarded_on_failure, interruptible
-from flows.pool import process_pool, run_cpu
+from flows.pool import process_pool, run_cpu, run_stage_call
 from flows.report import explain_page, publish_report
 from flows.retries import RETRIES
 from flows.runners import thread_runner
@@ -68,41 +68,26 @@ def read_batch(
     return result
 
 
-@task(name="merge-line-stats", **RETRIES)
-def merge_stats(function: Callable[..., R], *args: object, cpu: bool) -> R:
-    """Runs in the flow's process (``cpu`` False), in threads of its own: the pool's workers
-    wait for it."""
-    return _in_pool_or_here(function, args, cpu)
-
-
-@task(name="strip-batch", **RETRIES)
-def strip_batch(function: Callable[..., R], *args: object) -> R:
-    return run_cpu(function, *args)
-
-
-@task(name="link-duplicates", **RETRIES)
-def link_run(function: Callable[..., R], *args: object, cpu: bool) -> R:
-    """One task for the whole run (chunks are linked in order); its threads share its numpy
-    and DuckDB work, since the other pool workers idle meanwhile."""
-    return _in_pool_or_here(function, args, cpu)
-
-
-@task(name="finalize-batch", **RETRIES)
-def finalize_batch(function: Callable[..., R], *args: object) -> R:
-    return run_cpu(function, *args)
-
-
-def _in_pool_or_here(function: Callable[..., R], args: tuple, cpu: bool) -> R:
-    return run_cpu(function, *args) if cpu else function(*args)
+@task(**RETRIES)
+def _stage_task(function: Callable[..., R], *args: object, cpu: bool = True) -> R:
+    """One call of a stage (:func:`flows.pool.run_stage_call`). merge-stats runs in the flow's
+    process (``cpu`` False), in threads of its own, while the pool's workers wait for it;
+    link is one task for the whole run, its threads sharing numpy and DuckDB work."""
+    return run_stage_call(function, args, cpu=cpu)
 
 
 #: The task of each stage; each takes the stage's function and its arguments.
 TASKS = {
     "read": read_batch,
-    "merge-stats": merge_stats,
-    "strip": strip_batch,
-    "link": link_run,
-    "finalize": finalize_batch,
+    **{
+        stage: _stage_task.with_options(name=name)
+        for stage, name in (
+            ("merge-stats", "merge-line-stats"),
+            ("strip", "strip-batch"),
+            ("link", "link-duplicates"),
+            ("finalize", "finalize-batch"),
+        )
+    },
 }
 
 

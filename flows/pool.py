@@ -77,3 +77,9 @@ def run_cpu(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     if executor is None:
         return function(*args, **kwargs)
     return executor.submit(function, *args, **kwargs).result()
+
+
+def run_stage_call(function: Callable[..., R], args: tuple, *, cpu: bool) -> R:
+    """A stage's call: in the pool (:func:`run_cpu`) when it is CPU-bound, else in the
+    calling thread."""
+    return run_cpu(function, *args) if cpu else function(*args)

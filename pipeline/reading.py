@@ -152,9 +152,9 @@ class ReadGuard:
 
     With ``max_file_seconds=0``, or in a daemonic process (which may not start children: a
     Dask worker unless started otherwise, see :mod:`flows.runners`), files are read in the
-    calling process without a deadline. Records read
-    inside a file are reported to ``progress`` (default: the directory of
-    ``PIPELINE_PROGRESS_DIR``, if set; see :mod:`pipeline.file_progress`)."""
+    calling process without a deadline. Records read inside a file are reported to
+    ``progress`` (default: the directory of ``PIPELINE_PROGRESS_DIR``, if set; see
+    :mod:`pipeline.file_progress`)."""
 
     def __init__(self, limits: Limits, progress: ProgressDir | None = None) -> None:
         self.limits = limits
