@@ -289,7 +289,7 @@ def _serve(conn: Connection) -> None:
         except (EOFError, OSError):
             return
         outcome = read_file(raw_url, source, limits, progress)
-        outcome.peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        outcome.peak_rss = _peak_resident_bytes()
         outcome.rss_after = _resident_bytes()
         conn.send(outcome)
 
@@ -300,3 +300,17 @@ def _resident_bytes() -> int:
             return int(statm.read().split()[1]) * resource.getpagesize()
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def _peak_resident_bytes() -> int:
+    """This process's peak resident memory. ``ru_maxrss`` is no measure of it here: Linux
+    carries it across ``exec``, so a spawned child starts with the peak of the parent it was
+    forked from. ``VmHWM`` is the high-water mark of this process's own memory."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

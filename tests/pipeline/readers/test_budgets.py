@@ -243,3 +243,25 @@ def test_megabytes_of_short_lines_are_too_many_lines() -> None:
         items("a.txt", b"x\n" * 5_000_000)
     assert caught.value.error_kind == "too_many_lines"
     assert items("a.txt", b"A line.\n\n" * 2000)  # blank lines do not count
+
+
+def test_a_reader_process_reports_its_own_peak_memory_not_its_parents(tmp_path) -> None:
+    """A spawned reader starts from a fork of its parent, and Linux carries ``ru_maxrss``
+    across ``exec``: a parent of 1.5 GB made every file of its readers look 1.5 GB big (the
+    fuzz test's memory budget then failed on a file that read in a few MB)."""
+    import hashlib
+
+    from pipeline.discover import SourceFile
+    from pipeline.reading import read_guard
+
+    ballast = bytearray(1536 << 20)  # this process's resident memory, touched below
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    (tmp_path / "a.txt").write_text("The harbour reopened on Monday after repairs.\n")
+    data = (tmp_path / "a.txt").read_bytes()
+    source = SourceFile("a.txt", "a.txt", len(data), hashlib.sha256(data).hexdigest())
+    with read_guard(Limits(max_file_seconds=60)) as guard:
+        assert guard.isolated
+        outcome = guard.read(str(tmp_path), source)
+    del ballast
+    assert outcome.rows
+    assert 0 < outcome.peak_rss < 1 << 30
