@@ -22,6 +22,8 @@ from pathlib import Path
 
 import psutil
 
+from flows.environment import configure_prefect_environment
+
 SAMPLE_SECONDS = 0.05
 
 
@@ -123,6 +125,7 @@ def _load(target: str) -> Callable[[int, Path], Job]:
 
 def main(argv: list[str]) -> None:
     target, size, reps, workdir = argv
+    configure_prefect_environment()  # offline and quiet when run by hand, as from the CLI
     result = run_job(_load(target), int(size), int(reps), Path(workdir))
     print(json.dumps(result.__dict__))
 

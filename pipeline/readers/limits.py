@@ -43,6 +43,10 @@ class Limits:
     #: (its worker process killed and replaced) and rejected as ``timeout``. 0: no limit,
     #: and files are read in the calling process.
     max_file_seconds: float = 120.0
+    #: Wall-clock seconds to strip one article; one that takes longer is left out of the
+    #: articles and rejected as ``timeout`` (stage ``strip``). Enforced where stripping runs
+    #: in a pool worker process (two or more workers); 0: no limit.
+    max_strip_seconds: float = 30.0
     #: Most lines (paragraphs) one extracted article may have; more is ``too_many_lines``.
     #: No news article comes near it, and the stripper's work grows faster than its lines.
     max_article_lines: int = 2_000

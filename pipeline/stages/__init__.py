@@ -97,10 +97,12 @@ class StatsOutput:
 @dataclass(frozen=True)
 class StripOutput:
     """A strip batch's articles and paragraphs (work files), each article's paragraph count
-    beside it in ``articles``' ``paragraph_count`` column, and its counters."""
+    beside it in ``articles``' ``paragraph_count`` column, the reject rows of the articles it
+    left out (``max_strip_seconds``), and its counters."""
 
     articles: str
     paragraphs: str
+    rejected: str
     counters: Counters = field(default_factory=Counters)
 
 

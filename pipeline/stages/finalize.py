@@ -52,7 +52,7 @@ def finalize_batch(
     staged = (
         write_part(clean, ctx.staged_part("articles", name), articles, metadata),
         write_part(clean, ctx.staged_part("paragraphs", name), linked),
-        *stage_read(ctx, batch, read),
+        *stage_read(ctx, batch, read, strip.rejected),
     )
     return FinalizeOutput(staged)
 

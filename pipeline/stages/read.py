@@ -7,12 +7,14 @@ from collections import Counter
 from collections.abc import Sequence
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipeline.discover import Discovery, SourceFile
 from pipeline.readers import Rejection
 from pipeline.reading import read_guard
 from pipeline.records import EXTRACTED, lines_of
 from pipeline.stages import ReadOutput, RunContext
+from pipeline.stages.strip import ARTICLES_LEFT_OUT
 from pipeline.store import Root, read_parts, write_part, write_work_part
 from pipeline.store.schema import REJECTED, SOURCES
 from pipeline.strip.stats import count_lines
@@ -68,14 +70,40 @@ def read_batch(
     return ReadOutput(**paths, counters=Counters(counts=counts, rejects_by_reason=kinds))
 
 
-def stage_read(ctx: RunContext, batch: int, read: ReadOutput) -> list[str]:
-    """Stamp this run onto a read batch's ledger and reject rows and stage them for commit."""
+def stage_read(ctx: RunContext, batch: int, read: ReadOutput, strip_rejected: str) -> list[str]:
+    """Stamp this run onto a read batch's ledger and reject rows and stage them for commit.
+
+    ``strip_rejected`` (the strip stage's reject rows of the articles it left out) joins
+    the reject rows, and the ledger counts those articles as rejected records: a file left
+    with no article is ``rejected``."""
     clean = Root.open(ctx.clean_url)
+    left_out = pq.read_table(clean.join(strip_rejected), filesystem=clean.fs)
     tables = {
-        "sources": read_parts(clean, [read.sources], SOURCES),
-        "rejected": read_parts(clean, [read.rejected], REJECTED),
+        "sources": _count_left_out(read_parts(clean, [read.sources], SOURCES), left_out),
+        "rejected": pa.concat_tables(
+            [read_parts(clean, [read.rejected], REJECTED), left_out.select(REJECTED.names)]
+        ),
     }
     return _stage_ledger(ctx, clean, f"{batch:05d}", tables)
+
+
+def _count_left_out(sources: pa.Table, left_out: pa.Table) -> pa.Table:
+    """The ledger rows with the articles strip left out moved from ``articles`` to
+    ``rejected_records``."""
+    if not len(left_out):
+        return sources
+    columns = ("source_path", "source_sha256", ARTICLES_LEFT_OUT)
+    lost = {
+        (path, sha): n
+        for path, sha, n in zip(*left_out.select(columns).to_pydict().values(), strict=True)
+    }
+    rows = sources.to_pylist()
+    for row in rows:
+        if n := lost.get((row["source_path"], row["source_sha256"])):
+            row["articles"] -= n
+            row["rejected_records"] += n
+            row["outcome"] = "ingested" if row["articles"] else "rejected"
+    return pa.Table.from_pylist(rows, SOURCES)
 
 
 def stage_discovery(ctx: RunContext, found: Discovery) -> list[str]:

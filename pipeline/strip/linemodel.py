@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -58,6 +59,18 @@ class Decision:
     probability: float
     kind: str
     rule: str
+
+
+class ArticleFeatures(NamedTuple):
+    """One article's items and headline with the feature rows the boosters read of them."""
+
+    items: list[Item]
+    title_item: Item | None
+    expert: str
+    matrix: np.ndarray
+    #: The article expert's rows, which the kind booster reads (``matrix`` itself when the
+    #: article expert decides).
+    kind_rows: np.ndarray
 
 
 @dataclass(slots=True)
@@ -129,28 +142,43 @@ class LineModel:
     def matrix(self, items: list[Item], title_item: Item | None, expert: str) -> np.ndarray:
         return self.experts[expert].extractor.matrix(items, title_item)
 
+    def features(self, items: list[Item], title_item: Item | None) -> ArticleFeatures:
+        """What the boosters read of one article: its expert's feature rows, and the article
+        expert's (the kind booster reads those) when a page expert decides it."""
+        expert = self.expert_for(items)
+        if not items:
+            empty = np.empty((0, len(FEATURE_NAMES)))
+            return ArticleFeatures(items, title_item, expert, empty, empty)
+        matrix = self.matrix(items, title_item, expert)
+        kind_rows = matrix if expert == "article" else self.matrix(items, title_item, "article")
+        return ArticleFeatures(items, title_item, expert, matrix, kind_rows)
+
     def decide_all(
         self, evidence: Sequence[tuple[list[Item], Item | None]]
     ) -> list[list[Decision]]:
-        """The decisions on several articles' items (given with their headline), with one
-        booster call per expert."""
-        decided: list[list[Decision]] = [[] for _ in evidence]
+        """The decisions on several articles' items (given with their headline)."""
+        return self.decide_features([self.features(*found) for found in evidence])
+
+    def decide_features(self, articles: Sequence[ArticleFeatures]) -> list[list[Decision]]:
+        """The decisions on several articles, with one booster call per expert."""
+        decided: list[list[Decision]] = [[] for _ in articles]
         by_expert: dict[str, list[int]] = {}
-        for n, (items, _) in enumerate(evidence):
-            if items:
-                by_expert.setdefault(self.expert_for(items), []).append(n)
+        for n, article in enumerate(articles):
+            if article.items:
+                by_expert.setdefault(article.expert, []).append(n)
         for expert, docs in sorted(by_expert.items()):
-            matrix = np.vstack([self.matrix(*evidence[n], expert) for n in docs])
-            items = [item for n in docs for item in evidence[n][0]]
-            headlines = [evidence[n][1] for n in docs if evidence[n][1] is not None]
+            chosen = [articles[n] for n in docs]
+            matrix = np.vstack([article.matrix for article in chosen])
             if expert == "article":
                 kind_rows = matrix
-            else:  # the kind booster reads the article expert's features
-                kind_rows = np.vstack([self.matrix(*evidence[n], "article") for n in docs])
+            else:
+                kind_rows = np.vstack([article.kind_rows for article in chosen])
+            items = [item for article in chosen for item in article.items]
+            headlines = [a.title_item for a in chosen if a.title_item is not None]
             flat = self._decide(items, matrix, kind_rows, headlines, expert)
             start = 0
             for n in docs:
-                end = start + len(evidence[n][0])
+                end = start + len(articles[n].items)
                 decided[n], start = flat[start:end], end
         return decided
 

@@ -20,6 +20,7 @@ from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
+from pipeline.deadline import Alarm, DeadlineExceeded, alarm
 from pipeline.gc_pause import cyclic_gc_paused
 from pipeline.record_types import BodyKind, Line, Stripped
 from pipeline.strip.analysis import LineAnalyser
@@ -28,7 +29,13 @@ from pipeline.strip.context import add_neighbour_bonus, apply_guards, extend_lis
 from pipeline.strip.edges import link_kind, mark_unrelated_edges
 from pipeline.strip.item import THRESHOLD, Item
 from pipeline.strip.kinds import DUPLICATE_HEADLINE, OTHER
-from pipeline.strip.linemodel import SHIPPED_MODEL, Decision, LineModel, load_model
+from pipeline.strip.linemodel import (
+    SHIPPED_MODEL,
+    ArticleFeatures,
+    Decision,
+    LineModel,
+    load_model,
+)
 from pipeline.strip.repeats import mark_repeats
 from pipeline.strip.rule_files import RuleSet, base_language, load_rules
 from pipeline.strip.stats import MAX_COUNTED_WORDS, LineStats
@@ -44,6 +51,15 @@ class Article(NamedTuple):
     language: str | None = "en"
     title: str | None = None
     body_kind: BodyKind = "text"
+
+
+class Prepared(NamedTuple):
+    """An article's items with their rule evidence, its headline's item, and what the line
+    model reads of them (``None`` where the rules alone decide)."""
+
+    items: list[Item]
+    title_item: Item | None
+    features: ArticleFeatures | None
 
 
 class Stripper:
@@ -109,25 +125,48 @@ class Stripper:
 
     def strip_many(self, articles: Sequence[Article]) -> list[Stripped]:
         """:meth:`strip` for several articles, with one model call for all their lines."""
-        with cyclic_gc_paused():
-            evidence = [self.evidence(*article) for article in articles]
-            decisions = self._decisions(articles, evidence)
-            return [
-                stripped_of(items, title_item, article.title, decided, self._version(decided))
-                for article, (items, title_item), decided in zip(
-                    articles, evidence, decisions, strict=True
-                )
-            ]
+        # With no deadline every article is stripped: none is left out.
+        return [s for s in self.strip_within(articles, 0) if s is not None]
 
-    def _decisions(
-        self, articles: Sequence[Article], evidence: list[tuple[list[Item], Item | None]]
-    ) -> list[list[Decision] | None]:
+    def strip_within(self, articles: Sequence[Article], seconds: float) -> list[Stripped | None]:
+        """:meth:`strip_many`, each article's evidence and features gathered within
+        ``seconds`` of wall time (0: no limit; enforced in a process's main thread, see
+        :mod:`pipeline.deadline`). An article that takes longer is left out: ``None`` in its
+        place. What follows (one booster call for all the articles, the outcome) is linear in
+        the lines and not timed."""
+        with cyclic_gc_paused(), alarm() as clock:
+            prepared = [self._prepare_within(clock, seconds, article) for article in articles]
+            done = [n for n, found in enumerate(prepared) if found is not None]
+            decisions = self._decisions([prepared[n] for n in done])
+            stripped: list[Stripped | None] = [None] * len(articles)
+            for n, decided in zip(done, decisions, strict=True):
+                items, title_item, _ = prepared[n]
+                title = articles[n].title
+                stripped[n] = stripped_of(items, title_item, title, decided, self._version(decided))
+            return stripped
+
+    def _prepare_within(self, clock: Alarm, seconds: float, article: Article) -> Prepared | None:
+        self._analyser(article.language, article.body_kind)  # rules compiled off the clock
+        try:
+            with clock.within(seconds):
+                return self._prepare(article)
+        except DeadlineExceeded:
+            return None
+
+    def _prepare(self, article: Article) -> Prepared:
+        items, title_item = self.evidence(*article)
+        if self.model is None or not self._model_decides(article):
+            return Prepared(items, title_item, None)
+        return Prepared(items, title_item, self.model.features(items, title_item))
+
+    def _decisions(self, prepared: Sequence[Prepared]) -> list[list[Decision] | None]:
         """The model's decisions per article (``None`` where the rules decide)."""
-        decided: list[list[Decision] | None] = [None] * len(articles)
-        if self.model is None:
+        decided: list[list[Decision] | None] = [None] * len(prepared)
+        wanted = [n for n, found in enumerate(prepared) if found.features is not None]
+        if not wanted:
             return decided
-        wanted = [n for n, article in enumerate(articles) if self._model_decides(article)]
-        decisions = self.model.decide_all([evidence[n] for n in wanted])
+        assert self.model is not None
+        decisions = self.model.decide_features([prepared[n].features for n in wanted])
         for n, article_decisions in zip(wanted, decisions, strict=True):
             decided[n] = article_decisions
         return decided
