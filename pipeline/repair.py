@@ -8,9 +8,10 @@
    every table (their ledger rows last), so that the next ingest over RAW_DIR reads them
    again. The ``repair`` command runs that ingest.
 3. Unreadable line statistics are quarantined and rebuilt from RAW_DIR (the ingested
-   sources read again, their lines counted); unreadable dedup index parts are quarantined
-   (the paragraphs they indexed are no longer matched by later runs; ``verify`` stays
-   clean, the links already written stay).
+   sources read again, their lines counted). When a dedup index part is unreadable, or
+   some stored paragraph has no index row (a part lost), the whole index is rebuilt from
+   the stored paragraphs (:mod:`pipeline.index_rebuild`, so that later runs still link to
+   them); the damaged parts are quarantined and one commit replaces every other part.
 
 Runs with the writer lock held, after :func:`pipeline.store.recover`.
 """
@@ -28,7 +29,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipeline.dedup.link import DEFAULT_PARAMS
 from pipeline.discover import discover
+from pipeline.index_rebuild import RebuiltIndex, index_incomplete, stage_rebuilt_index
 from pipeline.readers import Limits
 from pipeline.stages import DEFAULT_BATCH_SIZE, RunContext, batches_of
 from pipeline.stages.read import read_batch
@@ -37,7 +40,7 @@ from pipeline.store import DATASETS, CommitPlan, Ledger, Root, commit, recover, 
 from pipeline.store.commit import quarantine
 from pipeline.store.compact import vacuum
 from pipeline.store.delta import dataset, is_table, live_files, replace_files
-from pipeline.store.layout import LINE_STATS_DIR
+from pipeline.store.layout import DEDUP_INDEX_DIR, LINE_STATS_DIR
 from pipeline.verify import STATE_DIRS, check_part, removed_files
 
 
@@ -46,12 +49,14 @@ class Repaired:
     quarantined: list[str] = field(default_factory=list)
     forgotten_sources: list[str] = field(default_factory=list)
     rebuilt: list[str] = field(default_factory=list)
+    rebuilt_index: str | None = None
 
     def lines(self) -> list[str]:
         return (
             [f"quarantined {rel}" for rel in self.quarantined]
             + [f"forgot source {sha} (its records were lost)" for sha in self.forgotten_sources]
             + [f"rebuilt {rel}" for rel in self.rebuilt]
+            + ([self.rebuilt_index] if self.rebuilt_index else [])
         )
 
 
@@ -67,13 +72,26 @@ def repair(clean: Root, raw: Root | None) -> Repaired:
     if lost:
         _forget_sources(clean, lost)
         done.forgotten_sources = sorted(lost)
-    for directory, columns in STATE_DIRS.items():
-        for rel in clean.list_files(directory, ".parquet"):
-            if any(True for _ in check_part(clean, rel, columns)):
-                done.quarantined.append(quarantine(clean, rel))
+    done.quarantined += [quarantine(clean, rel) for rel in _damaged_state(clean, LINE_STATS_DIR)]
     if raw is not None and not clean.list_files(LINE_STATS_DIR, ".parquet"):
         done.rebuilt += _rebuild_line_stats(clean, raw)
+    damaged = _damaged_state(clean, DEDUP_INDEX_DIR)
+    sound = [rel for rel in clean.list_files(DEDUP_INDEX_DIR, ".parquet") if rel not in damaged]
+    if damaged or index_incomplete(clean, sound):
+        index, set_aside = _rebuild_index(clean, damaged, sound)
+        done.quarantined += set_aside
+        done.rebuilt_index = index.line()
     return done
+
+
+def _damaged_state(clean: Root, directory: str) -> list[str]:
+    """The files of a state directory (:data:`STATE_DIRS`) that do not read whole."""
+    columns = STATE_DIRS[directory]
+    return [
+        rel
+        for rel in clean.list_files(directory, ".parquet")
+        if any(True for _ in check_part(clean, rel, columns)) or not _readable(clean, rel)
+    ]
 
 
 def _drop_damaged_files(clean: Root, name: str) -> list[str]:
@@ -94,8 +112,11 @@ def _drop_damaged_files(clean: Root, name: str) -> list[str]:
 
 def _sound(clean: Root, rel: str, size: int) -> bool:
     """Whether the file is there, as the log recorded it, and every row group reads."""
-    if not clean.exists(rel) or clean.size(rel) != size:
-        return False
+    return clean.exists(rel) and clean.size(rel) == size and _readable(clean, rel)
+
+
+def _readable(clean: Root, rel: str) -> bool:
+    """Whether every row group of the Parquet file ``rel`` reads."""
     try:
         parquet = pq.ParquetFile(clean.join(rel), filesystem=clean.fs)
         for group in range(parquet.num_row_groups):
@@ -177,6 +198,20 @@ def _rebuild_line_stats(clean: Root, raw: Root) -> list[str]:
     stats = merge_stats(ctx, parts)
     commit(clean, CommitPlan(ctx.run_id, staged=[stats.snapshot]))
     return [stats.snapshot.split("/", 2)[-1]]
+
+
+def _rebuild_index(
+    clean: Root, damaged: list[str], sound: list[str]
+) -> tuple[RebuiltIndex, list[str]]:
+    """Rebuild the dedup index from the stored paragraphs, then quarantine its ``damaged``
+    parts and commit the new parts in place of the ``sound`` ones, in one commit (the old
+    index stays whole to readers until the new one is staged). Returns the rebuilt index and
+    where the damaged parts went."""
+    commit_id = f"repair-{uuid.uuid4().hex}"
+    index = stage_rebuilt_index(clean, commit_id, DEFAULT_PARAMS)
+    set_aside = [quarantine(clean, rel) for rel in damaged]
+    commit(clean, CommitPlan(commit_id, staged=index.staged, replaces=sound))
+    return index, set_aside
 
 
 def _line_count_parts(ctx: RunContext, batches: Sequence) -> list[str]:

@@ -49,7 +49,9 @@ def add_store_commands(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(command=_optimize)
 
     parser = commands.add_parser(
-        "repair", help="quarantine damaged files, rebuild statistics, re-ingest lost sources"
+        "repair",
+        help="quarantine damaged files, rebuild statistics and the dedup index, re-ingest lost "
+        "sources",
     )
     parser.add_argument("clean_dir", metavar="CLEAN_DIR")
     parser.add_argument(

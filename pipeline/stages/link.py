@@ -21,17 +21,25 @@ from pipeline.arrays import join_on_key, split_by
 from pipeline.dedup import link_paragraphs
 from pipeline.dedup.paragraph_features import FEATURE_FIELDS, features_of_table
 from pipeline.stages import LinkOutput, RunContext, StripOutput
-from pipeline.stages.strip import PARAGRAPH_COUNT
+from pipeline.stages.strip import PARAGRAPH_COUNT, STRIPPED_ARTICLES
 from pipeline.store import LocalFiles, Root, staged_path, write_part
 from pipeline.store.layout import DEDUP_INDEX_DIR
-from pipeline.store.schema import PARAGRAPHS
+from pipeline.store.schema import ARTICLES, PARAGRAPHS
 from pipeline.store.spill import SPILL_SUFFIX, read_spills, write_spill
 from pipeline.summary import Counters
 
 #: Paragraphs linked in one call: bounds the link stage's memory whatever the run's size.
 LINK_CHUNK_PARAGRAPHS = 100_000
+#: What the link stage reads of the articles: ids, dates and paragraph counts.
+ARTICLE_INPUT = pa.schema(
+    [
+        ARTICLES.field("article_id"),
+        ARTICLES.field("published"),
+        STRIPPED_ARTICLES.field(PARAGRAPH_COUNT),
+    ]
+)
 #: What the link stage reads of the paragraphs: ids, text and the features computed beside.
-_DEDUP_INPUT = pa.schema(
+DEDUP_INPUT = pa.schema(
     [*(PARAGRAPHS.field(c) for c in ("article_id", "idx", "text")), *FEATURE_FIELDS]
 )
 _IN_ORDER = ("article_id", "idx")
@@ -43,10 +51,15 @@ def link_run(
     run_seq: int,
     chunk_paragraphs: int | None = None,
     workers: int = 1,
+    stored: Sequence[str] | None = None,
 ) -> LinkOutput:
     """Link every paragraph of the run (``strips[i]`` is batch ``i``'s) to earlier
     near-duplicates, this run's and stored, in chunks of about ``chunk_paragraphs``
     paragraphs (default :data:`LINK_CHUNK_PARAGRAPHS`).
+
+    ``stored`` are the index parts to link against (relative to CLEAN_DIR); by default the
+    committed index, or none when the run reprocesses everything. ``repair`` passes the
+    parts it has rebuilt so far (:mod:`pipeline.index_rebuild`).
 
     Links are written per batch under ``links_dir/<batch>/``. ``workers`` threads compute
     signatures where the strip workers did not (numpy releases the GIL); links do not depend
@@ -61,7 +74,8 @@ def link_run(
     chunk_parts = _paragraphs_by_chunk(
         clean, [s.paragraphs for s in strips], chunks, ctx.scratch_file("link-in")
     )
-    stored = [] if ctx.reprocess else clean.list_files(DEDUP_INDEX_DIR, ".parquet")
+    if stored is None:
+        stored = [] if ctx.reprocess else clean.list_files(DEDUP_INDEX_DIR, ".parquet")
     staged: list[str] = []
     counters = Counters()
     with LocalFiles(clean, stored) as index:
@@ -90,7 +104,7 @@ def _articles_in_order(clean: Root, article_parts: Sequence[str], run_seq: int) 
     for batch, part in enumerate(article_parts):
         table = pq.read_table(
             clean.join(part),
-            columns=["article_id", "published", PARAGRAPH_COUNT],
+            columns=ARTICLE_INPUT.names,
             filesystem=clean.fs,
         )
         tables.append(
@@ -143,15 +157,15 @@ def _read_paragraphs(clean: Root, rel: str) -> pa.Table:
     """The link stage's columns of a batch's paragraphs (Parquet) or of a chunk's share of
     them (a spill file)."""
     if rel.endswith(SPILL_SUFFIX):
-        return read_spills(clean, [rel], _DEDUP_INPUT)
-    return pq.read_table(clean.join(rel), columns=_DEDUP_INPUT.names, filesystem=clean.fs)
+        return read_spills(clean, [rel], DEDUP_INPUT)
+    return pq.read_table(clean.join(rel), columns=DEDUP_INPUT.names, filesystem=clean.fs)
 
 
 def _dedup_input(clean: Root, parts: Sequence[str], members: pa.Table) -> pa.Table:
     """The paragraphs of one chunk's articles as link_paragraphs takes them, with the
     features the strip stage computed beside them."""
     tables = [_read_paragraphs(clean, p) for p in parts]
-    paragraphs = pa.concat_tables(tables) if tables else _DEDUP_INPUT.empty_table()
+    paragraphs = pa.concat_tables(tables) if tables else DEDUP_INPUT.empty_table()
     members = members.drop_columns(["paragraphs"])
     joined = join_on_key(paragraphs, members, "article_id", order_by=_IN_ORDER)
     return joined.append_column("is_truncated", pa.nulls(len(joined), pa.bool_()))
