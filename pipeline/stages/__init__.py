@@ -102,7 +102,8 @@ class StripOutput:
 
     articles: str
     paragraphs: str
-    rejected: str
+    #: The reject rows' work file, when the batch left out any article.
+    rejected: str | None = None
     counters: Counters = field(default_factory=Counters)
 
 

@@ -14,7 +14,7 @@ from pipeline.readers import Rejection
 from pipeline.reading import read_guard
 from pipeline.records import EXTRACTED, lines_of
 from pipeline.stages import ReadOutput, RunContext
-from pipeline.stages.strip import ARTICLES_LEFT_OUT
+from pipeline.stages.strip import ARTICLES_LEFT_OUT, STRIP_REJECTED
 from pipeline.store import Root, read_parts, write_part, write_work_part
 from pipeline.store.schema import REJECTED, SOURCES
 from pipeline.strip.stats import count_lines
@@ -70,14 +70,18 @@ def read_batch(
     return ReadOutput(**paths, counters=Counters(counts=counts, rejects_by_reason=kinds))
 
 
-def stage_read(ctx: RunContext, batch: int, read: ReadOutput, strip_rejected: str) -> list[str]:
+def stage_read(
+    ctx: RunContext, batch: int, read: ReadOutput, strip_rejected: str | None
+) -> list[str]:
     """Stamp this run onto a read batch's ledger and reject rows and stage them for commit.
 
-    ``strip_rejected`` (the strip stage's reject rows of the articles it left out) joins
+    ``strip_rejected`` (the strip stage's reject rows of the articles it left out, if any) joins
     the reject rows, and the ledger counts those articles as rejected records: a file left
     with no article is ``rejected``."""
     clean = Root.open(ctx.clean_url)
-    left_out = pq.read_table(clean.join(strip_rejected), filesystem=clean.fs)
+    left_out = STRIP_REJECTED.empty_table()
+    if strip_rejected is not None:
+        left_out = pq.read_table(clean.join(strip_rejected), filesystem=clean.fs)
     tables = {
         "sources": _count_left_out(read_parts(clean, [read.sources], SOURCES), left_out),
         "rejected": pa.concat_tables(
