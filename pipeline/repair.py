@@ -12,6 +12,8 @@
    some stored paragraph has no index row (a part lost), the whole index is rebuilt from
    the stored paragraphs (:mod:`pipeline.index_rebuild`, so that later runs still link to
    them); the damaged parts are quarantined and one commit replaces every other part.
+4. Scratch that nothing reads again (an interrupted run's ``_staging/``, the ``_work/`` of
+   earlier versions) is removed.
 
 Runs with the writer lock held, after :func:`pipeline.store.recover`.
 """
@@ -40,8 +42,8 @@ from pipeline.store import DATASETS, CommitPlan, Ledger, Root, commit, recover, 
 from pipeline.store.commit import quarantine
 from pipeline.store.compact import vacuum
 from pipeline.store.delta import dataset, is_table, live_files, replace_files
-from pipeline.store.layout import DEDUP_INDEX_DIR, LINE_STATS_DIR
-from pipeline.verify import STATE_DIRS, check_part, removed_files
+from pipeline.store.layout import DEDUP_INDEX_DIR, LEGACY_WORK_DIR, LINE_STATS_DIR
+from pipeline.verify import STATE_DIRS, check_part, leftover_scratch, removed_files
 
 
 @dataclass
@@ -50,6 +52,7 @@ class Repaired:
     forgotten_sources: list[str] = field(default_factory=list)
     rebuilt: list[str] = field(default_factory=list)
     rebuilt_index: str | None = None
+    removed: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         return (
@@ -57,14 +60,16 @@ class Repaired:
             + [f"forgot source {sha} (its records were lost)" for sha in self.forgotten_sources]
             + [f"rebuilt {rel}" for rel in self.rebuilt]
             + ([self.rebuilt_index] if self.rebuilt_index else [])
+            + [f"removed {rel}/ (scratch that nothing reads)" for rel in self.removed]
         )
 
 
 def repair(clean: Root, raw: Root | None) -> Repaired:
-    """Steps 1-3 of the module's description; the caller holds the lock and runs the
+    """Steps 1-4 of the module's description; the caller holds the lock and runs the
     ingest that reads the forgotten sources again."""
-    recover(clean)
-    done = Repaired()
+    done = Repaired(removed=leftover_scratch(clean, live=False))
+    recover(clean)  # removes the staging
+    clean.remove(LEGACY_WORK_DIR, recursive=True)
     for name in DATASETS:
         if is_table(clean, name):
             done.quarantined += _drop_damaged_files(clean, name)

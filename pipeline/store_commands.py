@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
+from pipeline.cli_checks import check_rules_dirs
 from pipeline.store import DATASETS, Root, recover, writer_lock
 from pipeline.store.compact import (
     RETENTION_ENV,
@@ -62,12 +63,16 @@ def add_store_commands(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "restrip",
         help="strip and dedup every source of RAW_DIR again with today's rules and code, "
-        "replacing CLEAN_DIR's rows as one new version of each table",
+        "replacing CLEAN_DIR's rows as one new version of each table; nothing is written "
+        "when every article was stripped with them already",
     )
     parser.add_argument("raw_dir", metavar="RAW_DIR")
     parser.add_argument("clean_dir", metavar="CLEAN_DIR")
     parser.add_argument("--rules-dir", action="append", default=[], dest="rules_dirs")
     parser.add_argument("--workers", type=int, default=0)
+    parser.add_argument(
+        "--force", action="store_true", help="restrip even when no article is stale"
+    )
     parser.set_defaults(command=_restrip)
 
 
@@ -135,8 +140,19 @@ def _repair(args: argparse.Namespace) -> int:
 
 
 def _restrip(args: argparse.Namespace) -> int:
-    if open_clean_dir(args.clean_dir) is None:
+    from pipeline.staleness import current_rules_version, staleness
+
+    if (root := open_clean_dir(args.clean_dir)) is None:
         return 2
+    check_rules_dirs(args.rules_dirs)
+    version = current_rules_version(args.rules_dirs)
+    found = staleness(root, version)
+    if not found.stale and not args.force:
+        print(
+            f"restrip: all {found.articles} article(s) already stripped with rules {version}; "
+            "nothing to do (--force to restrip anyway)"
+        )
+        return 0
     summary = _run_ingest(
         args.raw_dir,
         args.clean_dir,
@@ -144,7 +160,10 @@ def _restrip(args: argparse.Namespace) -> int:
         workers=args.workers,
         reprocess=True,
     )
-    print(f"restripped: {summary.counts['articles']} article(s), one new version of each table")
+    print(
+        f"restripped: {summary.counts['articles']} article(s) with rules {version} "
+        f"({found.stale} of {found.articles} were stale), one new version of each table"
+    )
     return 0
 
 

@@ -28,7 +28,13 @@ from pipeline.store.commit import (
     read_record,
 )
 from pipeline.store.delta import DELTA_LOG, dataset, is_table, live_files
-from pipeline.store.layout import COMMITS, DEDUP_INDEX_DIR, LINE_STATS_DIR, STAGING
+from pipeline.store.layout import (
+    COMMITS,
+    DEDUP_INDEX_DIR,
+    LEGACY_WORK_DIR,
+    LINE_STATS_DIR,
+    STAGING,
+)
 from pipeline.store.lock import lock_held
 from pipeline.strip.stats import LINE_STATS_SCHEMA
 
@@ -36,6 +42,12 @@ from pipeline.strip.stats import LINE_STATS_SCHEMA
 STATE_DIRS = {
     LINE_STATS_DIR: LINE_STATS_SCHEMA.names,
     DEDUP_INDEX_DIR: index_schema(DEFAULT_PARAMS).names[:2],
+}
+#: What each directory of :func:`leftover_scratch` holds, and what removes it.
+_LEFTOVER_WHY = {
+    STAGING: "holds debris of an interrupted run: the next run or `repair` removes it",
+    LEGACY_WORK_DIR: "holds an earlier version's read cache and scratch, which nothing reads "
+    "now: `repair` removes it",
 }
 _COMMIT_FILE = re.compile(r"^\d{8}\.(json|done)$")
 
@@ -55,6 +67,7 @@ def verify(clean_dir: str, raw_dir: str | None = None) -> list[str]:
     live = lock_held(clean)
     problems = [*_guarded(_check_commit_log, clean, live), *_guarded(_check_tables, clean, live)]
     problems += _guarded(_check_state_files, clean, live)
+    problems += _guarded(_check_leftover_scratch, clean, live)
     if problems:  # the SQL checks below would only repeat what broken files already say
         return problems
     con = duckdb.connect()
@@ -108,8 +121,23 @@ def _check_commit_log(clean: Root, live: bool) -> Iterator[str]:
         return
     for seq in pending_commits(clean):
         yield f"commit {seq} was interrupted; the next ingest run rolls it forward"
-    if clean.list_files(STAGING) and not pending_commits(clean):
-        yield f"{STAGING}/ holds debris of an interrupted run (the next run removes it)"
+
+
+def leftover_scratch(clean: Root, live: bool) -> list[str]:
+    """The scratch directories that nothing will read again: an interrupted run's staging
+    (unless a run is live or a pending commit still needs it) and earlier versions'
+    ``_work/``."""
+    found = []
+    if not live and clean.list_files(STAGING) and not pending_commits(clean):
+        found.append(STAGING)
+    if clean.exists(LEGACY_WORK_DIR):
+        found.append(LEGACY_WORK_DIR)
+    return found
+
+
+def _check_leftover_scratch(clean: Root, live: bool) -> Iterator[str]:
+    for rel in leftover_scratch(clean, live):
+        yield f"{rel}/ {_LEFTOVER_WHY[rel]}"
 
 
 def _check_tables(clean: Root, live: bool) -> Iterator[str]:

@@ -72,6 +72,7 @@ def strip_batch(ctx: RunContext, batch: int, extracted_rel: str, stats_rel: str)
                 "ingested_at": ctx.ingested_at,
                 "flow_run_id": ctx.run_id,
                 "pipeline_version": __version__,
+                "rules_version": stripper.rules_version,
                 PARAGRAPH_COUNT: len(stripped.kept),
             }
         )

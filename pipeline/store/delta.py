@@ -136,6 +136,7 @@ def _commit_table(
             commit_properties=properties,
         )
         return
+    add_missing_columns(table, name)
     table.create_write_transaction(
         actions,
         "append",
@@ -143,6 +144,16 @@ def _commit_table(
         partition_by=[PARTITION_COLUMN],
         commit_properties=properties,
     )
+
+
+def add_missing_columns(table: DeltaTable, name: str) -> None:
+    """Give a table created before a column joined its schema that column (null in the
+    older files): a commit that appends files does not change the table's schema, and
+    readers of the table would not see the column."""
+    present = {f.name for f in table.schema().fields}
+    missing = [f for f in table_schema(name) if f.name not in present]
+    if missing:
+        table.alter.add_columns(Schema.from_arrow(pa.schema(missing)).fields)
 
 
 def commit_properties(seq: int, run_id: str, operation: str) -> CommitProperties:

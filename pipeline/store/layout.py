@@ -9,6 +9,9 @@ _staging/<run_id>/_scratch/  the run's intermediate batch files, never committed
 _read_cache/read-<key>/      read batches a later run may reuse (``flows.cache``)
 _quarantine/                 damaged files moved out of the way (``recover``, ``repair``)
 _lock                        the writer lock (:mod:`.lock`)
+_work/                       left by versions before this layout (their read cache and run
+                             scratch); nothing reads it: ``verify`` reports it, ``repair``
+                             removes it
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ STAGING = "_staging"
 QUARANTINE = "_quarantine"
 LOCK_FILE = "_lock"
 READ_CACHE_DIR = "_read_cache"
+#: What versions before this layout wrote instead of ``_read_cache/`` and ``_scratch/``.
+LEGACY_WORK_DIR = "_work"
 #: A run's scratch directory, inside its staging prefix (so ``recover`` clears it too).
 RUN_SCRATCH = "_scratch"
 

@@ -46,6 +46,7 @@ ARTICLES = pa.schema(
         ("flow_run_id", pa.string()),
         ("pipeline_version", pa.string()),
         ("strip_model", pa.string()),
+        ("rules_version", pa.string()),  # the rule set and line model (Stripper.rules_version)
     ]
 )
 

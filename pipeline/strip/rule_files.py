@@ -9,6 +9,7 @@ read and validated; :mod:`pipeline.strip.matching` compiles and matches them.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
@@ -52,10 +53,12 @@ class RuleError(ValueError):
 
 @dataclass(slots=True)
 class RuleSet:
-    """All loaded rules, and per language their compiled form and stop words."""
+    """All loaded rules, and per language their compiled form and stop words. ``version``
+    is a SHA-256 over the files they were loaded from (:func:`rule_files_version`)."""
 
     rules: tuple[Rule, ...]
     stopwords: dict[str, frozenset[str]]
+    version: str = ""
     _compiled: dict[tuple[str, str], CompiledRules] = field(default_factory=dict, repr=False)
 
     @property
@@ -80,11 +83,11 @@ class RuleSet:
             ANY_LANGUAGE, frozenset()
         )
 
-    def __getstate__(self) -> tuple[tuple[Rule, ...], dict[str, frozenset[str]]]:
-        return self.rules, self.stopwords
+    def __getstate__(self) -> tuple[tuple[Rule, ...], dict[str, frozenset[str]], str]:
+        return self.rules, self.stopwords, self.version
 
-    def __setstate__(self, state: tuple[tuple[Rule, ...], dict[str, frozenset[str]]]) -> None:
-        self.rules, self.stopwords = state
+    def __setstate__(self, state: tuple[tuple[Rule, ...], dict[str, frozenset[str]], str]) -> None:
+        self.rules, self.stopwords, self.version = state
         self._compiled = {}
 
 
@@ -105,7 +108,8 @@ def _load_cached(rules_dirs: tuple[str, ...]) -> RuleSet:
     rules: list[Rule] = []
     stopwords: dict[str, set[str]] = {}
     seen_ids: dict[str, str] = {}
-    for path in _rule_files(rules_dirs):
+    files = _rule_files(rules_dirs)
+    for path in files:
         language, file_rules, words = parse_rule_file(path)
         for rule in file_rules:
             if rule.id in seen_ids:
@@ -113,7 +117,19 @@ def _load_cached(rules_dirs: tuple[str, ...]) -> RuleSet:
             seen_ids[rule.id] = str(path)
             rules.append(rule)
         stopwords.setdefault(language, set()).update(words)
-    return RuleSet(tuple(rules), {k: frozenset(v) for k, v in stopwords.items()})
+    stopword_sets = {k: frozenset(v) for k, v in stopwords.items()}
+    return RuleSet(tuple(rules), stopword_sets, rule_files_version(files))
+
+
+def rule_files_version(files: Sequence[Path]) -> str:
+    """SHA-256 (hex) of the rule files' names and contents, in loading order: the same
+    files give the same version on every machine, wherever the directories are."""
+    digest = hashlib.sha256()
+    for path in files:
+        for part in (path.name.encode(), path.read_bytes()):
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+    return digest.hexdigest()
 
 
 def _rule_files(rules_dirs: tuple[str, ...]) -> list[Path]:

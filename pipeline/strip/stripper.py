@@ -15,7 +15,9 @@ the rule's topic (its ``guard`` words run through the body).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from functools import cached_property
 from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
@@ -41,6 +43,9 @@ from pipeline.strip.rule_files import RuleSet, base_language, load_rules
 from pipeline.strip.stats import MAX_COUNTED_WORDS, LineStats
 from pipeline.strip.stripped import stripped_of
 from pipeline.strip.text import content_words, is_title_like
+
+#: Hex digits kept of :attr:`Stripper.rules_version`.
+RULES_VERSION_DIGITS = 16
 
 
 class Article(NamedTuple):
@@ -96,6 +101,15 @@ class Stripper:
         self.rules, self.stats, model = state
         self.model = load_model(model) if isinstance(model, str) else model
         self._analysers = {}
+
+    @cached_property
+    def rules_version(self) -> str:
+        """What the articles it strips were stripped with: a content hash of the rule files
+        and of the line model file (``rules`` without a model). The line statistics are
+        data, not rules, and are left out."""
+        model = self.model.version if self.model is not None else "rules"
+        key = f"{self.rules.version}\x00{model}".encode()
+        return hashlib.sha256(key).hexdigest()[:RULES_VERSION_DIGITS]
 
     def _analyser(self, language: str | None, body_kind: str) -> LineAnalyser:
         key = (language, body_kind)
