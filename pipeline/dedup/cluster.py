@@ -27,6 +27,7 @@ class NodeInfo:
     #: (a cluster with stored members keeps a stored canonical), never across the two.
     priority: tuple[Hashable, ...]
     stored_canonical: tuple[str, int] | None  # set for stored rows: their cluster's canonical
+    n_words: int  # ranks the containers of one text: the tightest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,13 +166,11 @@ def _containers(
     infos: dict[int, NodeInfo],
 ) -> dict[int, int]:
     """For each all-new cluster contained in another: the container node of its best
-    containment link (highest containment, then smallest container canonical, then smallest
-    node).
-
-    A container takes in the clusters of one article only, that of its best contained
-    cluster: a merged paragraph holds consecutive paragraphs of one source, and paragraphs
-    of two other articles that both sit inside it (two outlets quoting different sentences
-    of it) are no duplicates of each other, which sharing its canonical would make them."""
+    containment link: in another article before one in its own (a pull quote repeating the
+    article's body is no duplicate of other outlets' text, and ``text_unique`` drops only
+    what another article holds), then highest containment, then the fewest words (the
+    tightest container, the closest copy), then smallest container canonical, then smallest
+    node; the links kept are those of :func:`_one_source`."""
     best: dict[int, tuple[tuple, int, str]] = {}
     contained = np.flatnonzero(matches.contained)
     for small, large, share in zip(
@@ -183,19 +182,52 @@ def _containers(
         inner, outer = root[small], root[large]
         if inner == outer or inner in has_stored:
             continue
-        rank = (-share, canonical[outer], large)
+        own_article = infos[large].key[0] == infos[small].key[0]
+        rank = (own_article, -share, infos[large].n_words, canonical[outer], large)
         if inner not in best or rank < best[inner][0]:
             best[inner] = (rank, large, infos[small].key[0])
-    source: dict[int, tuple[tuple, str]] = {}  # container cluster -> (best rank, its article)
-    for rank, large, article in best.values():
-        outer = root[large]
-        if outer not in source or rank < source[outer][0]:
-            source[outer] = (rank, article)
-    return {
-        inner: large
-        for inner, (_, large, article) in best.items()
-        if source[root[large]][1] == article
-    }
+    return _one_source(root, best)
+
+
+def _one_source(root: list[int], best: dict[int, tuple[tuple, int, str]]) -> dict[int, int]:
+    """The containment links (``best``: inner cluster -> (rank, container node, the inner's
+    article)) that no two clusters of different articles share a canonical through, unless
+    one is inside the other.
+
+    Links form trees: a cluster inside a container that is itself contained (A in B, B in
+    C) ends in the outermost one's cluster. Two clusters on one branch are duplicates by
+    containment; two side by side inside one container are not (two outlets quoting
+    different sentences of it), unless they come from one article (consecutive paragraphs
+    of the source merged into the container). So the clusters directly inside a container
+    come from the article of the best of them, and below a container holding two or more,
+    every cluster comes from that article; a cluster of another article loses its link and
+    tops a tree of its own, checked the same way."""
+    children: dict[int, list[int]] = {}
+    target = {inner: root[large] for inner, (_, large, _) in best.items()}
+    for inner in sorted(target, key=lambda i: best[i][0]):
+        children.setdefault(target[inner], []).append(inner)
+    kept: dict[int, int] = {}
+    visited: set[int] = set()
+    # Outermost containers first; a containment cycle is cut at its smallest cluster.
+    tops = sorted(c for c in children if c not in target)
+    tops += sorted({_follow(i, target) for i in target} - set(tops))
+    stack: list[tuple[int, str | None]] = [(top, None) for top in reversed(tops)]
+    while stack:
+        node, required = stack.pop()
+        if node in visited:
+            continue
+        visited.add(node)
+        kids = [k for k in children.get(node, []) if k not in visited]
+        article = required or (best[kids[0]][2] if kids else None)
+        inside = [k for k in kids if best[k][2] == article]
+        below = article if len(inside) > 1 else required
+        for kid in kids:
+            if kid in inside:
+                kept[kid] = best[kid][1]
+                stack.append((kid, below))
+            else:
+                stack.append((kid, None))
+    return kept
 
 
 def _follow(root: int, target: dict[int, int]) -> int:

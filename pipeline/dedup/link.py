@@ -193,11 +193,13 @@ class _Run:
         key = self.nodes.keys[n]
         group = self.group_of_node.get(n)
         if group is not None:
-            return NodeInfo(key, (self.rows.rank[group.rep],), None)
+            n_words = int(self.feats.n_words[group.rep])
+            return NodeInfo(key, (self.rows.rank[group.rep],), None, n_words)
         row = self.nodes.stored_rows[n]
         pub = row["published"]
         priority = (bool(row["is_truncated"]), pub is None, pub or "", row["ingest_order"], *key)
-        return NodeInfo(key, priority, (row["canonical_article"], row["canonical_idx"]))
+        canonical = (row["canonical_article"], row["canonical_idx"])
+        return NodeInfo(key, priority, canonical, row["n_words"])
 
     def canonical_node(self, canonical: Key) -> int:
         """The node of a canonical: a new text's representative or a stored row."""

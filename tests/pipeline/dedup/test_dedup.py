@@ -252,6 +252,45 @@ def test_contained_text_points_at_its_container_when_the_canonical_lacks_it() ->
     assert links["q", 0]["dup_kind"] == "contained" and links["q", 0]["similarity"] == 1.0
 
 
+#: A clause that keeps a short container of SECOND from being a copy of a long one.
+SPOKESMAN = "A spokesman declined to say which companies had applied for the work so far."
+
+
+def test_contained_text_points_at_the_tightest_container() -> None:
+    rows = batch(
+        ("a", 0, f"{OTHER} {SECOND} {SAME_STORY}"),
+        ("b", 0, f"{SECOND} {SPOKESMAN}"),
+        ("q", 0, SECOND),
+    )
+    links = links_of(link_paragraphs(rows, []))
+    assert target(links["a", 0]) is None and target(links["b", 0]) is None
+    assert target(links["q", 0]) == ("b", 0) and links["q", 0]["dup_kind"] == "contained"
+
+
+def test_contained_text_points_at_another_article_before_its_own() -> None:
+    # Article "a" repeats its own paragraph as a pull quote; another outlet holds it too.
+    rows = batch(("a", 0, f"{SECOND} {SPOKESMAN}"), ("a", 1, SECOND), ("b", 0, f"{OTHER} {SECOND}"))
+    links = links_of(link_paragraphs(rows, []))
+    assert target(links["a", 1]) == ("b", 0) and links["a", 1]["dup_kind"] == "contained"
+    for_a = [links["a", 0], links["a", 1]]
+    assert text_unique([f"{SECOND} {SPOKESMAN}", SECOND], for_a, "a") == f"{SECOND} {SPOKESMAN}"
+
+
+def test_a_text_inside_one_of_two_merged_paragraphs_is_no_copy_of_the_other() -> None:
+    # "m" 0 and 1 are merged into "z" 0; "c" 0 sits inside "m" 0 only. Sharing z's
+    # canonical would make "c" 0 a duplicate of "m" 1, another outlet's other paragraph.
+    merged_part = f"{SECOND} {SPOKESMAN}"
+    rows = batch(
+        ("z", 0, f"{WIRE} {merged_part} {OTHER}"),
+        ("m", 0, merged_part),
+        ("m", 1, OTHER),
+        ("c", 0, SECOND),
+    )
+    links = links_of(link_paragraphs(rows, []))
+    assert target(links["m", 0]) == ("z", 0) and target(links["m", 1]) == ("z", 0)
+    assert target(links["c", 0]) is None
+
+
 def test_a_later_run_never_rewrites_the_stored_canonical(tmp_path: Path) -> None:
     first = link_paragraphs(batch(("late", 0, WIRE), published={"late": "2024-05-01"}), [])
     parts = [write_index(first, tmp_path / "part-1.parquet")]
