@@ -91,14 +91,14 @@ def strip_batch(ctx: RunContext, batch: int, extracted_rel: str, stats_rel: str)
         ctx.scratch_file(f"paragraphs-{batch:05d}.parquet"),
         _with_features(pa.Table.from_pylist(paragraphs, STRIPPED_PARAGRAPHS), ctx.dedup),
     )
+    counters.counts.update(articles=len(articles), paragraphs=len(paragraphs))
     rejected_rel = None
     if timed_out.count:
         rejected_rel = write_work_part(
             clean, ctx.scratch_file(f"strip-rejected-{batch:05d}.parquet"), timed_out.table()
         )
-    counters.counts.update(articles=len(articles), paragraphs=len(paragraphs))
-    counters.counts["records_rejected"] += timed_out.count
-    counters.rejects_by_reason.update(timeout=timed_out.count)
+        counters.counts["records_rejected"] += timed_out.count
+        counters.rejects_by_reason["timeout"] += timed_out.count
     return StripOutput(articles_rel, paragraphs_rel, rejected_rel, counters)
 
 
