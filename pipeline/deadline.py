@@ -43,10 +43,11 @@ class Alarm:
 
 
 @contextmanager
-def alarm() -> Iterator[Alarm]:
-    """An :class:`Alarm` for the calling thread: enforced in the main thread, where the
-    handler of ``SIGALRM`` is this module's for the duration of the block."""
-    if threading.current_thread() is not threading.main_thread():
+def alarm(wanted: bool = True) -> Iterator[Alarm]:
+    """An :class:`Alarm` for the calling thread: enforced when ``wanted`` and in the main
+    thread, where the handler of ``SIGALRM`` is then this module's for the duration of the
+    block (else the caller's handler is left alone)."""
+    if not wanted or threading.current_thread() is not threading.main_thread():
         yield Alarm(enforced=False)
         return
     previous = signal.signal(signal.SIGALRM, _raise_exceeded)

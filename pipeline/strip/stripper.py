@@ -148,7 +148,7 @@ class Stripper:
         :mod:`pipeline.deadline`). An article that takes longer is left out: ``None`` in its
         place. What follows (one booster call for all the articles, the outcome) is linear in
         the lines and not timed."""
-        with cyclic_gc_paused(), alarm() as clock:
+        with cyclic_gc_paused(), alarm(wanted=seconds > 0) as clock:
             prepared = [self._prepare_within(clock, seconds, article) for article in articles]
             done = [n for n, found in enumerate(prepared) if found is not None]
             decisions = self._decisions([prepared[n] for n in done])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 import threading
 
 import pytest
@@ -42,3 +43,10 @@ def test_off_the_main_thread_a_deadline_is_not_enforced() -> None:
     thread.start()
     thread.join()
     assert seen == [False]
+
+
+def test_an_unwanted_alarm_leaves_the_callers_handler_alone() -> None:
+    before = signal.getsignal(signal.SIGALRM)
+    with alarm(wanted=False) as clock:
+        assert not clock.enforced
+        assert signal.getsignal(signal.SIGALRM) is before
