@@ -153,3 +153,32 @@ def test_names_that_are_not_plain_utf8_are_kept_as_given(name: str) -> None:
 def test_read_source_honours_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PIPELINE_MAX_DOCUMENT_BYTES", "100")
     assert rejection("a.txt", b"word " * 40).error_kind == "too_large"
+
+
+LONE = "\ufffd"  # what a lone surrogate escape becomes
+
+
+def test_lone_surrogate_escapes_in_json_become_replacement_characters() -> None:
+    """``\\ud800`` with no partner is valid JSON but no character: kept as it was, it made
+    the stripper's automaton (and a Parquet write) fail on encoding to UTF-8."""
+    line = rb'{"url": "https://n.example/\ud800", "text": "Caf\udc00 owners said \ud83d\ude00."}'
+    (document,) = read_all("a.jsonl", line + b"\n")
+    assert document.body == f"Caf{LONE} owners said \U0001f600."
+    assert document.url == f"https://n.example/{LONE}"
+    sidecar = rb'{"outlet": "Daily \uD800 News"}'
+    (document,) = read_all("a.txt", b"A line of text.\n", sidecar=sidecar)
+    assert document.outlet == f"Daily {LONE} News"
+
+
+def test_an_article_with_lone_surrogates_is_ingested(tmp_path) -> None:
+    import duckdb
+
+    from pipeline.cli import main
+
+    raw, clean = tmp_path / "raw", tmp_path / "clean"
+    raw.mkdir()
+    words = " ".join(["Harbour\\ud800 repairs went on through the night."] * 8)
+    (raw / "a.jsonl").write_text('{"url": "https://n.example/a", "text": "' + words + '"}\n')
+    assert main(["ingest", str(raw), str(clean), "--workers", "1"]) == 0
+    rows = duckdb.sql(f"SELECT text FROM '{clean}/paragraphs/*/*.parquet'").fetchall()
+    assert rows and all(f"Harbour{LONE} repairs" in text for (text,) in rows)
