@@ -223,11 +223,13 @@ class LineModel:
         wanted = [n for n in np.flatnonzero(removed).tolist() if not items[n].removed]
         kinds = dict(zip(wanted, self.kinds_of(kind_rows[wanted]), strict=True))
         decisions = []
-        for n, item in enumerate(items):
-            p = float(probability[n])
+        # Python floats and bools: indexing numpy arrays item by item is slower
+        for n, (item, p, model_removes) in enumerate(
+            zip(items, probability.tolist(), removed.tolist(), strict=True)
+        ):
             if item.removed and rule_alone(item.rule):
                 decisions.append(Decision(True, p, item.kind, item.rule))
-            elif removed[n]:
+            elif model_removes:
                 kind = item.kind if item.removed else kinds[n]
                 decisions.append(Decision(True, p, kind, f"model.{kind}"))
             else:

@@ -90,9 +90,8 @@ class Vocabulary:
 
     def features(self, tokens: Sequence[str]) -> list[float]:
         """:data:`N_VOCAB_FEATURES` numbers for a line's tokens."""
-        lean = self.lean
-        known = [lean[t] for t in tokens if t in lean]
-        kinds = [self.kind_lean[t] for t in tokens if t in self.kind_lean]
+        known = [v for v in map(self.lean.get, tokens) if v is not None]
+        kinds = [v for v in map(self.kind_lean.get, tokens) if v is not None]
         if known:
             head = [sum(known) / len(known), max(known), len(known) / len(tokens)]
         else:
