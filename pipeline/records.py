@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 import pyarrow as pa
 
+from pipeline.readers.errors import Rejection
 from pipeline.record_types import Document, Extracted, Line, Removal, Stripped
 from pipeline.store.schema import ARTICLES
 from pipeline.timestamps import timestamp_columns
@@ -58,6 +59,18 @@ def extracted_row(extracted: Extracted, language: str | None) -> dict:
         "language": language,
         "body_kind": doc.body_kind,
         "lines": [{"source_line": ln.source_line, "text": ln.text} for ln in extracted.lines],
+    }
+
+
+def reject_row(source_path: str, source_sha256: str, problem: Rejection) -> dict:
+    """A ``rejected`` row (before the run's stamp) of ``problem`` in a source file."""
+    return {
+        "source_path": source_path,
+        "source_sha256": source_sha256,
+        "record_locator": problem.record_locator,
+        "stage": problem.stage,
+        "error_kind": problem.error_kind,
+        "message": problem.message,
     }
 
 

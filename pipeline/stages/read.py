@@ -7,12 +7,10 @@ from collections import Counter
 from collections.abc import Sequence
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from pipeline.discover import Discovery, SourceFile
-from pipeline.readers import Rejection
 from pipeline.reading import read_guard
-from pipeline.records import EXTRACTED, lines_of
+from pipeline.records import EXTRACTED, lines_of, reject_row
 from pipeline.stages import ReadOutput, RunContext
 from pipeline.stages.strip import ARTICLES_LEFT_OUT, STRIP_REJECTED
 from pipeline.store import Root, read_parts, write_part, write_work_part
@@ -42,7 +40,7 @@ def read_batch(
             rows += outcome.rows
             kinds.update(outcome.tally.kinds)
             summary = outcome.tally.summary()
-            rejects += [_reject_row(source, summary)] if summary else []
+            rejects += [reject_row(source.path, source.sha256, summary)] if summary else []
             ledger.append(
                 _source_row(
                     source,
@@ -79,9 +77,7 @@ def stage_read(
     the reject rows, and the ledger counts those articles as rejected records: a file left
     with no article is ``rejected``."""
     clean = Root.open(ctx.clean_url)
-    left_out = STRIP_REJECTED.empty_table()
-    if strip_rejected is not None:
-        left_out = pq.read_table(clean.join(strip_rejected), filesystem=clean.fs)
+    left_out = read_parts(clean, [strip_rejected] if strip_rejected else [], STRIP_REJECTED)
     tables = {
         "sources": _count_left_out(read_parts(clean, [read.sources], SOURCES), left_out),
         "rejected": pa.concat_tables(
@@ -174,17 +170,6 @@ def _stamp(ctx: RunContext, table: pa.Table) -> pa.Table:
         values = pa.array([value] * len(table), table.schema.field(index).type)
         table = table.set_column(index, column, values)
     return table
-
-
-def _reject_row(source: SourceFile, problem: Rejection) -> dict:
-    return {
-        "source_path": source.path,
-        "source_sha256": source.sha256,
-        "record_locator": problem.record_locator,
-        "stage": problem.stage,
-        "error_kind": problem.error_kind,
-        "message": problem.message,
-    }
 
 
 def _source_row(source: SourceFile, **values) -> dict:

@@ -17,7 +17,7 @@ from pipeline.dedup.paragraph_features import feature_columns
 from pipeline.dedup.params import DedupParams
 from pipeline.readers import Limits, Rejection
 from pipeline.reading import Tally
-from pipeline.records import article_row, lines_of, paragraph_rows
+from pipeline.records import article_row, lines_of, paragraph_rows, reject_row
 from pipeline.stages import RunContext, StripOutput
 from pipeline.store import Root, write_work_part
 from pipeline.store.schema import ARTICLES, PARAGRAPHS, REJECTED
@@ -128,17 +128,7 @@ class TimedOut:
         for (path, sha), tally in self.by_source.items():
             problem = tally.summary()
             assert problem is not None  # a tally is made for its first article
-            rows.append(
-                {
-                    "source_path": path,
-                    "source_sha256": sha,
-                    "record_locator": problem.record_locator,
-                    "stage": problem.stage,
-                    "error_kind": problem.error_kind,
-                    "message": problem.message,
-                    ARTICLES_LEFT_OUT: tally.total,
-                }
-            )
+            rows.append({**reject_row(path, sha, problem), ARTICLES_LEFT_OUT: tally.total})
         return pa.Table.from_pylist(rows, STRIP_REJECTED)
 
 
