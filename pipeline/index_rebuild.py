@@ -5,7 +5,7 @@ The index holds what the link stage added, run by run. Replaying
 commit order, each run against the parts rebuilt before it, gives the same rows: a run's
 ``ingest_order`` comes from its commit sequence number and its articles' ``article_id``
 order (both as the run had them), its features from
-:func:`pipeline.dedup.paragraph_features.feature_columns` (as its strip stage computed them).
+:func:`pipeline.stages.strip.with_features` (as its strip stage computed them).
 The rebuilt parts are staged for one commit that replaces every part of the old index.
 """
 
@@ -20,11 +20,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.arrays import split_by
-from pipeline.dedup.paragraph_features import feature_columns
 from pipeline.dedup.params import DedupParams
 from pipeline.stages import DEFAULT_BATCH_SIZE, RunContext, StripOutput
 from pipeline.stages.link import ARTICLE_INPUT, DEDUP_INPUT, link_run
-from pipeline.stages.strip import PARAGRAPH_COUNT
+from pipeline.stages.strip import PARAGRAPH_COUNT, with_features
 from pipeline.store import LocalFiles, Root, staged_path, write_work_part
 from pipeline.store.commit import DamagedRecord, committed_sequences, read_record
 from pipeline.store.delta import dataset
@@ -132,9 +131,7 @@ def _write_strip(
     clean: Root, ctx: RunContext, batch: int, articles: pa.Table, paragraphs: pa.Table
 ) -> StripOutput:
     """One batch's work files, of the link stage's input schemas."""
-    features = feature_columns(paragraphs["text"].to_pylist(), ctx.dedup)
-    for field, column in zip(features.schema, features.columns, strict=True):
-        paragraphs = paragraphs.append_column(field, column)
+    paragraphs = with_features(paragraphs, ctx.dedup)
     work = ctx.scratch_file(f"rebuild-{batch:05d}")
     articles = articles.select(ARTICLE_INPUT.names).cast(ARTICLE_INPUT)
     paragraphs = paragraphs.select(DEDUP_INPUT.names).cast(DEDUP_INPUT)

@@ -89,7 +89,7 @@ def strip_batch(ctx: RunContext, batch: int, extracted_rel: str, stats_rel: str)
     paragraphs_rel = write_work_part(
         clean,
         ctx.scratch_file(f"paragraphs-{batch:05d}.parquet"),
-        _with_features(pa.Table.from_pylist(paragraphs, STRIPPED_PARAGRAPHS), ctx.dedup),
+        with_features(pa.Table.from_pylist(paragraphs, STRIPPED_PARAGRAPHS), ctx.dedup),
     )
     counters.counts.update(articles=len(articles), paragraphs=len(paragraphs))
     rejected_rel = None
@@ -132,8 +132,9 @@ class TimedOut:
         return pa.Table.from_pylist(rows, STRIP_REJECTED)
 
 
-def _with_features(paragraphs: pa.Table, params: DedupParams) -> pa.Table:
-    """The paragraphs with their dedup features beside them (finalize leaves them out)."""
+def with_features(paragraphs: pa.Table, params: DedupParams) -> pa.Table:
+    """The paragraphs with their dedup features beside them (finalize leaves them out; the
+    dedup index rebuild computes them the same way)."""
     features = feature_columns(paragraphs["text"].to_pylist(), params)
     for field_, column in zip(features.schema, features.columns, strict=True):
         paragraphs = paragraphs.append_column(field_, column)
