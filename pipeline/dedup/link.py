@@ -185,9 +185,7 @@ class _Run:
     def verified(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Whether each node pair (u[i], v[i]) verifies as a duplicate of either kind."""
         self.nodes.load(self.stored)
-        a = self.nodes.arrays()
-        pairs = np.stack([u, v], axis=1)
-        return accepted(pairs, a.bigrams, a.words, a.n_words, a.cut_off, self.params)
+        return accepted(np.stack([u, v], axis=1), self.nodes.arrays(), self.params)
 
     def node_info(self, n: int) -> NodeInfo:
         key = self.nodes.keys[n]

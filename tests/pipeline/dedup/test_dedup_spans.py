@@ -101,14 +101,12 @@ def test_every_member_verifies_against_its_canonical() -> None:
 
 
 def _verified(features, i: int, j: int) -> bool:
-    from pipeline.dedup.pair_verification import ShingleSets, accepted
+    from pipeline.dedup.pair_verification import NodeArrays, accepted
     from pipeline.dedup.params import DedupParams
 
-    bigrams = ShingleSets.of_words(features.word_hash, features.word_offsets)
-    words = ShingleSets.of_words(features.word_hash, features.word_offsets, 1)
     cut = np.zeros(len(features.n_words), bool)
-    pair = np.array([[i, j]])
-    return bool(accepted(pair, bigrams, words, features.n_words, cut, DedupParams())[0])
+    nodes = NodeArrays.of_words(features.word_hash, features.word_offsets, features.n_words, cut)
+    return bool(accepted(np.array([[i, j]]), nodes, DedupParams())[0])
 
 
 def test_a_quote_inside_a_longer_paragraph_links_with_both_spans() -> None:
