@@ -225,9 +225,9 @@ def _one_source(
     root: list[int], best: dict[int, tuple[tuple, int, int]], articles: dict[int, set[str]]
 ) -> dict[int, int]:
     """The containment links (``best``: inner cluster -> (rank, container node, contained
-    node)) that no two
-    clusters without a common article share a canonical through, unless one is inside the
-    other (``articles``: per cluster, the articles holding one of its paragraphs).
+    node)) that no two clusters without a common article share a canonical through, unless
+    one is inside the other (``articles``: per cluster, the articles holding one of its
+    paragraphs).
 
     Links form trees: a cluster inside a container that is itself contained (A in B, B in
     C) ends in the outermost one's cluster. Two clusters on one branch are duplicates by

@@ -92,16 +92,10 @@ class NodeArrays:
     ) -> NodeArrays:
         """The arrays of paragraphs given as word hashes (flat, with offsets)."""
         position = offsets[:-1, None] + np.arange(_TEASER_OFFSET + 2)
-        inside = position < offsets[1:, None]
-        lead = np.where(inside, words[np.minimum(position, max(len(words) - 1, 0))], -1)
+        padded = np.r_[words.astype(np.int64), -1]  # past a paragraph's end: the -1
+        lead = padded[np.where(position < offsets[1:, None], position, len(words))]
         bigrams = ShingleSets.of_words(words, offsets)
-        return cls(
-            n_words,
-            cut_off,
-            lead.astype(np.int64),
-            bigrams,
-            ShingleSets.of_words(words, offsets, 1),
-        )
+        return cls(n_words, cut_off, lead, bigrams, ShingleSets.of_words(words, offsets, 1))
 
     def extended(self, more: NodeArrays) -> NodeArrays:
         return NodeArrays(
