@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -139,18 +140,35 @@ def plain(text: str) -> str:
 
 
 def edit(prose: Prose, text: str) -> str:
+    """1-3 words replaced, deleted or inserted; the punctuation around a replaced or deleted
+    word stays (an edited copy keeps its sentences' quotes and full stops: only a cut-off
+    teaser ends mid-sentence)."""
     rng = prose.rng
     words = text.split()
     for _ in range(rng.randint(1, 3)):
         pos = rng.randrange(len(words))
         op = rng.random()
         if op < 0.6:
-            words[pos] = prose.words(1)[0]
+            before, _, after = _around_word(words[pos])
+            words[pos] = before + prose.words(1)[0] + after
         elif op < 0.8 and len(words) > 5:
-            del words[pos]
+            before, _, after = _around_word(words.pop(pos))
+            if pos < len(words):
+                words[pos] = before + words[pos]
+            words[max(pos - 1, 0)] += after
         else:
             words.insert(pos, prose.words(1)[0])
     return " ".join(words)
+
+
+def _around_word(token: str) -> tuple[str, str, str]:
+    """(leading punctuation, the word, trailing punctuation) of a whitespace token."""
+    match = _WORD.fullmatch(token)
+    assert match is not None
+    return match.group(1), match.group(2), match.group(3)
+
+
+_WORD = re.compile(r"(\W*)(.*?)(\W*)")
 
 
 def truncate(rng: random.Random, text: str) -> str:

@@ -28,6 +28,7 @@ class NodeInfo:
     priority: tuple[Hashable, ...]
     stored_canonical: tuple[str, int] | None  # set for stored rows: their cluster's canonical
     n_words: int  # ranks the containers of one text: the tightest first
+    articles: frozenset[str]  # the articles of the node's rows (an exact group's copies)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,9 @@ def assign(
     root = root.tolist()
     has_stored = {root[n] for n, m in infos.items() if m.stored_canonical}
     best = _containers(root, matches, canonical, has_stored, infos)
+    if verified is not None:
+        best = _transitive(root, best, verified)
+    best = _one_source(root, best, _cluster_articles(root, infos))
     target = {inner: root[large] for inner, large in best.items()}
     out = {}
     for n in linked.tolist():
@@ -170,8 +174,8 @@ def _containers(
     article's body is no duplicate of other outlets' text, and ``text_unique`` drops only
     what another article holds), then highest containment, then the fewest words (the
     tightest container, the closest copy), then smallest container canonical, then smallest
-    node; the links kept are those of :func:`_one_source`."""
-    best: dict[int, tuple[tuple, int, str]] = {}
+    node, with its rank and the contained node of that link."""
+    best: dict[int, tuple[tuple, int, int]] = {}
     contained = np.flatnonzero(matches.contained)
     for small, large, share in zip(
         matches.small[contained].tolist(),
@@ -185,23 +189,55 @@ def _containers(
         own_article = infos[large].key[0] == infos[small].key[0]
         rank = (own_article, -share, infos[large].n_words, canonical[outer], large)
         if inner not in best or rank < best[inner][0]:
-            best[inner] = (rank, large, infos[small].key[0])
-    return _one_source(root, best)
+            best[inner] = (rank, large, small)
+    return best
 
 
-def _one_source(root: list[int], best: dict[int, tuple[tuple, int, str]]) -> dict[int, int]:
-    """The containment links (``best``: inner cluster -> (rank, container node, the inner's
-    article)) that no two clusters of different articles share a canonical through, unless
-    one is inside the other.
+def _transitive(
+    root: list[int],
+    best: dict[int, tuple[tuple, int, int]],
+    verified: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> dict[int, tuple[tuple, int, int]]:
+    """The containment links ``best`` less those of a cluster holding a text its container
+    lacks: when B is inside C, what is inside B is inside C too, so a cluster whose own
+    contained texts do not verify against its container only overlaps it (two merged
+    paragraphs sharing one wire paragraph, A+B and B+C, pass the share of the shorter)."""
+    target = {inner: root[large] for inner, (_, large, _) in best.items()}
+    chained = [inner for inner in sorted(best) if target[inner] in best]
+    if not chained:
+        return best
+    inner_node = np.array([best[i][2] for i in chained], np.int64)
+    outer_node = np.array([best[target[i]][1] for i in chained], np.int64)
+    passed = verified(inner_node, outer_node)
+    failed = {target[i] for i, ok in zip(chained, passed, strict=True) if not ok}
+    return {inner: link for inner, link in best.items() if inner not in failed}
+
+
+def _cluster_articles(root: list[int], infos: dict[int, NodeInfo]) -> dict[int, set[str]]:
+    """Per cluster (root) of linked nodes: the articles holding one of its paragraphs."""
+    out: dict[int, set[str]] = {}
+    for n, m in infos.items():
+        out.setdefault(root[n], set()).update(m.articles)
+    return out
+
+
+def _one_source(
+    root: list[int], best: dict[int, tuple[tuple, int, int]], articles: dict[int, set[str]]
+) -> dict[int, int]:
+    """The containment links (``best``: inner cluster -> (rank, container node, contained
+    node)) that no two clusters without a common article share a canonical through, unless
+    one is inside the other (``articles``: per cluster, the articles holding one of its
+    paragraphs).
 
     Links form trees: a cluster inside a container that is itself contained (A in B, B in
     C) ends in the outermost one's cluster. Two clusters on one branch are duplicates by
     containment; two side by side inside one container are not (two outlets quoting
     different sentences of it), unless they come from one article (consecutive paragraphs
-    of the source merged into the container). So the clusters directly inside a container
-    come from the article of the best of them, and below a container holding two or more,
-    every cluster comes from that article; a cluster of another article loses its link and
-    tops a tree of its own, checked the same way."""
+    of the source merged into the container; the source is any article holding a copy of
+    each). So the clusters directly inside a container, taken best first, each share an
+    article with all those kept before them, and below a container holding two or more,
+    every cluster holds one of those common articles; a cluster without one loses its link
+    and tops a tree of its own, checked the same way."""
     children: dict[int, list[int]] = {}
     target = {inner: root[large] for inner, (_, large, _) in best.items()}
     for inner in sorted(target, key=lambda i: best[i][0]):
@@ -211,16 +247,15 @@ def _one_source(root: list[int], best: dict[int, tuple[tuple, int, str]]) -> dic
     # Outermost containers first; a containment cycle is cut at its smallest cluster.
     tops = sorted(c for c in children if c not in target)
     tops += sorted({_follow(i, target) for i in target} - set(tops))
-    stack: list[tuple[int, str | None]] = [(top, None) for top in reversed(tops)]
+    stack: list[tuple[int, set[str] | None]] = [(top, None) for top in reversed(tops)]
     while stack:
         node, required = stack.pop()
         if node in visited:
             continue
         visited.add(node)
         kids = [k for k in children.get(node, []) if k not in visited]
-        article = required or (best[kids[0]][2] if kids else None)
-        inside = [k for k in kids if best[k][2] == article]
-        below = article if len(inside) > 1 else required
+        inside, sources = _common_source(kids, articles, required)
+        below = sources if len(inside) > 1 else required
         for kid in kids:
             if kid in inside:
                 kept[kid] = best[kid][1]
@@ -228,6 +263,21 @@ def _one_source(root: list[int], best: dict[int, tuple[tuple, int, str]]) -> dic
             else:
                 stack.append((kid, None))
     return kept
+
+
+def _common_source(
+    kids: list[int], articles: dict[int, set[str]], required: set[str] | None
+) -> tuple[set[int], set[str] | None]:
+    """The clusters of ``kids`` (best first) that share an article with ``required`` (when
+    set) and with every cluster taken before them, and the articles they all share."""
+    inside: set[int] = set()
+    sources = required
+    for kid in kids:
+        common = articles[kid] if sources is None else sources & articles[kid]
+        if common:
+            inside.add(kid)
+            sources = common
+    return inside, sources
 
 
 def _follow(root: int, target: dict[int, int]) -> int:

@@ -185,21 +185,20 @@ class _Run:
     def verified(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Whether each node pair (u[i], v[i]) verifies as a duplicate of either kind."""
         self.nodes.load(self.stored)
-        a = self.nodes.arrays()
-        pairs = np.stack([u, v], axis=1)
-        return accepted(pairs, a.bigrams, a.words, a.n_words, a.cut_off, self.params)
+        return accepted(np.stack([u, v], axis=1), self.nodes.arrays(), self.params)
 
     def node_info(self, n: int) -> NodeInfo:
         key = self.nodes.keys[n]
         group = self.group_of_node.get(n)
         if group is not None:
             n_words = int(self.feats.n_words[group.rep])
-            return NodeInfo(key, (self.rows.rank[group.rep],), None, n_words)
+            articles = frozenset(self.rows.article[r] for r in group.rows)
+            return NodeInfo(key, (self.rows.rank[group.rep],), None, n_words, articles)
         row = self.nodes.stored_rows[n]
         pub = row["published"]
         priority = (bool(row["is_truncated"]), pub is None, pub or "", row["ingest_order"], *key)
         canonical = (row["canonical_article"], row["canonical_idx"])
-        return NodeInfo(key, priority, canonical, row["n_words"])
+        return NodeInfo(key, priority, canonical, row["n_words"], frozenset([key[0]]))
 
     def canonical_node(self, canonical: Key) -> int:
         """The node of a canonical: a new text's representative or a stored row."""

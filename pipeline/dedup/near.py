@@ -56,10 +56,7 @@ class NearStage:
         candidates = within_budget(candidates, shared, self.params.candidate_budget, is_new)
         stats["verified_pairs"] = len(candidates)
         self.nodes.load(self.stored)
-        arrays = self.nodes.arrays()
-        matches = verify_pairs(
-            candidates, arrays.bigrams, arrays.words, arrays.n_words, arrays.cut_off, self.params
-        )
+        matches = verify_pairs(candidates, self.nodes.arrays(), self.params)
         stats["verified_links"] = len(matches)
         return matches
 

@@ -3,15 +3,13 @@ bucket (or a canonical) brought in, with the per-node arrays verification needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.arrays import offsets_of, take_ragged
 from pipeline.dedup.index import StoredIndex, id_table
-from pipeline.dedup.pair_verification import ShingleSets
+from pipeline.dedup.pair_verification import NodeArrays
 from pipeline.dedup.paragraph_features import Features
 
 Key = tuple[str, int]
@@ -21,22 +19,6 @@ _STORED_COLUMNS = (
     "n_words, "
     "canonical_article, canonical_idx, words"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class NodeArrays:
-    n_words: np.ndarray  # int64 per node
-    cut_off: np.ndarray  # bool per node: ends mid-sentence (or, if stored, found truncated)
-    bigrams: ShingleSets
-    words: ShingleSets  # distinct words
-
-    def extended(self, more: NodeArrays) -> NodeArrays:
-        return NodeArrays(
-            np.r_[self.n_words, more.n_words],
-            np.r_[self.cut_off, more.cut_off],
-            self.bigrams.stacked(more.bigrams),
-            self.words.stacked(more.words),
-        )
 
 
 class Nodes:
@@ -137,5 +119,4 @@ class Nodes:
         cut_off = np.empty(len(rep), bool)
         cut_off[new_ids] = f.ends_mid_sentence[rep[new_ids]]
         cut_off[stored_ids] = [row["ends_mid_sentence"] or row["is_truncated"] for row in stored]
-        bigrams = ShingleSets.of_words(words, offsets)
-        return NodeArrays(n_words, cut_off, bigrams, ShingleSets.of_words(words, offsets, 1))
+        return NodeArrays.of_words(words, offsets, n_words, cut_off)

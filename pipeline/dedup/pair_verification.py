@@ -71,6 +71,49 @@ class ShingleSets:
         return jaccard, share
 
 
+#: A cut-off teaser begins where its full paragraph begins, or up to this many words later
+#: (a dateline the teaser left out).
+_TEASER_OFFSET = 3
+
+
+@dataclass(frozen=True, slots=True)
+class NodeArrays:
+    """What verification knows of each node (paragraph text), one row per node."""
+
+    n_words: np.ndarray  # int64 per node
+    cut_off: np.ndarray  # bool per node: ends mid-sentence (or, if stored, found truncated)
+    lead: np.ndarray  # (nodes, _TEASER_OFFSET + 2) int64: the first word hashes, -1 past the end
+    bigrams: ShingleSets
+    words: ShingleSets  # distinct words
+
+    @classmethod
+    def of_words(
+        cls, words: np.ndarray, offsets: np.ndarray, n_words: np.ndarray, cut_off: np.ndarray
+    ) -> NodeArrays:
+        """The arrays of paragraphs given as word hashes (flat, with offsets)."""
+        position = offsets[:-1, None] + np.arange(_TEASER_OFFSET + 2)
+        padded = np.r_[words.astype(np.int64), -1]  # past a paragraph's end: the -1
+        lead = padded[np.where(position < offsets[1:, None], position, len(words))]
+        bigrams = ShingleSets.of_words(words, offsets)
+        return cls(n_words, cut_off, lead, bigrams, ShingleSets.of_words(words, offsets, 1))
+
+    def extended(self, more: NodeArrays) -> NodeArrays:
+        return NodeArrays(
+            np.r_[self.n_words, more.n_words],
+            np.r_[self.cut_off, more.cut_off],
+            np.concatenate([self.lead, more.lead]),
+            self.bigrams.stacked(more.bigrams),
+            self.words.stacked(more.words),
+        )
+
+    def starts_alike(self, small: np.ndarray, large: np.ndarray) -> np.ndarray:
+        """Per pair, whether ``small`` begins with words that ``large`` begins with (its
+        first two words among the first words of ``large``): a teaser cut from it."""
+        first, second = self.lead[small, :1], self.lead[small, 1:2]
+        at = self.lead[large]
+        return ((at[:, :-1] == first) & (at[:, 1:] == second) & (first >= 0)).any(axis=1)
+
+
 @dataclass(frozen=True, slots=True)
 class Matches:
     """Verified links between nodes ``small`` and ``large`` (fewer and more words), one
@@ -89,14 +132,7 @@ class Matches:
         return cls(*(np.zeros(0, t) for t in (np.int64, np.int64, bool, np.float64)))
 
 
-def verify_pairs(
-    pairs: np.ndarray,
-    sets: ShingleSets,
-    word_sets: ShingleSets,
-    n_words: np.ndarray,
-    cut_off: np.ndarray,
-    params: DedupParams,
-) -> Matches:
+def verify_pairs(pairs: np.ndarray, nodes: NodeArrays, params: DedupParams) -> Matches:
     """The candidate pairs that are near duplicates or containments, with their similarity.
 
     With the shorter paragraph ``s`` (fewer words) and its share of bigrams found in the
@@ -111,7 +147,7 @@ def verify_pairs(
     per-pair temporaries do not follow the number of candidates.
     """
     blocks = [
-        _verify_block(pairs[lo:hi], sets, word_sets, n_words, cut_off, params)
+        _verify_block(pairs[lo:hi], nodes, params)
         for lo, hi in _blocks(np.ones(len(pairs), np.int64), _BLOCK_PAIRS)
     ]
     if not blocks:
@@ -119,50 +155,30 @@ def verify_pairs(
     return Matches(*(np.concatenate(column) for column in zip(*blocks, strict=True)))
 
 
-def accepted(
-    pairs: np.ndarray,
-    sets: ShingleSets,
-    word_sets: ShingleSets,
-    n_words: np.ndarray,
-    cut_off: np.ndarray,
-    params: DedupParams,
-) -> np.ndarray:
+def accepted(pairs: np.ndarray, nodes: NodeArrays, params: DedupParams) -> np.ndarray:
     """Per pair, whether :func:`verify_pairs` links it (either kind)."""
     out = np.zeros(len(pairs), bool)
     for lo, hi in _blocks(np.ones(len(pairs), np.int64), _BLOCK_PAIRS):
-        *_, contained, near, _ = _classify(pairs[lo:hi], sets, word_sets, n_words, cut_off, params)
+        *_, contained, near, _ = _classify(pairs[lo:hi], nodes, params)
         out[lo:hi] = contained | near
     return out
 
 
 def _verify_block(
-    pairs: np.ndarray,
-    sets: ShingleSets,
-    word_sets: ShingleSets,
-    n_words: np.ndarray,
-    cut_off: np.ndarray,
-    params: DedupParams,
+    pairs: np.ndarray, nodes: NodeArrays, params: DedupParams
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    small, large, contained, near, similarity = _classify(
-        pairs, sets, word_sets, n_words, cut_off, params
-    )
+    small, large, contained, near, similarity = _classify(pairs, nodes, params)
     keep = contained | near
     return small[keep], large[keep], contained[keep], similarity[keep]
 
 
-def _classify(
-    pairs: np.ndarray,
-    sets: ShingleSets,
-    word_sets: ShingleSets,
-    n_words: np.ndarray,
-    cut_off: np.ndarray,
-    params: DedupParams,
-) -> tuple[np.ndarray, ...]:
+def _classify(pairs: np.ndarray, nodes: NodeArrays, params: DedupParams) -> tuple[np.ndarray, ...]:
     """(shorter, longer, is contained, is near, similarity) per pair."""
+    n_words, word_sets = nodes.n_words, nodes.words
     u, v = pairs[:, 0], pairs[:, 1]
     swap = (n_words[u] > n_words[v]) | ((n_words[u] == n_words[v]) & (u > v))
     small, large = np.where(swap, v, u), np.where(swap, u, v)
-    jac, share = sets.similarities(small, large)
+    jac, share = nodes.bigrams.similarities(small, large)
     similar, shared = jac >= params.near_threshold, share >= params.contain_threshold
     edited = share >= params.near_share_threshold
     few_changes = np.zeros(len(small), bool)
@@ -171,7 +187,8 @@ def _classify(
         changed_words(word_sets, small[maybe], large[maybe]) <= params.max_changed_words
     )
     longer = n_words[large] >= params.contain_min_ratio * n_words[small]
-    teaser = similar & ~(longer & ~cut_off[small])
+    cut_from = nodes.cut_off[small] & nodes.starts_alike(small, large)
+    teaser = similar & ~(longer & ~cut_from)
     long_enough = n_words[small] >= params.contain_min_words
     contained = ~teaser & longer & shared & few_changes & long_enough
     near = ~contained & few_changes & (similar | (edited & ~longer))

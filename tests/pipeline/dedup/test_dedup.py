@@ -351,3 +351,22 @@ def test_features_carried_beside_the_paragraphs_give_the_same_result() -> None:
     assert carried.index_rows.equals(computed.index_rows)
     with pytest.raises(ValueError, match="feature rows"):
         link_paragraphs(shuffled.slice(1), [], features=features_of_table(shuffled, DedupParams()))
+
+
+def test_two_paragraphs_merged_elsewhere_come_from_one_article_through_any_copy() -> None:
+    # "y" 0 is a copy of "w" 0, ingested first, so it represents that text; "x" 0 merges
+    # "w" 0 and 1. Both clusters hold a paragraph of "w": one source.
+    rows = batch(("y", 0, WIRE), ("w", 0, WIRE), ("w", 1, OTHER), ("x", 0, f"{WIRE} {OTHER}"))
+    links = links_of(link_paragraphs(rows, []))
+    assert target(links["x", 0]) is None
+    for key in [("y", 0), ("w", 0), ("w", 1)]:
+        assert target(links[key]) == ("x", 0) and links[key]["dup_kind"] == "contained"
+
+
+def test_a_teaser_of_one_wire_paragraph_is_no_near_copy_of_a_merged_one() -> None:
+    teaser = WIRE[: int(len(WIRE) * 0.8)].rstrip()
+    rows = batch(("w", 0, SECOND), ("w", 1, WIRE), ("x", 0, f"{SECOND} {WIRE}"), ("t", 0, teaser))
+    links = links_of(link_paragraphs(rows, []))
+    assert target(links["x", 0]) is None
+    for key in [("w", 0), ("w", 1), ("t", 0)]:
+        assert target(links[key]) == ("x", 0)

@@ -101,14 +101,12 @@ def test_every_member_verifies_against_its_canonical() -> None:
 
 
 def _verified(features, i: int, j: int) -> bool:
-    from pipeline.dedup.pair_verification import ShingleSets, accepted
+    from pipeline.dedup.pair_verification import NodeArrays, accepted
     from pipeline.dedup.params import DedupParams
 
-    bigrams = ShingleSets.of_words(features.word_hash, features.word_offsets)
-    words = ShingleSets.of_words(features.word_hash, features.word_offsets, 1)
     cut = np.zeros(len(features.n_words), bool)
-    pair = np.array([[i, j]])
-    return bool(accepted(pair, bigrams, words, features.n_words, cut, DedupParams())[0])
+    nodes = NodeArrays.of_words(features.word_hash, features.word_offsets, features.n_words, cut)
+    return bool(accepted(np.array([[i, j]]), nodes, DedupParams())[0])
 
 
 def test_a_quote_inside_a_longer_paragraph_links_with_both_spans() -> None:
@@ -175,3 +173,30 @@ def test_text_unique_of_the_flow_drops_the_reprinted_span(tmp_path: Path) -> Non
     assert "Daugherty added" in outlet["text_unique"]
     wire = next(a for a in articles if a["source_path"].endswith("a_wire.txt"))
     assert QUOTE in wire["text_unique"]
+
+
+def test_a_merged_paragraph_overlapping_a_longer_one_is_not_inside_it() -> None:
+    """A+B (node 3) passes the share inside B+C (node 4), but A is not in B+C: A+B only
+    overlaps it, and A must not end in B+C's cluster."""
+    from pipeline.dedup.cluster import NodeInfo, assign
+    from pipeline.dedup.pair_verification import Matches
+
+    contained = {(0, 3), (1, 3), (1, 4), (2, 4), (3, 4)}  # (inner, container)
+    small, large = (np.array(side, np.int64) for side in zip(*sorted(contained), strict=True))
+    share = np.where(small == 3, 0.68, 1.0)
+    matches = Matches(small, large, np.ones(len(small), bool), share)
+    # Outlet "x" printed B and C on their own too, so every cluster shares its article.
+    articles = [{"w"}, {"w", "x"}, {"w", "x"}, {"x"}, {"y"}]
+    words = [10, 20, 20, 30, 40]
+
+    def info(n: int) -> NodeInfo:
+        return NodeInfo(("node", n), (n,), None, words[n], frozenset(articles[n]))
+
+    def verified(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        pairs = zip(u.tolist(), v.tolist(), strict=True)
+        return np.array([(a, b) in contained or (b, a) in contained for a, b in pairs])
+
+    out = assign(5, info, matches, verified, lambda key: key[1])
+    assert out[3].canonical == ("node", 3) and out[3].container is None
+    assert out[0].canonical == out[1].canonical == ("node", 3)  # B's tightest container
+    assert out[2].canonical == ("node", 4)
