@@ -2,8 +2,8 @@
 
 Experts give each line its probability of being boilerplate: one for articles (a scrape of
 their paragraphs) and, when trained with whole pages, one for pages, each with its own learned
-vocabulary and booster; a document of many lines, many of them short (the ``gate``,
-learned), goes to the page expert. Another booster gives a boilerplate line's kind.
+vocabulary and booster; a document the ``gate`` (:mod:`pipeline.strip.doc_gate`, learned)
+takes for a whole page goes to the page expert. Another booster gives a boilerplate line's kind.
 
 A model file is gzip-compressed JSON (the boosters in LightGBM's text format, the learned
 vocabularies, the gate, the threshold and the feature names), written with a fixed gzip
@@ -31,12 +31,13 @@ from typing import NamedTuple
 
 import numpy as np
 
+from pipeline.strip.doc_gate import is_whole_page
 from pipeline.strip.item import Item
 from pipeline.strip.kinds import OTHER
 from pipeline.strip.line_features import FEATURE_NAMES, FeatureExtractor
 from pipeline.strip.vocabulary import Vocabulary
 
-FORMAT = 1
+FORMAT = 2
 #: The model the package ships (trained by ``python -m pipeline train``: docs/stripping.md).
 SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "models" / "line-model.json.gz"
 #: A line is boilerplate at this probability or more.
@@ -132,12 +133,8 @@ class LineModel:
             raise ModelError(f"not a line model (missing {exc})") from exc
 
     def expert_for(self, items: Sequence[Item]) -> str:
-        """``page`` for a document of more than ``gate["lines"]`` lines, more than
-        ``gate["short_share"]`` of them of three words or fewer; else ``article``."""
-        gate = self.gate
-        if gate and len(items) > gate["lines"] and short_share(items) > gate["short_share"]:
-            return "page"
-        return "article"
+        """``page`` for a document the gate takes for a whole page; else ``article``."""
+        return "page" if self.gate and is_whole_page(self.gate, items) else "article"
 
     def matrix(self, items: list[Item], title_item: Item | None, expert: str) -> np.ndarray:
         return self.experts[expert].extractor.matrix(items, title_item)
@@ -235,11 +232,6 @@ class LineModel:
             else:
                 decisions.append(Decision(False, p, "", ""))
         return decisions
-
-
-def short_share(items: Sequence[Item]) -> float:
-    """The share of ``items`` of three words or fewer."""
-    return sum(item.n_words <= 3 for item in items) / len(items) if items else 0.0
 
 
 def rule_alone(rule: str) -> bool:

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.strip.doc_gate import fit_gate
 from pipeline.strip.item import Item
 from pipeline.strip.kinds import OTHER
 from pipeline.strip.labelled import LabelledDoc
 from pipeline.strip.line_features import FEATURE_NAMES, FeatureExtractor
-from pipeline.strip.linemodel import FORMAT, THRESHOLD, model_bytes, short_share
+from pipeline.strip.linemodel import FORMAT, THRESHOLD, model_bytes
 from pipeline.strip.rule_files import base_language
 from pipeline.strip.stripper import Stripper
 from pipeline.strip.vocabulary import Vocabulary
@@ -87,8 +88,8 @@ def train_prepared(prepared: Sequence[Prepared], seed: int = 0, language: str = 
     experts, gate = {}, None
     if articles and pages:
         experts["article"], article_matrix = _expert(articles, articles, seed)
-        experts["page"], _ = _expert(prepared, pages, seed)
-        gate = fit_gate(prepared)
+        experts["page"], _ = _expert(prepared, prepared, seed)
+        gate = fit_gate([p.items for p in prepared], [p.doc.whole_page for p in prepared])
     else:  # one kind of document: one expert decides every document
         experts["article"], article_matrix = _expert(prepared, prepared, seed)
     kinds, kind_booster = _train_kinds(articles or prepared, article_matrix, seed)
@@ -128,24 +129,6 @@ def _expert(
         "booster": booster.model_to_string(),
     }
     return expert, matrix
-
-
-def fit_gate(prepared: Sequence[Prepared]) -> dict[str, float]:
-    """When a document is taken for a whole page: more than ``lines`` lines of which more than
-    ``short_share`` are of three words or fewer (long articles, live blogs and transcripts,
-    have few short lines; pages have menus). The pair with the fewest errors on the training
-    documents, articles and pages weighing the same however many there are of each."""
-    sizes = np.array([len(p.items) for p in prepared])
-    shares = np.array([short_share(p.items) for p in prepared])
-    page = np.array([p.doc.whole_page for p in prepared])
-    best, best_error = (0, 0.0), float("inf")
-    for lines in sorted(set(sizes.tolist())):
-        for share in sorted(set(np.round(shares, 2).tolist())):
-            taken = (sizes > lines) & (shares > share)
-            error = (~taken[page]).mean() + taken[~page].mean()
-            if error < best_error:
-                best, best_error = (lines, share), error
-    return {"lines": int(best[0]), "short_share": float(best[1])}
 
 
 def _train_kinds(
