@@ -135,20 +135,19 @@ _POSITIONS = _CONTEXT + 3
 
 
 class TextFeatures:
-    """The features of a line's text that no vocabulary changes (its shape) and its content
-    words, remembered per text: every expert's extractor reads them from one instance."""
+    """The features of a line's text that no vocabulary changes (its shape), remembered
+    per text: every expert's extractor reads them from one instance."""
 
     def __init__(self) -> None:
-        self._texts: dict[str, tuple[np.ndarray, set[str]]] = {}
+        self._texts: dict[str, np.ndarray] = {}
 
-    def of(self, item: Item) -> tuple[np.ndarray, set[str]]:
-        """The shape features (a row, which numpy copies into the matrix faster than a
-        list) and the content words of the item's text."""
+    def of(self, item: Item) -> np.ndarray:
+        """The shape features of the item's text (a row, which numpy copies into the
+        matrix faster than a list)."""
         text = item.text
         found = self._texts.get(text)
         if found is None:
-            shape = np.array(_shape(text, item.tokens, item.stopwords), dtype=np.float32)
-            found = (shape, item.vocab)
+            found = np.array(_shape(text, item.tokens, item.stopwords), dtype=np.float32)
             _remember(self._texts, text, found)
         return found
 
@@ -182,18 +181,10 @@ class FeatureExtractor:
         """What :func:`batch_matrix` reads of one article's items."""
         if not items:
             return ArticleLines(items, (), [], [], [])
-        shapes, vocabs = zip(*map(self.texts.of, items), strict=True)
-        pairs = list(zip(items, vocabs, strict=True))
-        body_vocab = set().union(*(v for item, v in pairs if item.is_body))
-        title_vocab = next((v for item, v in pairs if item is title_item), set())
-        counts = Counter(item.key for item in items)
-        context = []
-        for item, v in pairs:
-            context += (
-                _overlap(v, body_vocab, item.is_body),
-                _overlap(v, title_vocab, False),
-                counts[item.key] - 1,
-            )
+        shapes = list(map(self.texts.of, items))
+        body_vocab = set().union(*(item.vocab for item in items if item.is_body))
+        title_vocab = next((item.vocab for item in items if item is title_item), set())
+        context = _overlaps(items, body_vocab, title_vocab)
         evidence = [_evidence(item, title_item) for item in items]
         return ArticleLines(items, shapes, self.vocab_rows(items), evidence, context)
 
@@ -224,12 +215,21 @@ def _remember(cache: dict[str, _T], text: str, found: _T) -> None:
         cache[text] = found
 
 
-def _overlap(vocab: set[str], other: set[str], inside: bool) -> float:
-    """The share of ``vocab`` in ``other`` (-1 for no words); 1 when ``inside`` (``vocab``
-    is part of ``other``, as a body line's words are of the body's)."""
-    if not vocab:
-        return -1.0
-    return 1.0 if inside else len(vocab & other) / len(vocab)
+def _overlaps(items: list[Item], body_vocab: set[str], title_vocab: set[str]) -> list[float]:
+    """Per item, the shares of its content words in ``body_vocab`` and in ``title_vocab``
+    (-1 for no words; 1 in the body for a body line, whose words are the body's), and how
+    many other items have its key."""
+    counts = Counter(item.key for item in items)
+    found: list[float] = []
+    for item in items:
+        vocab, repeats = item.vocab, counts[item.key] - 1
+        if not vocab:
+            found += (-1.0, -1.0, repeats)
+            continue
+        n = len(vocab)
+        in_body = 1.0 if item.is_body else len(vocab & body_vocab) / n
+        found += (in_body, len(vocab & title_vocab) / n if title_vocab else 0.0, repeats)
+    return found
 
 
 def _shape(text: str, tokens: list[str], stopwords: frozenset[str]) -> list[float]:

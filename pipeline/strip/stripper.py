@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from functools import cached_property
-from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
@@ -42,7 +41,7 @@ from pipeline.strip.repeats import mark_repeats
 from pipeline.strip.rule_files import RuleSet, base_language, load_rules
 from pipeline.strip.stats import MAX_COUNTED_WORDS, LineStats
 from pipeline.strip.stripped import stripped_of
-from pipeline.strip.text import content_words, is_title_like
+from pipeline.strip.text import is_title_like
 
 #: Hex digits kept of :attr:`Stripper.rules_version`.
 RULES_VERSION_DIGITS = 16
@@ -225,7 +224,7 @@ class Stripper:
         items = analyse.items(lines)
         body = mark_body(items)
         apply_guards(items)
-        body_vocab = content_words(chain.from_iterable(i.tokens for i in body), analyse.stopwords)
+        body_vocab = set().union(*(i.vocab for i in body))
         title_item = find_title(items, body_vocab, title)
         if title_item is not None:
             body_vocab |= title_item.vocab
