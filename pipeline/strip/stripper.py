@@ -147,16 +147,22 @@ class Stripper:
         :mod:`pipeline.deadline`). An article that takes longer is left out: ``None`` in its
         place. What follows (one booster call for all the articles, the outcome) is linear in
         the lines and not timed."""
-        with cyclic_gc_paused(), alarm(wanted=seconds > 0) as clock:
+        with cyclic_gc_paused():
+            # Returned from a call of its own: the items, features and decisions are freed
+            # before the collector resumes, which then has the outcomes alone to look at
+            return self._strip_within(articles, seconds)
+
+    def _strip_within(self, articles: Sequence[Article], seconds: float) -> list[Stripped | None]:
+        with alarm(wanted=seconds > 0) as clock:
             prepared = [self._prepare_within(clock, seconds, article) for article in articles]
-            done = [n for n, found in enumerate(prepared) if found is not None]
-            decisions = self._decisions([prepared[n] for n in done])
-            stripped: list[Stripped | None] = [None] * len(articles)
-            for n, decided in zip(done, decisions, strict=True):
-                items, title_item, _ = prepared[n]
-                title = articles[n].title
-                stripped[n] = stripped_of(items, title_item, title, decided, self._version(decided))
-            return stripped
+        done = [n for n, found in enumerate(prepared) if found is not None]
+        decisions = self._decisions([prepared[n] for n in done])
+        stripped: list[Stripped | None] = [None] * len(articles)
+        for n, decided in zip(done, decisions, strict=True):
+            items, title_item, _ = prepared[n]
+            title = articles[n].title
+            stripped[n] = stripped_of(items, title_item, title, decided, self._version(decided))
+        return stripped
 
     def _prepare_within(self, clock: Alarm, seconds: float, article: Article) -> Prepared | None:
         self._analyser(article.language, article.body_kind)  # rules compiled off the clock
