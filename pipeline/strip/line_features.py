@@ -7,9 +7,11 @@ repeats in the article, its position, and the same for its neighbours (boilerpla
 runs; a caption sits next to its credit). No feature names a text: they are counts, shares and
 positions, and the vocabulary is learned from many documents.
 
-The features of a line's text alone are remembered per text (furniture recurs across an
-outlet's articles); the article-level and window features are numpy operations over the
-article's whole matrix.
+Python reads each article's lines (:meth:`FeatureExtractor.lines`): the features of a line's
+text alone, remembered per text (furniture recurs across an outlet's articles), its evidence
+row and its overlaps. A batch's matrix (:func:`batch_matrix`) stacks those rows for all its
+articles at once; the article-level and window columns are numpy operations over the whole
+batch, each article's lines delimited by its offsets.
 """
 
 from __future__ import annotations

@@ -145,8 +145,8 @@ class Stripper:
         """:meth:`strip_many`, each article's evidence and features gathered within
         ``seconds`` of wall time (0: no limit; enforced in a process's main thread, see
         :mod:`pipeline.deadline`). An article that takes longer is left out: ``None`` in its
-        place. What follows (one booster call for all the articles, the outcome) is linear in
-        the lines and not timed."""
+        place. What follows (the batch's feature matrix and one booster call per expert for
+        all the articles, the outcome) is linear in the lines and not timed."""
         with cyclic_gc_paused():
             # Returned from a call of its own: the items, features and decisions are freed
             # before the collector resumes, which then has the outcomes alone to look at
