@@ -13,7 +13,7 @@ from functools import lru_cache, partial
 from pipeline.record_types import Line
 from pipeline.strip.item import Item
 from pipeline.strip.matching import CompiledRules
-from pipeline.strip.text import words
+from pipeline.strip.text import content_words, words
 
 #: Distinct lines remembered per language and body kind (least recently used go first);
 #: at most about 30 MB, when all are story lines of ``CACHE_MAX_CHARS``.
@@ -56,4 +56,7 @@ def analyse_line(compiled: CompiledRules, stopwords: frozenset[str], text: str) 
     template = Item.of(text, tokens, stopwords)
     if hits := compiled.match(text, tokens):
         template.apply_hits(tuple(hits))
+    # Every article the line occurs in reads its content words (the body's vocabulary, the
+    # line model's features): worked out once, for the template
+    template.content = content_words(template.tokens, stopwords)
     return template

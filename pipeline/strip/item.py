@@ -35,7 +35,7 @@ class Item:
     fragment cut off ``text`` does not change) follow from ``text`` and ``tokens``;
     templates hold them (see :meth:`of`) so that the articles a line recurs in do not
     recompute them. ``vocab``, the line's content words, is worked out when first asked
-    for: the stripper needs it for lines outside the body alone."""
+    for; :mod:`pipeline.strip.analysis` asks a template, whose copies then share it."""
 
     line: Line | None
     text: str

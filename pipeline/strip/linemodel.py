@@ -34,7 +34,13 @@ import numpy as np
 from pipeline.strip.doc_gate import is_whole_page
 from pipeline.strip.item import Item
 from pipeline.strip.kinds import OTHER
-from pipeline.strip.line_features import FEATURE_NAMES, FeatureExtractor
+from pipeline.strip.line_features import (
+    FEATURE_NAMES,
+    ArticleLines,
+    FeatureExtractor,
+    TextFeatures,
+    batch_matrix,
+)
 from pipeline.strip.vocabulary import Vocabulary
 
 FORMAT = 2
@@ -63,15 +69,16 @@ class Decision:
 
 
 class ArticleFeatures(NamedTuple):
-    """One article's items and headline with the feature rows the boosters read of them."""
+    """One article's items and headline with what its expert reads of its lines (the rows
+    of a batch's matrix, :func:`pipeline.strip.line_features.batch_matrix`)."""
 
     items: list[Item]
     title_item: Item | None
     expert: str
-    matrix: np.ndarray
-    #: The article expert's rows, which the kind booster reads (``matrix`` itself when the
+    lines: ArticleLines
+    #: What the article expert reads, for the kind booster (``lines`` itself when the
     #: article expert decides).
-    kind_rows: np.ndarray
+    kind_lines: ArticleLines
 
 
 @dataclass(slots=True)
@@ -82,11 +89,12 @@ class Expert:
     booster: object  # lightgbm.Booster
 
     @classmethod
-    def of(cls, data: dict) -> Expert:
+    def of(cls, data: dict, texts: TextFeatures) -> Expert:
+        """The expert in ``data``, its extractor reading text features from ``texts``."""
         import lightgbm
 
-        vocabulary = Vocabulary.from_json(data["vocabulary"])
-        return cls(FeatureExtractor(vocabulary), lightgbm.Booster(model_str=data["booster"]))
+        extractor = FeatureExtractor(Vocabulary.from_json(data["vocabulary"]), texts)
+        return cls(extractor, lightgbm.Booster(model_str=data["booster"]))
 
 
 class LineModel:
@@ -105,7 +113,8 @@ class LineModel:
         self.kinds: list[str] = list(data["kinds"])
         #: languages of the articles it was trained on: it decides only articles in them
         self.languages = frozenset(data["languages"])
-        self.experts = {name: Expert.of(e) for name, e in data["experts"].items()}
+        texts = TextFeatures()  # the experts share what no vocabulary changes
+        self.experts = {name: Expert.of(e, texts) for name, e in data["experts"].items()}
         self.gate = data.get("gate")  # None: one expert for every document
         self._kind = lightgbm.Booster(model_str=data["kind_booster"]) if self.kinds else None
 
@@ -140,15 +149,15 @@ class LineModel:
         return self.experts[expert].extractor.matrix(items, title_item)
 
     def features(self, items: list[Item], title_item: Item | None) -> ArticleFeatures:
-        """What the boosters read of one article: its expert's feature rows, and the article
-        expert's (the kind booster reads those) when a page expert decides it."""
+        """What the boosters read of one article: what its expert reads of its lines, and
+        what the article expert reads (the kind booster reads that) when a page expert
+        decides it: the same but for the vocabulary's columns."""
         expert = self.expert_for(items)
-        if not items:
-            empty = np.empty((0, len(FEATURE_NAMES)))
-            return ArticleFeatures(items, title_item, expert, empty, empty)
-        matrix = self.matrix(items, title_item, expert)
-        kind_rows = matrix if expert == "article" else self.matrix(items, title_item, "article")
-        return ArticleFeatures(items, title_item, expert, matrix, kind_rows)
+        kind_lines = self.experts["article"].extractor.lines(items, title_item)
+        if expert == "article":
+            return ArticleFeatures(items, title_item, expert, kind_lines, kind_lines)
+        lines = self.experts[expert].extractor.with_own_vocabulary(kind_lines)
+        return ArticleFeatures(items, title_item, expert, lines, kind_lines)
 
     def decide_all(
         self, evidence: Sequence[tuple[list[Item], Item | None]]
@@ -157,7 +166,8 @@ class LineModel:
         return self.decide_features([self.features(*found) for found in evidence])
 
     def decide_features(self, articles: Sequence[ArticleFeatures]) -> list[list[Decision]]:
-        """The decisions on several articles, with one booster call per expert."""
+        """The decisions on several articles, with one feature matrix and one booster call
+        per expert."""
         decided: list[list[Decision]] = [[] for _ in articles]
         by_expert: dict[str, list[int]] = {}
         for n, article in enumerate(articles):
@@ -165,11 +175,11 @@ class LineModel:
                 by_expert.setdefault(article.expert, []).append(n)
         for expert, docs in sorted(by_expert.items()):
             chosen = [articles[n] for n in docs]
-            matrix = np.vstack([article.matrix for article in chosen])
+            matrix = batch_matrix([article.lines for article in chosen])
             if expert == "article":
                 kind_rows = matrix
             else:
-                kind_rows = np.vstack([article.kind_rows for article in chosen])
+                kind_rows = batch_matrix([article.kind_lines for article in chosen])
             items = [item for article in chosen for item in article.items]
             headlines = [a.title_item for a in chosen if a.title_item is not None]
             flat = self._decide(items, matrix, kind_rows, headlines, expert)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pipeline.strip.item import THRESHOLD, Item
 from pipeline.strip.kinds import DUPLICATE_HEADLINE, TRUNCATED_TEASER
+from pipeline.strip.memo import Memo
 from pipeline.strip.text import simple_key
 
 #: A teaser has at least this many words.
@@ -33,12 +32,12 @@ def _mark_cut_off_copies(items: list[Item], title_item: Item | None) -> None:
     # A line is never a cut-off copy of an identical line, so the distinct lines are enough
     # (a page of one line repeated thousands of times would otherwise be quadratic).
     distinct = list(dict.fromkeys(padded))
-    occurrences = lru_cache(maxsize=None)(everything.count)
+    occurrences = Memo(everything.count)  # a dict: an lru_cache per article costs more
     for index, item in enumerate(items):
         if item is title_item or not _may_be_teaser(item):
             continue
         head = f" {simple_key(item.tokens[:-1])} "
-        if occurrences(head) <= padded[index].count(head):
+        if occurrences[head] <= padded[index].count(head):
             continue  # no other line has these words: the usual case, one search
         last = item.tokens[-1]
         if any(other != padded[index] and _cut_off_copy(head, last, other) for other in distinct):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from functools import cached_property
-from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
@@ -42,7 +41,7 @@ from pipeline.strip.repeats import mark_repeats
 from pipeline.strip.rule_files import RuleSet, base_language, load_rules
 from pipeline.strip.stats import MAX_COUNTED_WORDS, LineStats
 from pipeline.strip.stripped import stripped_of
-from pipeline.strip.text import content_words, is_title_like
+from pipeline.strip.text import is_title_like
 
 #: Hex digits kept of :attr:`Stripper.rules_version`.
 RULES_VERSION_DIGITS = 16
@@ -146,18 +145,24 @@ class Stripper:
         """:meth:`strip_many`, each article's evidence and features gathered within
         ``seconds`` of wall time (0: no limit; enforced in a process's main thread, see
         :mod:`pipeline.deadline`). An article that takes longer is left out: ``None`` in its
-        place. What follows (one booster call for all the articles, the outcome) is linear in
-        the lines and not timed."""
-        with cyclic_gc_paused(), alarm(wanted=seconds > 0) as clock:
+        place. What follows (the batch's feature matrix and one booster call per expert for
+        all the articles, the outcome) is linear in the lines and not timed."""
+        with cyclic_gc_paused():
+            # Returned from a call of its own: the items, features and decisions are freed
+            # before the collector resumes, which then has the outcomes alone to look at
+            return self._strip_within(articles, seconds)
+
+    def _strip_within(self, articles: Sequence[Article], seconds: float) -> list[Stripped | None]:
+        with alarm(wanted=seconds > 0) as clock:
             prepared = [self._prepare_within(clock, seconds, article) for article in articles]
-            done = [n for n, found in enumerate(prepared) if found is not None]
-            decisions = self._decisions([prepared[n] for n in done])
-            stripped: list[Stripped | None] = [None] * len(articles)
-            for n, decided in zip(done, decisions, strict=True):
-                items, title_item, _ = prepared[n]
-                title = articles[n].title
-                stripped[n] = stripped_of(items, title_item, title, decided, self._version(decided))
-            return stripped
+        done = [n for n, found in enumerate(prepared) if found is not None]
+        decisions = self._decisions([prepared[n] for n in done])
+        stripped: list[Stripped | None] = [None] * len(articles)
+        for n, decided in zip(done, decisions, strict=True):
+            items, title_item, _ = prepared[n]
+            title = articles[n].title
+            stripped[n] = stripped_of(items, title_item, title, decided, self._version(decided))
+        return stripped
 
     def _prepare_within(self, clock: Alarm, seconds: float, article: Article) -> Prepared | None:
         self._analyser(article.language, article.body_kind)  # rules compiled off the clock
@@ -225,7 +230,7 @@ class Stripper:
         items = analyse.items(lines)
         body = mark_body(items)
         apply_guards(items)
-        body_vocab = content_words(chain.from_iterable(i.tokens for i in body), analyse.stopwords)
+        body_vocab = set().union(*(i.vocab for i in body))
         title_item = find_title(items, body_vocab, title)
         if title_item is not None:
             body_vocab |= title_item.vocab
