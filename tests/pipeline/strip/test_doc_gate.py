@@ -1,5 +1,6 @@
 """The line model's gate: a whole page's text goes to the page expert, an article scrape to
-the article expert, even when the article is a long list of short lines."""
+the article expert, even when the article is a long list of short lines, or short with a
+menu at both ends."""
 
 from __future__ import annotations
 
@@ -26,9 +27,15 @@ def _sentence(rng: random.Random) -> str:
 
 
 def _page(rng: random.Random) -> list[str]:
-    top = rng.sample(MENU, 6)
-    bottom = rng.sample(MENU, 5)
-    return top + [_sentence(rng) for _ in range(rng.randint(8, 20))] + bottom
+    """A whole page: menus around the story, and more of them in a sidebar and a footer."""
+    furniture = [rng.sample(MENU, 6) for _ in range(4)]
+    story = [_sentence(rng) for _ in range(rng.randint(20, 40))]
+    return furniture[0] + furniture[1] + story + furniture[2] + furniture[3]
+
+
+def _short_scrape(rng: random.Random) -> list[str]:
+    """A short article scrape with a menu at both ends: shaped like a page, but short."""
+    return rng.sample(MENU, 4) + [_sentence(rng) for _ in range(6)] + rng.sample(MENU, 4)
 
 
 def _article(rng: random.Random) -> list[str]:
@@ -56,4 +63,5 @@ def test_a_learned_gate_tells_pages_from_articles_it_did_not_see():
     assert all(is_whole_page(gate, _items(_page(unseen))) for _ in range(10))
     assert not any(is_whole_page(gate, _items(_article(unseen))) for _ in range(10))
     assert not is_whole_page(gate, _items(_memo(unseen)))
+    assert not is_whole_page(gate, _items(_short_scrape(unseen)))
     assert not is_whole_page(gate, [])
