@@ -87,7 +87,7 @@ def train_prepared(prepared: Sequence[Prepared], seed: int = 0, language: str = 
     pages = [p for p in prepared if p.doc.whole_page]
     experts, gate = {}, None
     if articles and pages:
-        experts["article"], article_matrix = _expert(articles, articles, seed)
+        experts["article"], article_matrix = _expert(prepared, articles, seed)
         experts["page"], _ = _expert(prepared, prepared, seed)
         gate = fit_gate([p.items for p in prepared], [p.doc.whole_page for p in prepared])
     else:  # one kind of document: one expert decides every document
