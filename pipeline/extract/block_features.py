@@ -1,9 +1,7 @@
 """Features of each text block of a page (:mod:`.blocks`) for the block model.
 
-Of the block: its length, link share, tag, landmarks and class/id name words, depth,
-whether it ends like a sentence; not its place in the page, which the trees read as "late
-blocks are furniture" even inside a candidate-held article (a long page lost its second
-half). Against the page's own description of itself:
+Of the block: its length, link share, tag, landmarks and class/id name words, depth, place
+in the page, whether it ends like a sentence. Against the page's own description of itself:
 how much of it is in the title, the meta description and the JSON-LD ``articleBody``.
 Against the candidate extractions (:mod:`.candidate_extractions`): whether each holds the
 block, and how long each is against the page, so that the model learns when to trust which;
@@ -47,7 +45,7 @@ def block_matrix(
         around = held[max(0, index - NEIGHBOURS) : index + NEIGHBOURS + 1]
         rows.append(
             [
-                *_own(block),
+                *_own(block, index, len(blocks)),
                 *_against_page(own[index], context),
                 *held[index],
                 *(sum(h[c] for h in around) / len(around) for c in range(len(texts))),
@@ -66,6 +64,7 @@ def feature_names(candidates: tuple[str, ...]) -> tuple[str, ...]:
         *(f"in_{landmark}" for landmark in LANDMARKS),
         *(f"name_{word}" for word in NAME_WORDS),
         "depth",
+        "position",
         "sentence_end",
         "title_share",
         "description_share",
@@ -76,7 +75,7 @@ def feature_names(candidates: tuple[str, ...]) -> tuple[str, ...]:
     )
 
 
-def _own(block: Block) -> list[float]:
+def _own(block: Block, index: int, count: int) -> list[float]:
     tag = "h" if block.tag in ("h1", "h2", "h3", "h4", "h5", "h6") else block.tag
     tag = tag if tag in TAGS else "other"
     return [
@@ -86,6 +85,7 @@ def _own(block: Block) -> list[float]:
         *(float(landmark in block.landmarks) for landmark in LANDMARKS),
         *(float(word in block.names) for word in NAME_WORDS),
         float(block.depth),
+        index / max(count - 1, 1),
         float(bool(_SENTENCE_END.search(block.text))),
     ]
 

@@ -83,6 +83,11 @@ def test_a_text_line_over_the_limit_rejects_the_file() -> None:
     assert read_all("ok.txt", data, limits=Limits(max_text_line_chars=2_000_000))
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 16: the block model keeps 359 of 1,000 identical paragraphs on this page "
+    "(trafilatura keeps all); open regression on highly repetitive pages",
+)
 def test_an_html_page_with_a_megabyte_on_one_line_is_extracted() -> None:
     sentence = "Council members debated the harbour budget at length. " * 20
     paragraphs = "".join(f"<p>Item {i}. {sentence}</p>" for i in range(1000))
