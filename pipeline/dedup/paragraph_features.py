@@ -106,7 +106,8 @@ def extract_features(texts: Sequence[str], min_sentence_words: int) -> Features:
     """Normalise every distinct paragraph once and derive all matching features from that
     (wire copy repeats verbatim across outlets, so repeated texts are looked up).
 
-    Texts of ASCII and common typographic punctuation (most news prose) are normalised and
+    Texts of ASCII and common typographic punctuation (most news prose), also once their
+    accented Latin letters are spelt in ASCII (:func:`_fold_letters`), are normalised and
     split by Arrow kernels, all at once; the others one by one in Python."""
     encoded = pc.dictionary_encode(pa.array(texts, pa.large_string()))
     distinct = encoded.dictionary
