@@ -17,8 +17,12 @@ import pyarrow.compute as pc
 
 def distinct_sorted(values: np.ndarray) -> np.ndarray:
     """The distinct values, sorted, in place of ``values`` (cheaper on int64 codes than
-    numpy's hash-based ``np.unique``)."""
-    values.sort()
+    numpy's hash-based ``np.unique``).
+
+    The stable sort (Timsort) merges runs already in order: codes grouped by a high part
+    (paragraph << 32 | shingle), or concatenated sorted lists, sort several times faster
+    than with the default quicksort; on random values it is about as fast."""
+    values.sort(kind="stable")
     return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
 
 

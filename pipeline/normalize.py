@@ -61,13 +61,13 @@ def _normalized(text: str) -> bytes:
 
     Text that is ASCII once accents are folded (most Latin-script text) takes a fast path:
     each distinct non-ASCII character is replaced by its folded decomposition (see
-    :func:`_fold_non_ascii`), then one byte translate table does case and punctuation. The
+    :func:`fold_non_ascii`), then one byte translate table does case and punctuation. The
     output is that of the general path, which serves other scripts.
     """
     text = without_common_punctuation(text)
     if not text.isascii():
         for ch in set(_NON_ASCII.findall(text)):
-            folded = _fold_non_ascii(ch)
+            folded = fold_non_ascii(ch)
             if folded is None:
                 return _normalize_general(unicodedata.normalize("NFKD", text)).encode()
             text = text.replace(ch, folded)
@@ -75,7 +75,7 @@ def _normalized(text: str) -> bytes:
 
 
 @cache
-def _fold_non_ascii(ch: str) -> str | None:
+def fold_non_ascii(ch: str) -> str | None:
     """What a non-ASCII character becomes before case and punctuation are done: its NFKD
     decomposition with combining marks dropped and other non-ASCII punctuation or symbols
     as spaces, and other word characters case-folded where that makes them ASCII ("ß" is
@@ -100,7 +100,7 @@ def _fold_non_ascii(ch: str) -> str | None:
 
 def _folds_to_punctuation(ch: str) -> bool:
     """A non-word character whose folded form holds no ASCII letter or digit."""
-    folded = _fold_non_ascii(ch)
+    folded = fold_non_ascii(ch)
     return folded is not None and not _WORD_CHAR.match(ch) and not any(map(str.isalnum, folded))
 
 

@@ -19,7 +19,7 @@ import xxhash
 from pipeline.arrays import offsets_of, ragged_of_list, take_ragged
 from pipeline.dedup.minhash import lsh_band_keys
 from pipeline.dedup.params import DedupParams
-from pipeline.normalize import normalize_for_match
+from pipeline.normalize import fold_non_ascii, normalize_for_match
 
 # A sentence ends at punctuation (optionally closed by a quote or bracket) before whitespace.
 # The break normalises to a word separator, so the normalised sentences joined by spaces are
@@ -106,16 +106,27 @@ def extract_features(texts: Sequence[str], min_sentence_words: int) -> Features:
     """Normalise every distinct paragraph once and derive all matching features from that
     (wire copy repeats verbatim across outlets, so repeated texts are looked up).
 
-    Texts of ASCII and common typographic punctuation (most news prose) are normalised and
+    Texts of ASCII and common typographic punctuation (most news prose), also once their
+    accented Latin letters are spelt in ASCII (:func:`_fold_letters`), are normalised and
     split by Arrow kernels, all at once; the others one by one in Python."""
     encoded = pc.dictionary_encode(pa.array(texts, pa.large_string()))
     distinct = encoded.dictionary
-    simple = pc.match_substring_regex(distinct, _SIMPLE_TEXT).to_numpy(zero_copy_only=False)
-    by_kernel = _kernel_features(distinct.filter(pa.array(simple)), min_sentence_words)
-    by_python = _python_features(distinct.filter(pa.array(~simple)), min_sentence_words)
+    simple = _is_simple(distinct)
+    # Accented Latin letters spelt in ASCII make most other texts simple too.
+    other = np.flatnonzero(~simple)
+    folded = _fold_letters(distinct.take(pa.array(other)))
+    now_simple = _is_simple(folded)
+    by_kernel = _kernel_features(
+        pa.concat_arrays([distinct.filter(pa.array(simple)), folded.filter(pa.array(now_simple))]),
+        min_sentence_words,
+    )
+    python_rows = other[~now_simple]
+    by_python = _python_features(distinct.take(pa.array(python_rows)), min_sentence_words)
     # Features are computed in [kernel..., python...] order; ``at`` maps rows to that order.
     position = np.empty(len(distinct), np.int64)
-    position[np.r_[np.flatnonzero(simple), np.flatnonzero(~simple)]] = np.arange(len(distinct))
+    position[np.r_[np.flatnonzero(simple), other[now_simple], python_rows]] = np.arange(
+        len(distinct)
+    )
     at = position[encoded.indices.to_numpy()]
     words = _hash_words(pa.concat_arrays([by_kernel.normalised, by_python.normalised]))
     word_hash, word_offsets = take_ragged(*words, at)
@@ -182,6 +193,69 @@ def _kernel_features(strings: pa.Array, min_sentence_words: int) -> _Distinct:
     )
 
 
+def _is_simple(strings: pa.Array) -> np.ndarray:
+    return pc.match_substring_regex(strings, _SIMPLE_TEXT).to_numpy(zero_copy_only=False)
+
+
+def _letter_folds() -> np.ndarray:
+    """Per code point under U+0800 (two UTF-8 bytes), the one or two ASCII bytes of its
+    folded spelling (``pipeline.normalize``'s per-character fold; 0 for none) when it is a
+    letter or digit that folds to ASCII letters and digits (é, É, ß, ²), else zeros.
+
+    Such a character normalises as its fold does, is a word character like it, and takes
+    no part in sentence breaks or in the cut-off test (a letter or digit ends mid-sentence
+    either way), so a text spelt with the folds has the original's features."""
+    table = np.zeros((0x800, 2), np.uint8)
+    for c in range(0x80, 0x800):
+        folded = fold_non_ascii(chr(c)) if chr(c).isalnum() else None
+        if folded and len(folded) <= 2 and folded.isascii() and folded.isalnum():
+            table[c, : len(folded)] = list(folded.encode())
+    return table
+
+
+_LETTER_FOLDS = _letter_folds()
+
+
+def _fold_letters(strings: pa.Array) -> pa.Array:
+    """``strings`` (large_string) with every two-byte character of :data:`_LETTER_FOLDS`
+    spelt in its ASCII fold, on the UTF-8 bytes in numpy."""
+    raw, bounds = _utf8_bytes(strings)
+    lead = np.flatnonzero((raw[:-1] >= 0xC2) & (raw[:-1] <= 0xDF))
+    point = ((raw[lead].astype(np.int64) & 0x1F) << 6) | (raw[lead + 1] & 0x3F)
+    fold = _LETTER_FOLDS[point]
+    lead, fold = lead[fold[:, 0] > 0], fold[fold[:, 0] > 0]
+    out = raw.copy()
+    out[lead], out[lead + 1] = fold[:, 0], fold[:, 1]
+    keep = np.ones(len(raw), bool)
+    keep[lead + 1] = fold[:, 1] > 0
+    return _string_array(out[keep], _kept_counts(keep, bounds))
+
+
+def _utf8_bytes(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The UTF-8 bytes of a large_string array without nulls, and each string's byte
+    bounds into them (n + 1 entries, starting at 0)."""
+    _, offsets, data = strings.buffers()
+    bounds = np.frombuffer(offsets, np.int64)[strings.offset : strings.offset + len(strings) + 1]
+    if not len(strings):
+        return np.zeros(0, np.uint8), np.zeros(1, np.int64)
+    return np.frombuffer(data, np.uint8)[bounds[0] : bounds[-1]], bounds - bounds[0]
+
+
+def _kept_counts(keep: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Per string (``bounds`` from :func:`_utf8_bytes`), how many of its bytes ``keep``:
+    its length less the bytes dropped in it (few; a bool ``reduceat`` is much slower)."""
+    owner = np.searchsorted(bounds, np.flatnonzero(~keep), side="right") - 1
+    return np.diff(bounds) - np.bincount(owner, minlength=len(bounds) - 1)
+
+
+def _string_array(data: np.ndarray, counts: np.ndarray) -> pa.Array:
+    return pa.Array.from_buffers(
+        pa.large_string(),
+        len(counts),
+        [None, pa.py_buffer(offsets_of(counts)), pa.py_buffer(data)],
+    )
+
+
 #: normalize_for_match on the UTF-8 bytes of simple text, before spaces are collapsed: ASCII
 #: letters and digits lower-cased, every other byte a space (in simple text, non-ASCII bytes
 #: only spell _BREAK_CHARS).
@@ -197,20 +271,11 @@ def _normalise_simple(strings: pa.Array) -> pa.Array:
 
     A space dropped across two strings' boundary is a leading space, which the trim would
     remove anyway."""
-    _, offsets, data = strings.buffers()
-    bounds = np.frombuffer(offsets, np.int64)[strings.offset : strings.offset + len(strings) + 1]
-    raw = np.frombuffer(data, np.uint8)[bounds[0] : bounds[-1]] if len(strings) else _FOLD[:0]
+    raw, bounds = _utf8_bytes(strings)
     folded = _FOLD[raw]
     space = folded == 32
     keep = ~(space & np.r_[False, space[:-1]])
-    # Kept bytes per string; a False sentinel makes every start a valid index.
-    counts = np.add.reduceat(np.r_[keep, False], bounds[:-1] - bounds[0], dtype=np.int64)
-    counts[bounds[1:] == bounds[:-1]] = 0
-    collapsed = pa.Array.from_buffers(
-        pa.large_string(),
-        len(strings),
-        [None, pa.py_buffer(offsets_of(counts)), pa.py_buffer(folded[keep])],
-    )
+    collapsed = _string_array(folded[keep], _kept_counts(keep, bounds))
     return pc.utf8_trim(collapsed, characters=" ")
 
 

@@ -106,7 +106,7 @@ def _matched_words(
     """Flat word indices of ``side`` inside a bigram the same pair's ``other`` has, sorted,
     and the pair of each."""
     codes, position = _pair_bigrams(side)
-    theirs = np.sort(_pair_bigrams(other)[0])
+    theirs = np.sort(_pair_bigrams(other)[0], kind="stable")  # grouped by pair: runs merge
     at = np.minimum(np.searchsorted(theirs, codes), max(len(theirs) - 1, 0))
     hit = position[theirs[at] == codes] if len(theirs) else position[:0]
     matched = distinct_sorted(np.r_[hit, hit + 1])

@@ -42,7 +42,7 @@ def char_spans(rows: RunRows, n_words: np.ndarray, per_row: list[Link]) -> Spans
     spanned = [r for r, link in enumerate(per_row) if link.words is not None]
     if not spanned:
         return out
-    row_of = {rows.key(x): x for x in range(len(rows))}
+    row_of = {key: r for r, key in enumerate(zip(rows.article, rows.idx, strict=True))}
     asked: list[tuple[int, int, int]] = []  # (row, first word, end word)
     for r in spanned:
         lo, hi, target_lo, target_hi = per_row[r].words  # type: ignore[misc]

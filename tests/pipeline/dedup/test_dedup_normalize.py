@@ -67,10 +67,35 @@ SIMPLE = st.text(
 )
 
 
+#: Simple text with two-byte characters (accented letters, which the kernels take spelt in
+#: ASCII, and the other letters, marks and symbols of U+0080-U+07FF).
+TWO_BYTE = st.text(
+    st.one_of(
+        st.characters(max_codepoint=0x7F),
+        st.sampled_from(_BREAK_CHARS + " .!?\n"),
+        st.characters(min_codepoint=0x80, max_codepoint=0x7FF, blacklist_categories=("Cs",)),
+    ),
+    max_size=60,
+)
+
+
 @settings(max_examples=500, deadline=None)
-@given(st.lists(st.one_of(SIMPLE, MIXED), max_size=6), st.integers(1, 4))
+@given(st.lists(st.one_of(SIMPLE, MIXED, TWO_BYTE), max_size=6), st.integers(1, 4))
 def test_vectorised_features_equal_the_per_text_path(texts: list[str], min_words: int) -> None:
     """The Arrow kernels for simple text give what the per-text Python path gives."""
+    _assert_per_text_features(texts, min_words)
+
+
+def test_every_two_byte_character_keeps_its_features() -> None:
+    """Each character of U+0080-U+07FF inside, ending and starting a sentence."""
+    texts = []
+    for c in range(0x80, 0x800):
+        ch = chr(c)
+        texts += [ch, f"{ch}x y.", f"Ab {ch}. Cd e{ch}f! G h i", f"word {ch}{ch} “q {ch}”"]
+    _assert_per_text_features(texts, 2)
+
+
+def _assert_per_text_features(texts: list[str], min_words: int) -> None:
     got = extract_features(texts, min_words)
     for i, text in enumerate(texts):
         want = _text_features(text, min_words)
