@@ -165,8 +165,14 @@ def load_sets(names: Sequence[str], sub: str = "") -> list[LabelledDoc]:
 
 
 def cross_validate(
-    articles: list[Prepared], pages: list[Prepared], folds: int, gold: dict[str, str]
+    articles: list[Prepared],
+    pages: list[Prepared],
+    folds: int,
+    gold: dict[str, str],
+    set_of: dict[int, str],
 ) -> dict[str, LineScore | PageScore]:
+    """Every stripper's scores; ``set_of`` names each article's set (by ``id`` of its doc),
+    for the rules' and the model's scores per set (``rules@SET``, ``model@SET``)."""
     article_fold = article_folds(articles, folds)
     page_fold = [n % folds for n in range(len(pages))]
     scores: dict[str, LineScore | PageScore] = {
@@ -178,9 +184,11 @@ def cross_validate(
         "page:model": PageScore(),
         "page:c4": PageScore(),
         "sweep": {},
+        **{f"{name}@{s}": LineScore() for name in ("rules", "model") for s in ARTICLE_SETS},
     }
     for p in articles:
         scores["rules"].add(p.doc, rules_removed(p))
+        scores[f"rules@{set_of[id(p.doc)]}"].add(p.doc, rules_removed(p))
         scores["c4"].add(p.doc, c4_removed(p.doc))
     for p in pages:
         body = gold[p.doc.name]
@@ -193,7 +201,9 @@ def cross_validate(
         model = LineModel.from_bytes(train_prepared(train))
         for p, f in zip(articles, article_fold, strict=True):
             if f == fold:
-                scores["model"].add(p.doc, model_removed(model, p, scores["sweep"]))
+                removed = model_removed(model, p, scores["sweep"])
+                scores["model"].add(p.doc, removed)
+                scores[f"model@{set_of[id(p.doc)]}"].add(p.doc, removed)
         for p, f in zip(pages, page_fold, strict=True):
             if f == fold:
                 scores["page:model"].add(
@@ -249,6 +259,16 @@ def report(scores: dict, seeds: dict[str, tuple[int, int, int, int]], folds: int
             "content_lines": s.content,
             "recall_by_kind": recall,
         }
+    print("\nBy set (the rules were written while reading dev-text): strict F1, lenient F1")
+    for name in ARTICLE_SETS:
+        figures = []
+        for stripper in ("rules", "model"):
+            s = scores[f"{stripper}@{name}"]
+            strict = s.prf(s.tp, s.fp, s.fn)[2]
+            lenient = s.prf(s.tp_lenient, s.fp_lenient, s.fn_lenient)[2]
+            rows[f"{stripper}@{name}"] = {"strict_f1": strict, "lenient_f1": lenient}
+            figures.append(f"{stripper} {strict:.3f} {lenient:.3f} ({s.content_removed} removed)")
+        print(f"  {name:12s} " + "   ".join(figures))
     print("\nThreshold sweep (articles): strict P R F1, lenient F1, content removed")
     for (name, t), s in sorted(scores["sweep"].items()):
         strict = s.prf(s.tp, s.fp, s.fn)
@@ -280,7 +300,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
-    articles = prepare(load_sets(ARTICLE_SETS, "labels"))
+    by_set = {name: load_sets([name], "labels") for name in ARTICLE_SETS}
+    set_of = {id(doc): name for name, docs in by_set.items() for doc in docs}
+    articles = prepare([doc for docs in by_set.values() for doc in docs])
     pages = prepare(load_sets(PAGE_SETS, "dirty"))
     gold = {}
     for name in PAGE_SETS:
@@ -290,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "rules": seeds_gold(lambda: Stripper(model=None)),
         "model": seeds_gold(lambda: Stripper(model=load_model())),
     }
-    scores = cross_validate(articles, pages, args.folds, gold)
+    scores = cross_validate(articles, pages, args.folds, gold, set_of)
     rows = report(scores, seeds, args.folds)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1), encoding="utf-8")
