@@ -75,18 +75,23 @@ def fit_gate(documents: Sequence[Sequence[Item]], is_page: Sequence[bool]) -> di
     lines = fewest_page_lines(sizes, pages)
     longer = [items for items in documents if len(items) > lines]
     target = pages[sizes > lines]
-    matrix = np.array([gate_features(items) for items in longer])
+    matrix = np.array([gate_features(items) for items in longer]).reshape(-1, len(GATE_FEATURES))
     mean, scale = matrix.mean(axis=0), matrix.std(axis=0)
     scale[scale == 0] = 1.0
-    fitted = LogisticRegression(C=GATE_C, class_weight="balanced", max_iter=1000)
-    fitted.fit((matrix - mean) / scale, target)
+    if target.all() or not target.any():
+        # The cut alone tells them apart (or nothing above it does): no regression to fit
+        coef, intercept = [0.0] * len(GATE_FEATURES), 1.0 if target.any() else -1.0
+    else:
+        fitted = LogisticRegression(C=GATE_C, class_weight="balanced", max_iter=1000)
+        fitted.fit((matrix - mean) / scale, target)
+        coef, intercept = fitted.coef_[0].tolist(), float(fitted.intercept_[0])
     return {
         "lines": lines,
         "features": list(GATE_FEATURES),
-        "mean": mean.tolist(),
-        "scale": scale.tolist(),
-        "coef": fitted.coef_[0].tolist(),
-        "intercept": float(fitted.intercept_[0]),
+        "mean": np.nan_to_num(mean).tolist(),
+        "scale": np.nan_to_num(scale, nan=1.0).tolist(),
+        "coef": coef,
+        "intercept": intercept,
     }
 
 

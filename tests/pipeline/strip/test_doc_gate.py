@@ -65,3 +65,13 @@ def test_a_learned_gate_tells_pages_from_articles_it_did_not_see():
     assert not is_whole_page(gate, _items(_memo(unseen)))
     assert not is_whole_page(gate, _items(_short_scrape(unseen)))
     assert not is_whole_page(gate, [])
+
+
+def test_a_gate_learns_from_pages_and_articles_that_their_length_alone_tells_apart():
+    rng = random.Random(5)
+    pages = [_items(_page(rng)) for _ in range(5)]
+    articles = [_items(_article(rng)) for _ in range(5)]
+    gate = fit_gate(pages + articles, [True] * 5 + [False] * 5)
+    assert min(map(len, pages)) > gate["lines"] >= max(map(len, articles))
+    assert is_whole_page(gate, _items(_page(rng)))
+    assert not is_whole_page(gate, _items(_article(rng)))
