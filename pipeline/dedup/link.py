@@ -111,6 +111,7 @@ class _Run:
             texts = [t or "" for t in self.rows.texts]
             features = extract_features(texts, params.min_sentence_words)
         self.feats = features
+        self.n_words: list[int] = features.n_words.tolist()  # for per-node lookups
         self.nodes = Nodes(self.feats)
         self.near = NearStage(self.feats, self.nodes, stored, params, max(1, workers))
         self.group_of_node: dict[int, Group] = {}
@@ -167,8 +168,7 @@ class _Run:
         reps = [
             g
             for g in free
-            if g.fingerprint not in self.furniture
-            and self.feats.n_words[g.rep] >= self.params.min_words
+            if g.fingerprint not in self.furniture and self.n_words[g.rep] >= self.params.min_words
         ]
         reps.sort(key=lambda g: self.rows.rank[g.rep])
         return reps
@@ -191,9 +191,9 @@ class _Run:
         key = self.nodes.keys[n]
         group = self.group_of_node.get(n)
         if group is not None:
-            n_words = int(self.feats.n_words[group.rep])
-            articles = frozenset(self.rows.article[r] for r in group.rows)
-            return NodeInfo(key, (self.rows.rank[group.rep],), None, n_words, articles)
+            articles = frozenset(map(self.rows.article.__getitem__, group.rows))
+            rank, n_words = self.rows.rank[group.rep], self.n_words[group.rep]
+            return NodeInfo(key, (rank,), None, n_words, articles)
         row = self.nodes.stored_rows[n]
         pub = row["published"]
         priority = (bool(row["is_truncated"]), pub is None, pub or "", row["ingest_order"], *key)
