@@ -177,12 +177,19 @@ _SENTENCE_BREAK_RE2 = r"[.!?\x{2026}][\"'\x{201d}\x{2019})\]]?[\t\n\x0b\x0c\r\x1
 
 
 def _kernel_features(strings: pa.Array, min_sentence_words: int) -> _Distinct:
-    normalised = _normalise_simple(strings)
+    """The sentences are normalised, and each text is its non-empty normalised sentences
+    joined by spaces (a sentence break normalises to a word separator)."""
     pieces = pc.split_pattern_regex(strings, _SENTENCE_BREAK_RE2)
     piece_texts = _normalise_simple(pieces.flatten())
     piece_words = pc.add(pc.count_substring(piece_texts, " "), 1).to_numpy()
-    keep = (pc.binary_length(piece_texts).to_numpy() > 0) & (piece_words >= min_sentence_words)
+    non_empty = pc.binary_length(piece_texts).to_numpy() > 0
+    keep = non_empty & (piece_words >= min_sentence_words)
     owner = np.repeat(np.arange(len(strings)), pc.list_value_length(pieces).to_numpy())
+    sentences = pa.LargeListArray.from_arrays(
+        offsets_of(np.bincount(owner[non_empty], minlength=len(strings))),
+        piece_texts.filter(pa.array(non_empty)),
+    )
+    normalised = pc.binary_join(sentences, pa.scalar(" ", pa.large_string()))
     last = pc.utf8_slice_codeunits(pc.utf8_rtrim(strings, characters=_SPACE), -1)
     return _Distinct(
         normalised,
