@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from pipeline.arrow_pool import arrow_system_pool
 from pipeline.dedup.cluster import NodeInfo, assign
 from pipeline.dedup.describe import LinkDescriber
 from pipeline.dedup.exact import (
@@ -86,7 +88,7 @@ def link_paragraphs(
         raise ValueError(f"{len(features.fingerprint)} feature rows for {new.num_rows} paragraphs")
     stored = StoredIndex(index_paths, params)
     try:
-        with cyclic_gc_paused():
+        with cyclic_gc_paused(), arrow_system_pool():
             run = _Run(new.select(PARAGRAPH_INPUT.names), stored, params, workers, features)
             return run.result()
     finally:
@@ -108,7 +110,7 @@ class _Run:
         self.params, self.stored = params, stored
         self.rows = RunRows(new)
         if features is None:
-            texts = [t or "" for t in self.rows.texts]
+            texts = pc.fill_null(new["text"], "").combine_chunks()
             features = extract_features(texts, params.min_sentence_words)
         self.feats = features
         self.n_words: list[int] = features.n_words.tolist()  # for per-node lookups

@@ -102,14 +102,20 @@ def _signed64(digest: int) -> int:
     return digest - (1 << 63)
 
 
-def extract_features(texts: Sequence[str], min_sentence_words: int) -> Features:
+def extract_features(texts: Sequence[str] | pa.Array, min_sentence_words: int) -> Features:
     """Normalise every distinct paragraph once and derive all matching features from that
-    (wire copy repeats verbatim across outlets, so repeated texts are looked up).
+    (wire copy repeats verbatim across outlets, so repeated texts are looked up). ``texts``
+    is a list or an Arrow string array, without nulls.
 
     Texts of ASCII and common typographic punctuation (most news prose), also once their
     accented Latin letters are spelt in ASCII (:func:`_fold_letters`), are normalised and
     split by Arrow kernels, all at once; the others one by one in Python."""
-    encoded = pc.dictionary_encode(pa.array(texts, pa.large_string()))
+    strings = (
+        texts.cast(pa.large_string())
+        if isinstance(texts, pa.Array)
+        else pa.array(texts, pa.large_string())
+    )
+    encoded = pc.dictionary_encode(strings)
     distinct = encoded.dictionary
     simple = _is_simple(distinct)
     # Accented Latin letters spelt in ASCII make most other texts simple too.
