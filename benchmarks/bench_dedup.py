@@ -49,6 +49,9 @@ FUNCTION_WORDS = tuple(_FUNCTION_TEXT.split())
 _SYLLABLE_TEXT = "ka lo mer an ti so ver da ne ri pa sul tor ben mi ga hol de re cu fin ost ar le"
 SYLLABLES = tuple(_SYLLABLE_TEXT.split())
 ACCENTS = str.maketrans("aeiou", "áéíóú")
+#: An outlet runs a wire story on the wire's day or up to two days later, never before it (a
+#: copy cannot predate its source); on the wire's own day the two tie and ingest order decides.
+OUTLET_DELAY_DAYS = 3
 KINDS = ("copy", "accent_quote", "edit", "truncate", "contained", "reorder")
 
 
@@ -192,7 +195,9 @@ def generate(n: int, seed: int = SEED) -> tuple[pa.Table, Corpus]:
         offset = story_id * 100
         corpus.base[-len(base) :] = [frozenset([offset + k]) for k in range(len(base))]
         for outlet in range(rng.randint(1, 5)):
-            add_outlet(prose, corpus, story, base, wire_rows, f"s{story_id}-o{outlet}", offset)
+            published = f"2024-03-{day + rng.randrange(OUTLET_DELAY_DAYS):02d}"
+            article = f"s{story_id}-o{outlet}"
+            add_outlet(prose, corpus, story, base, wire_rows, article, offset, published)
         story_id += 1
     return corpus.table(rng), corpus
 
@@ -205,9 +210,9 @@ def add_outlet(
     wire_rows: list[int],
     article: str,
     offset: int,
+    published: str,
 ) -> None:
     rng = prose.rng
-    published = f"2024-03-{rng.randrange(1, 28):02d}"
     idx = 0
     k = 0
     own = iter(range(50, 99))

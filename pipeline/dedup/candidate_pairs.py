@@ -24,7 +24,9 @@ def bucket_pairs(keys: np.ndarray, nodes: np.ndarray, is_new: np.ndarray, cap: i
     """
     if len(keys) < 2:
         return np.zeros((0, 2), np.int64)
-    perm = np.argsort(keys, kind="stable")
+    # Most keys occur once and pair nothing: only the others are sorted (in the same order).
+    perm = np.flatnonzero(_maybe_repeated(keys))
+    perm = perm[np.argsort(keys[perm], kind="stable")]
     keys, nodes, is_new = keys[perm], nodes[perm], is_new[perm]
     position = run_positions(keys)
     bucket_start = np.arange(len(keys)) - position
@@ -37,6 +39,14 @@ def bucket_pairs(keys: np.ndarray, nodes: np.ndarray, is_new: np.ndarray, cap: i
     distinct = a != b
     a, b = a[distinct], b[distinct]
     return np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1)
+
+
+def _maybe_repeated(keys: np.ndarray) -> np.ndarray:
+    """A mask of the keys whose low bits another key has too (about twice as many slots as
+    keys): a superset of the keys that occur more than once."""
+    bits = len(keys).bit_length() + 1
+    slot = (keys & ((1 << bits) - 1)).astype(np.intp)
+    return np.bincount(slot, minlength=1 << bits)[slot] > 1
 
 
 #: Node numbers stay below this (2**31), so a pair packs into one int64 code. Nodes are

@@ -9,7 +9,7 @@ wire paragraphs merged into one longer paragraph are not linked to each other.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,9 +18,9 @@ from scipy.sparse.csgraph import connected_components
 from pipeline.dedup.pair_verification import Matches
 
 
-@dataclass(frozen=True, slots=True)
-class NodeInfo:
-    """What clustering needs to know about a node (a distinct new text or a stored row)."""
+class NodeInfo(NamedTuple):
+    """What clustering needs to know about a node (a distinct new text or a stored row); a
+    named tuple, as one is built per linked node."""
 
     key: tuple[str, int]  # (article_id, idx) of the node's representative row
     #: Lower wins the canonical slot. Only compared among new nodes or among stored nodes
@@ -31,8 +31,7 @@ class NodeInfo:
     articles: frozenset[str]  # the articles of the node's rows (an exact group's copies)
 
 
-@dataclass(frozen=True, slots=True)
-class Assignment:
+class Assignment(NamedTuple):
     canonical: tuple[str, int]
     #: For a cluster absorbed into a container's cluster: the node of the best container.
     container: int | None = None
@@ -67,14 +66,16 @@ def assign(
         np.unique(np.concatenate([matches.small, matches.large])),
     )
     infos = {n: info(n) for n in linked.tolist()}
-    canonical = _canonicals(root, linked, infos)
+    by_priority = _priority_order(linked, infos)
+    canonical, head = _canonicals(root, linked, by_priority, infos)
     if verified is not None and node_of is not None:
+        new = np.array([n for n in linked.tolist() if infos[n].stored_canonical is None], np.int64)
         for last in [False] * (_SPLIT_ROUNDS - 1) + [True]:
-            failed = _unverified(root, linked, infos, canonical, verified, node_of)
+            failed = _unverified(root, new, infos, canonical, head, verified, node_of)
             if not len(failed):
                 break
             root = _split(root, failed, matches, n_nodes, alone=last)
-            canonical = _canonicals(root, linked, infos)
+            canonical, head = _canonicals(root, linked, by_priority, infos)
     root = root.tolist()
     has_stored = {root[n] for n, m in infos.items() if m.stored_canonical}
     best = _containers(root, matches, canonical, has_stored, infos)
@@ -82,41 +83,67 @@ def assign(
         best = _transitive(root, best, verified)
     best = _one_source(root, best, _cluster_articles(root, infos))
     target = {inner: root[large] for inner, large in best.items()}
-    out = {}
-    for n in linked.tolist():
-        outer = _follow(root[n], target)
-        out[n] = Assignment(canonical[outer], best[root[n]] if outer != root[n] else None)
-    return out
+    of_cluster = {}
+    for r in canonical:
+        outer = _follow(r, target)
+        of_cluster[r] = Assignment(canonical[outer], best[r] if outer != r else None)
+    return {n: of_cluster[root[n]] for n in linked.tolist()}
+
+
+def _priority_order(linked: np.ndarray, infos: dict[int, NodeInfo]) -> np.ndarray:
+    """The linked nodes, best first: stored rows by their priority, then new nodes by theirs
+    (a cluster holding stored rows keeps a stored canonical, so a cluster's first member in
+    this order holds its canonical)."""
+    nodes = linked.tolist()
+    stored = [n for n in nodes if infos[n].stored_canonical is not None]
+    new = [n for n in nodes if infos[n].stored_canonical is None]
+    by_priority = [sorted(part, key=lambda n: infos[n].priority) for part in (stored, new)]
+    return np.array(by_priority[0] + by_priority[1], np.int64)
 
 
 def _canonicals(
-    root: np.ndarray, linked: np.ndarray, infos: dict[int, NodeInfo]
-) -> dict[int, tuple[str, int]]:
-    members: dict[int, list[NodeInfo]] = {}
-    for n, r in zip(linked.tolist(), root[linked].tolist(), strict=True):
-        members.setdefault(r, []).append(infos[n])
-    return {r: _cluster_canonical(ms) for r, ms in members.items()}
+    root: np.ndarray, linked: np.ndarray, by_priority: np.ndarray, infos: dict[int, NodeInfo]
+) -> tuple[dict[int, tuple[str, int]], dict[int, int]]:
+    """Per cluster (root): the key of its canonical, and its best member (the canonical's
+    node, or for a cluster with stored rows the best stored row, whose canonical it keeps).
+    Clusters come in the order of their smallest linked node (the order in which stored
+    canonicals are asked for, which numbers the nodes registered for them)."""
+    roots, first = np.unique(root[by_priority], return_index=True)
+    _, smallest = np.unique(root[linked], return_index=True)
+    in_order = np.argsort(smallest, kind="stable")
+    head = dict(zip(roots[in_order].tolist(), by_priority[first[in_order]].tolist(), strict=True))
+    canonical = {}
+    for r, n in head.items():
+        m = infos[n]
+        canonical[r] = m.key if m.stored_canonical is None else m.stored_canonical
+    return canonical, head
 
 
 def _unverified(
     root: np.ndarray,
-    linked: np.ndarray,
+    new: np.ndarray,
     infos: dict[int, NodeInfo],
     canonical: dict[int, tuple[str, int]],
+    head: dict[int, int],
     verified: Callable[[np.ndarray, np.ndarray], np.ndarray],
     node_of: Callable[[tuple[str, int]], int],
 ) -> np.ndarray:
-    """The new linked nodes that are not verified against their cluster's canonical (stored
-    rows are not re-examined: the index is append-only)."""
-    canon_node = {r: node_of(c) for r, c in canonical.items()}
-    members = np.array([n for n in linked.tolist() if infos[n].stored_canonical is None])
-    if not len(members):
-        return members
-    canon = np.array([canon_node[r] for r in root[members].tolist()], np.int64)
-    ask = members != canon
-    ok = np.ones(len(members), bool)
-    ok[ask] = verified(members[ask], canon[ask])
-    return members[~ok]
+    """The ``new`` linked nodes that are not verified against their cluster's canonical
+    (stored rows are not re-examined: the index is append-only)."""
+    if not len(new):
+        return new
+    canon_node = {
+        r: n if infos[n].stored_canonical is None else node_of(canonical[r])
+        for r, n in head.items()
+    }
+    roots = np.fromiter(canon_node, np.int64, len(canon_node))
+    nodes = np.fromiter(canon_node.values(), np.int64, len(canon_node))
+    order = np.argsort(roots)
+    canon = nodes[order[np.searchsorted(roots[order], root[new])]]
+    ask = new != canon
+    ok = np.ones(len(new), bool)
+    ok[ask] = verified(new[ask], canon[ask])
+    return new[~ok]
 
 
 def _split(
@@ -151,15 +178,6 @@ def _near_roots(n_nodes: int, matches: Matches) -> np.ndarray:
     smallest = np.full(labels.max(initial=-1) + 1, n_nodes, np.int64)
     np.minimum.at(smallest, labels, np.arange(n_nodes))
     return smallest[labels]
-
-
-def _cluster_canonical(members: list[NodeInfo]) -> tuple[str, int]:
-    stored = [m for m in members if m.stored_canonical]
-    if stored:
-        best = min(stored, key=lambda m: m.priority)
-        assert best.stored_canonical is not None
-        return best.stored_canonical
-    return min(members, key=lambda m: m.priority).key
 
 
 def _containers(

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from pipeline.arrow_pool import arrow_system_pool
 from pipeline.dedup.cluster import NodeInfo, assign
 from pipeline.dedup.describe import LinkDescriber
 from pipeline.dedup.exact import (
@@ -86,7 +88,7 @@ def link_paragraphs(
         raise ValueError(f"{len(features.fingerprint)} feature rows for {new.num_rows} paragraphs")
     stored = StoredIndex(index_paths, params)
     try:
-        with cyclic_gc_paused():
+        with cyclic_gc_paused(), arrow_system_pool():
             run = _Run(new.select(PARAGRAPH_INPUT.names), stored, params, workers, features)
             return run.result()
     finally:
@@ -108,9 +110,10 @@ class _Run:
         self.params, self.stored = params, stored
         self.rows = RunRows(new)
         if features is None:
-            texts = [t or "" for t in self.rows.texts]
+            texts = pc.fill_null(new["text"], "").combine_chunks()
             features = extract_features(texts, params.min_sentence_words)
         self.feats = features
+        self.n_words: list[int] = features.n_words.tolist()  # for per-node lookups
         self.nodes = Nodes(self.feats)
         self.near = NearStage(self.feats, self.nodes, stored, params, max(1, workers))
         self.group_of_node: dict[int, Group] = {}
@@ -167,8 +170,7 @@ class _Run:
         reps = [
             g
             for g in free
-            if g.fingerprint not in self.furniture
-            and self.feats.n_words[g.rep] >= self.params.min_words
+            if g.fingerprint not in self.furniture and self.n_words[g.rep] >= self.params.min_words
         ]
         reps.sort(key=lambda g: self.rows.rank[g.rep])
         return reps
@@ -191,9 +193,9 @@ class _Run:
         key = self.nodes.keys[n]
         group = self.group_of_node.get(n)
         if group is not None:
-            n_words = int(self.feats.n_words[group.rep])
-            articles = frozenset(self.rows.article[r] for r in group.rows)
-            return NodeInfo(key, (self.rows.rank[group.rep],), None, n_words, articles)
+            articles = frozenset(map(self.rows.article.__getitem__, group.rows))
+            rank, n_words = self.rows.rank[group.rep], self.n_words[group.rep]
+            return NodeInfo(key, (rank,), None, n_words, articles)
         row = self.nodes.stored_rows[n]
         pub = row["published"]
         priority = (bool(row["is_truncated"]), pub is None, pub or "", row["ingest_order"], *key)

@@ -63,15 +63,17 @@ class Nodes:
     def ragged_words(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The word hashes of ``nodes`` (stored ones must be loaded), flat, with offsets."""
         f = self.feats
-        lists = []
-        for n in nodes.tolist():
-            row = self.rep_row[n]
-            if row < 0:
-                lists.append(self.stored_rows[n]["words"])
-            else:
-                lists.append(f.word_hash[f.word_offsets[row] : f.word_offsets[row + 1]])
-        flat = np.concatenate(lists) if lists else np.zeros(0, np.uint32)
-        return flat, offsets_of(np.array([len(w) for w in lists], np.int64))
+        rep = np.array(self.rep_row, np.int64)[nodes]
+        new_ids, stored_ids = np.flatnonzero(rep >= 0), np.flatnonzero(rep < 0)
+        new_words, new_offsets = take_ragged(f.word_hash, f.word_offsets, rep[new_ids])
+        lists = [self.stored_rows[n]["words"] for n in nodes[stored_ids].tolist()]
+        stored_words = np.concatenate(lists) if lists else np.zeros(0, np.uint32)
+        block_offsets = np.r_[
+            new_offsets, new_offsets[-1] + offsets_of([len(w) for w in lists])[1:]
+        ]
+        position = np.empty(len(rep), np.int64)
+        position[np.r_[new_ids, stored_ids]] = np.arange(len(rep))
+        return take_ragged(np.concatenate([new_words, stored_words]), block_offsets, position)
 
     def load(self, index: StoredIndex) -> None:
         """Fetch the index columns of stored nodes not loaded yet, in one semi-join."""
@@ -101,18 +103,8 @@ class Nodes:
         rep = np.array(self.rep_row[first:], np.int64)
         new_ids, stored_ids = np.flatnonzero(rep >= 0), np.flatnonzero(rep < 0)
         f = self.feats
-        new_words, new_offsets = take_ragged(f.word_hash, f.word_offsets, rep[new_ids])
         stored = [self.stored_rows[first + n] for n in stored_ids.tolist()]
-        lists = [row["words"] for row in stored]
-        stored_words = np.concatenate(lists) if lists else np.zeros(0, np.uint32)
-        block_offsets = np.r_[
-            new_offsets, new_offsets[-1] + offsets_of([len(w) for w in lists])[1:]
-        ]
-        position = np.empty(len(rep), np.int64)
-        position[np.r_[new_ids, stored_ids]] = np.arange(len(rep))
-        words, offsets = take_ragged(
-            np.concatenate([new_words, stored_words]), block_offsets, position
-        )
+        words, offsets = self.ragged_words(np.arange(first, len(self)))
         n_words = np.empty(len(rep), np.int64)
         n_words[new_ids] = f.n_words[rep[new_ids]]
         n_words[stored_ids] = [row["n_words"] for row in stored]

@@ -102,51 +102,97 @@ def _signed64(digest: int) -> int:
     return digest - (1 << 63)
 
 
-def extract_features(texts: Sequence[str], min_sentence_words: int) -> Features:
+def extract_features(texts: Sequence[str] | pa.Array, min_sentence_words: int) -> Features:
     """Normalise every distinct paragraph once and derive all matching features from that
-    (wire copy repeats verbatim across outlets, so repeated texts are looked up).
+    (wire copy repeats verbatim across outlets, so repeated texts are looked up). ``texts``
+    is a list or an Arrow string array, without nulls.
 
     Texts of ASCII and common typographic punctuation (most news prose), also once their
     accented Latin letters are spelt in ASCII (:func:`_fold_letters`), are normalised and
-    split by Arrow kernels, all at once; the others one by one in Python."""
-    encoded = pc.dictionary_encode(pa.array(texts, pa.large_string()))
+    split by Arrow kernels, a block of distinct texts at a time; the others one by one in
+    Python."""
+    strings = (
+        texts.cast(pa.large_string())
+        if isinstance(texts, pa.Array)
+        else pa.array(texts, pa.large_string())
+    )
+    encoded = pc.dictionary_encode(strings)
     distinct = encoded.dictionary
+    starts = range(0, max(len(distinct), 1), _TEXTS_PER_BLOCK)
+    blocks = [
+        _block_features(distinct.slice(lo, _TEXTS_PER_BLOCK), min_sentence_words) for lo in starts
+    ]
+    # Features come block by block, each in its own order; ``at`` maps rows to them.
+    order = np.concatenate([b.order + lo for lo, b in zip(starts, blocks, strict=True)])
+    position = np.empty(len(distinct), np.int64)
+    position[order] = np.arange(len(distinct))
+    at = position[encoded.indices.to_numpy()]
+    word_hash, word_offsets = take_ragged(*_concat_ragged([b.words for b in blocks]), at)
+    sentences = _concat_ragged([b.sentences for b in blocks])
+    sentence_key, sentence_offsets = take_ragged(*sentences, at)
+    return Features(
+        fingerprint=np.concatenate([b.fingerprint for b in blocks])[at],
+        word_hash=word_hash,
+        word_offsets=word_offsets,
+        sentence_key=sentence_key,
+        sentence_offsets=sentence_offsets,
+        ends_mid_sentence=np.concatenate([b.cut_off for b in blocks])[at],
+        n_words=np.diff(word_offsets),
+    )
+
+
+#: Distinct texts normalised at a time: a block's byte arrays stay small enough for malloc
+#: to reuse the memory freed by the block before (it maps larger ones afresh from the
+#: kernel, whose page faults then cost as much as the normalisation).
+_TEXTS_PER_BLOCK = 16_384
+
+
+class _Block(NamedTuple):
+    """Features of a block of distinct texts, in the order ``order`` (of the block's texts)."""
+
+    order: np.ndarray
+    fingerprint: np.ndarray
+    words: tuple[np.ndarray, np.ndarray]  # word hashes, offsets
+    sentences: tuple[np.ndarray, np.ndarray]  # sentence keys, offsets
+    cut_off: np.ndarray
+
+
+def _block_features(distinct: pa.Array, min_sentence_words: int) -> _Block:
+    """The features of distinct texts: first those the kernels take, then the others."""
     simple = _is_simple(distinct)
     # Accented Latin letters spelt in ASCII make most other texts simple too.
     other = np.flatnonzero(~simple)
     folded = _fold_letters(distinct.take(pa.array(other)))
     now_simple = _is_simple(folded)
-    by_kernel = _kernel_features(
+    kernel = _kernel_features(
         pa.concat_arrays([distinct.filter(pa.array(simple)), folded.filter(pa.array(now_simple))]),
         min_sentence_words,
     )
     python_rows = other[~now_simple]
-    by_python = _python_features(distinct.take(pa.array(python_rows)), min_sentence_words)
-    # Features are computed in [kernel..., python...] order; ``at`` maps rows to that order.
-    position = np.empty(len(distinct), np.int64)
-    position[np.r_[np.flatnonzero(simple), other[now_simple], python_rows]] = np.arange(
-        len(distinct)
+    python = _python_features(distinct.take(pa.array(python_rows)), min_sentence_words)
+    return _Block(
+        order=np.r_[np.flatnonzero(simple), other[now_simple], python_rows],
+        fingerprint=np.r_[kernel.fingerprint, python.fingerprint],
+        words=_hash_words(pa.concat_arrays([kernel.normalised, python.normalised])),
+        sentences=_concat_ragged(
+            [
+                (kernel.sentence_keys, kernel.sentence_offsets),
+                (python.sentence_keys, python.sentence_offsets),
+            ]
+        ),
+        cut_off=np.r_[kernel.cut_off, python.cut_off],
     )
-    at = position[encoded.indices.to_numpy()]
-    words = _hash_words(pa.concat_arrays([by_kernel.normalised, by_python.normalised]))
-    word_hash, word_offsets = take_ragged(*words, at)
-    sentence_key, sentence_offsets = take_ragged(
-        np.r_[by_kernel.sentence_keys, by_python.sentence_keys],
-        np.r_[
-            by_kernel.sentence_offsets,
-            by_kernel.sentence_offsets[-1] + by_python.sentence_offsets[1:],
-        ],
-        at,
+
+
+def _concat_ragged(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Ragged arrays (values, offsets from 0) one after the other, as one."""
+    values = np.concatenate([v for v, _ in parts])
+    ends = np.cumsum([len(v) for v, _ in parts])
+    offsets = np.concatenate(
+        [np.zeros(1, np.int64)]
+        + [o[1:] + end - len(v) for (v, o), end in zip(parts, ends, strict=True)]
     )
-    return Features(
-        fingerprint=np.r_[by_kernel.fingerprint, by_python.fingerprint][at],
-        word_hash=word_hash,
-        word_offsets=word_offsets,
-        sentence_key=sentence_key,
-        sentence_offsets=sentence_offsets,
-        ends_mid_sentence=np.r_[by_kernel.cut_off, by_python.cut_off][at],
-        n_words=np.diff(word_offsets),
-    )
+    return values, offsets
 
 
 class _Distinct(NamedTuple):
@@ -177,12 +223,19 @@ _SENTENCE_BREAK_RE2 = r"[.!?\x{2026}][\"'\x{201d}\x{2019})\]]?[\t\n\x0b\x0c\r\x1
 
 
 def _kernel_features(strings: pa.Array, min_sentence_words: int) -> _Distinct:
-    normalised = _normalise_simple(strings)
+    """The sentences are normalised, and each text is its non-empty normalised sentences
+    joined by spaces (a sentence break normalises to a word separator)."""
     pieces = pc.split_pattern_regex(strings, _SENTENCE_BREAK_RE2)
     piece_texts = _normalise_simple(pieces.flatten())
     piece_words = pc.add(pc.count_substring(piece_texts, " "), 1).to_numpy()
-    keep = (pc.binary_length(piece_texts).to_numpy() > 0) & (piece_words >= min_sentence_words)
+    non_empty = pc.binary_length(piece_texts).to_numpy() > 0
+    keep = non_empty & (piece_words >= min_sentence_words)
     owner = np.repeat(np.arange(len(strings)), pc.list_value_length(pieces).to_numpy())
+    sentences = pa.LargeListArray.from_arrays(
+        offsets_of(np.bincount(owner[non_empty], minlength=len(strings))),
+        piece_texts.filter(pa.array(non_empty)),
+    )
+    normalised = pc.binary_join(sentences, pa.scalar(" ", pa.large_string()))
     last = pc.utf8_slice_codeunits(pc.utf8_rtrim(strings, characters=_SPACE), -1)
     return _Distinct(
         normalised,

@@ -12,13 +12,12 @@ from pipeline.dedup.nodes import Key
 
 
 class RunRows:
-    """The rows of ``table`` (``PARAGRAPH_INPUT`` columns) as Python lists, and each row's
-    ``rank`` in canonical order."""
+    """The rows of ``table`` (``PARAGRAPH_INPUT`` columns but the text) as Python lists,
+    and each row's ``rank`` in canonical order."""
 
     def __init__(self, table: pa.Table) -> None:
         self.table = table
-        cols = table.to_pydict()
-        self.texts: list[str | None] = cols["text"]
+        cols = table.drop_columns(["text"]).to_pydict()  # texts stay in Arrow
         self.article: list[str] = cols["article_id"]
         self.idx: list[int] = cols["idx"]
         self.published: list[str | None] = cols["published"]

@@ -204,17 +204,20 @@ def char_ranges(
         np.searchsorted(text_start, np.flatnonzero(kind == 2), side="right") - 1,
         minlength=len(texts),
     )
-    out: list[tuple[int, int] | None] = []
-    for t, lo, hi in asked:
-        if t < 0 or several[t] or count[t] != n_words[t] or not 0 <= lo < hi <= count[t]:
-            out.append(
-                None if t < 0 or several[t] == 0 else _slow_range(texts[t], lo, hi, int(n_words[t]))
-            )
-            continue
-        base = text_start[t]
-        out.append(
-            (int(starts[first_word[t] + lo] - base), int(ends[first_word[t] + hi - 1] - base))
-        )
+    ask = np.array(asked, np.int64).reshape(-1, 3)
+    t, lo, hi = ask[:, 0], ask[:, 1], ask[:, 2]
+    text = np.maximum(t, 0)
+    lined_up = (t >= 0) & (several[text] == 0) & (count[text] == n_words[text])
+    fast = np.flatnonzero(lined_up & (lo >= 0) & (lo < hi) & (hi <= count[text]))
+    first, base = first_word[text[fast]], text_start[text[fast]]
+    out: list[tuple[int, int] | None] = [None] * len(asked)
+    begin = (starts[first + lo[fast]] - base).tolist()
+    end = (ends[first + hi[fast] - 1] - base).tolist()
+    for i, b, e in zip(fast.tolist(), begin, end, strict=True):
+        out[i] = (b, e)
+    for i in np.flatnonzero((t >= 0) & (several[text] > 0)).tolist():
+        k, a, z = asked[i]
+        out[i] = _slow_range(texts[k], a, z, int(n_words[k]))
     return out
 
 
