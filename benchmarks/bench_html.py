@@ -141,7 +141,7 @@ def snippet_found(snippet: str, text_tokens: str) -> bool:
 def print_quality(name: str, pages: list[GoldPage], outputs: dict[str, list[str]]) -> None:
     truth = json.loads((SHARED / name / "ground-truth.json").read_text())
     snippets = "with" in next(iter(truth.values()))
-    header = f"{'extraction':34s} {'P':>6s} {'R':>6s} {'F1':>6s} {'F1 pages':>8s} {'empty':>5s}"
+    header = f"{'extraction':38s} {'P':>6s} {'R':>6s} {'F1':>6s} {'F1 pages':>8s} {'empty':>5s}"
     print(
         f"\n{name}: {len(pages)} pages\n{header}" + ("  with  without-absent" if snippets else "")
     )
@@ -152,7 +152,7 @@ def print_quality(name: str, pages: list[GoldPage], outputs: dict[str, list[str]
         recall = float(np.mean([s[1] for s in scores]))
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         row = (
-            f"{system:34s} {precision:6.3f} {recall:6.3f} {f1:6.3f} "
+            f"{system:38s} {precision:6.3f} {recall:6.3f} {f1:6.3f} "
             f"{np.mean([s[2] for s in scores]):8.3f} {len(scores) - len(filled):5d}"
         )
         if snippets:
