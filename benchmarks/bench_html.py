@@ -3,7 +3,8 @@
 Quality, in one table per set, every extractor run in this process on the same pages: the
 project (its block model CROSS-VALIDATED BY PAGE: each page's text comes from the model
 trained on the folds it is not in, :mod:`benchmarks.train_blocks`), with and without the
-pipeline's stripping, against trafilatura (no comments; and with ``favor_precision``),
+pipeline's stripping (the rules alone, and the line model cross-validated by the same page
+folds: :func:`line_models`), against trafilatura (no comments; and with ``favor_precision``),
 readability-lxml and jusText. The metric is the sets' own (see their READMEs): word tokens,
 4-token shingles, multiset precision and recall per page; ``P``/``R`` are means over pages
 (an empty output is left out of the precision mean and counts as recall 0), ``F1`` their
@@ -28,6 +29,7 @@ import gzip
 import hashlib
 import json
 import re
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -40,16 +42,29 @@ from lxml.html import fromstring
 from readability import Document as ReadabilityDocument
 
 from benchmarks.corpus import SHARED
-from benchmarks.train_blocks import SETS, GoldPage, cross_validated_models, gold_pages
+from benchmarks.train_blocks import (
+    FOLDS,
+    SETS,
+    GoldPage,
+    cross_validated_models,
+    folds_of,
+    gold_pages,
+)
 from pipeline.documents import ExtractedDocument, source_documents
 from pipeline.extract.html import TRAFILATURA_OPTIONS, page_text
 from pipeline.extract.lines import text_lines
+from pipeline.extract.tree_model import TreeModel
 from pipeline.language import detect_language
 from pipeline.strip import Stripper
+from pipeline.strip.labelled import LabelledDoc, gold_labelled, read_labelled
+from pipeline.strip.linemodel import LineModel
+from pipeline.strip.training import prepare, train_prepared
 
 _WORD = re.compile(r"\w+")
 #: The length at which html-train's snippets are cut (mid-word, as often as not).
 SNIPPET_CUT = 80
+#: The labelled articles the line model is trained on besides the pages.
+TEXT_SETS = ("dev-text", "text-train")
 
 
 def shingles(text: str, size: int = 4) -> Counter:
@@ -126,7 +141,7 @@ def snippet_found(snippet: str, text_tokens: str) -> bool:
 def print_quality(name: str, pages: list[GoldPage], outputs: dict[str, list[str]]) -> None:
     truth = json.loads((SHARED / name / "ground-truth.json").read_text())
     snippets = "with" in next(iter(truth.values()))
-    header = f"{'extraction':34s} {'P':>6s} {'R':>6s} {'F1':>6s} {'F1 pages':>8s} {'empty':>5s}"
+    header = f"{'extraction':38s} {'P':>6s} {'R':>6s} {'F1':>6s} {'F1 pages':>8s} {'empty':>5s}"
     print(
         f"\n{name}: {len(pages)} pages\n{header}" + ("  with  without-absent" if snippets else "")
     )
@@ -137,7 +152,7 @@ def print_quality(name: str, pages: list[GoldPage], outputs: dict[str, list[str]
         recall = float(np.mean([s[1] for s in scores]))
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         row = (
-            f"{system:34s} {precision:6.3f} {recall:6.3f} {f1:6.3f} "
+            f"{system:38s} {precision:6.3f} {recall:6.3f} {f1:6.3f} "
             f"{np.mean([s[2] for s in scores]):8.3f} {len(scores) - len(filled):5d}"
         )
         if snippets:
@@ -156,14 +171,73 @@ def _snippet_shares(texts: list[str], entries: list[dict]) -> str:
     return f"{np.mean(present):5.3f}  {np.mean(absent):14.3f}"
 
 
+def line_models(
+    pages: list[GoldPage], models: dict[str, TreeModel], titles: dict[str, str | None]
+) -> dict[str, Stripper]:
+    """For each page, a stripper whose line model never saw the page's fold (the folds of
+    the block model): trained as ``python -m pipeline train`` trains the shipped one, on the
+    labelled articles, on the other folds' whole pages (``dirty/``) and on the text the
+    fold's block model extracts from the other folds' pages (pages it was trained on, as
+    the shipped block model was on every page)."""
+    texts = prepare(
+        [doc for name in TEXT_SETS for doc in read_labelled(SHARED / name)]
+        + [doc for name in SETS for doc in read_labelled(SHARED / name)]
+    )
+    fold = folds_of(pages)
+    strippers = {}
+    for held in sorted(set(fold.tolist())):
+        kept = {p.key for p, f in zip(pages, fold, strict=True) if f != held}
+        model = models[next(p.key for p, f in zip(pages, fold, strict=True) if f == held)]
+        extracted = [
+            gold_labelled(
+                *p.key.split("/"),
+                text_lines(page_text(p.page, model)),
+                p.gold,
+                "html",
+                titles[p.key],
+            )
+            for p in pages
+            if p.key in kept
+        ]
+        train = [t for t in texts if not t.doc.whole_page or _page_key(t.doc) in kept]
+        line_model = LineModel.from_bytes(train_prepared(train + prepare(extracted)))
+        stripper = Stripper(model=line_model)
+        strippers.update({p.key: stripper for p in pages if p.key not in kept})
+        print(f"line model {held + 1}/{FOLDS} trained", file=sys.stderr)
+    return strippers
+
+
+def _page_key(doc: LabelledDoc) -> str:
+    """A whole page's :attr:`GoldPage.key` (``set/id``) from its group ``page:set:id``."""
+    return "/".join(doc.group.split(":")[1:])
+
+
+def page_titles(pages: list[GoldPage]) -> dict[str, str | None]:
+    """The headline the pipeline's extraction gives each page (the strip stage gets it)."""
+    titles = {}
+    for name in SETS:
+        for page_id, html, _ in load_pages(SHARED / name):
+            document = our_document(page_id, html)
+            titles[f"{name}/{page_id}"] = document.extracted.title if document else None
+    return {p.key: titles.get(p.key) for p in pages}
+
+
 def system_outputs(pages: list[GoldPage]) -> dict[str, list[str]]:
     """Every system's text of every page; ours cross-validated by page."""
     models = cross_validated_models(pages)
     ours = [page_text(p.page, models[p.key]) for p in pages]
-    stripper = Stripper()
+    titles = page_titles(pages)
+    rules = Stripper(model=None)
+    strippers = line_models(pages, models, titles)
     return {
         "ours, CV by page: extract": ours,
-        "ours, CV by page: + stripping": [stripped(text, None, stripper) for text in ours],
+        "ours, CV by page: + stripping, rules": [
+            stripped(text, titles[p.key], rules) for text, p in zip(ours, pages, strict=True)
+        ],
+        "ours, CV by page: + stripping": [
+            stripped(text, titles[p.key], strippers[p.key])
+            for text, p in zip(ours, pages, strict=True)
+        ],
         "trafilatura (no comments)": [
             trafilatura_text(p.page.html, include_comments=False) for p in pages
         ],

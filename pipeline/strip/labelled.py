@@ -10,6 +10,10 @@
   A page line is content when it belongs to the gold body: four tokens or more with most of
   their 4-token shingles in the body, or a shorter line equal to a line of the body. Its
   boilerplate has no kind (``None``); each page is its own group.
+
+Lines an extractor took from such a page (``body_kind="html"``) are labelled against its
+gold body in the same way (:func:`gold_labelled`; ``benchmarks/bench_html.py`` trains and
+cross-validates a line model on them).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.record_types import Line
+from pipeline.record_types import BodyKind, Line
 
 _TOKEN = re.compile(r"\w+")
 #: A page line of four tokens or more is content when this share of its shingles is gold.
@@ -42,6 +46,15 @@ class LabelledDoc:
     debatable: list[bool]
     group: str
     whole_page: bool
+    #: ``"html"``: lines the pipeline's extractor took from a page; ``"text"``: a scrape
+    body_kind: BodyKind = "text"
+    #: the headline the stripper is given (an extractor's; ``None`` for a scrape)
+    title: str | None = None
+
+    @property
+    def gold_body(self) -> bool:
+        """Whether the labels come from a gold body (which leaves the headline out)."""
+        return self.whole_page or self.body_kind == "html"
 
 
 def read_labelled(folder: str | Path) -> list[LabelledDoc]:
@@ -102,24 +115,38 @@ def _read_pages(folder: Path) -> list[LabelledDoc]:
         entry = gold.get(page_path.stem)
         if entry is None:
             continue
-        body = entry.get("articleBody") or ""
         texts = page_path.read_text(encoding="utf-8").split("\n")
         lines = [Line(n, t) for n, t in enumerate(texts) if t.strip()]
-        content = gold_lines(body, [line.text for line in lines])
-        docs.append(
-            LabelledDoc(
-                page_path.stem,
-                lines,
-                [not c for c in content],
-                [None] * len(lines),
-                [False] * len(lines),
-                f"page:{folder.name}:{page_path.stem}",
-                whole_page=True,
-            )
-        )
+        body = entry.get("articleBody") or ""
+        docs.append(gold_labelled(folder.name, page_path.stem, lines, body))
     if not docs:
         raise LabelledError(f"{folder / 'dirty'}: no page with a gold body")
     return docs
+
+
+def gold_labelled(
+    folder: str,
+    name: str,
+    lines: list[Line],
+    body: str,
+    body_kind: BodyKind = "text",
+    title: str | None = None,
+) -> LabelledDoc:
+    """Page ``name`` of set ``folder`` labelled against its gold ``body``: its whole text
+    (``body_kind="text"``) or the lines an extractor took from it (``"html"``, with the
+    headline the extractor found), each line as :func:`gold_lines` says."""
+    content = gold_lines(body, [line.text for line in lines])
+    return LabelledDoc(
+        name,
+        list(lines),
+        [not c for c in content],
+        [None] * len(lines),
+        [False] * len(lines),
+        f"page:{folder}:{name}",
+        whole_page=body_kind == "text",
+        body_kind=body_kind,
+        title=title,
+    )
 
 
 def tokens(text: str) -> list[str]:

@@ -2,8 +2,10 @@
 
 Experts give each line its probability of being boilerplate: one for articles (a scrape of
 their paragraphs) and, when trained with whole pages, one for pages, each with its own learned
-vocabulary and booster; a document the ``gate`` (:mod:`pipeline.strip.doc_gate`, learned)
-takes for a whole page goes to the page expert. Another booster gives a boilerplate line's kind.
+vocabulary and booster; a text scrape the ``gate`` (:mod:`pipeline.strip.doc_gate`, learned)
+takes for a whole page goes to the page expert. When trained with extracted HTML, an ``html``
+expert decides the lines an extractor took from a page (``body_kind="html"``). Another
+booster gives a boilerplate line's kind.
 
 A model file is gzip-compressed JSON (the boosters in LightGBM's text format, the learned
 vocabularies, the gate, the threshold and the feature names), written with a fixed gzip
@@ -31,6 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from pipeline.record_types import BodyKind
 from pipeline.strip.doc_gate import is_whole_page
 from pipeline.strip.item import Item
 from pipeline.strip.kinds import OTHER
@@ -98,9 +101,9 @@ class Expert:
 
 
 class LineModel:
-    """A loaded line model: its experts (``article``, and ``page`` when trained with whole
-    pages), the gate between them, and the kind booster (on the article expert's
-    features)."""
+    """A loaded line model: its experts (``article``, ``page`` when trained with whole
+    pages, ``html`` when trained with extracted HTML), the gate between the first two, and
+    the kind booster (on the article expert's features)."""
 
     def __init__(self, data: dict, version: str, path: Path | None = None) -> None:
         import lightgbm
@@ -115,7 +118,9 @@ class LineModel:
         self.languages = frozenset(data["languages"])
         texts = TextFeatures()  # the experts share what no vocabulary changes
         self.experts = {name: Expert.of(e, texts) for name, e in data["experts"].items()}
-        self.gate = data.get("gate")  # None: one expert for every document
+        self.gate = data.get("gate")  # None: one expert for every text scrape
+        #: the body kinds it decides: extracted HTML only with an ``html`` expert
+        self.body_kinds = frozenset(["text", "html"] if "html" in self.experts else ["text"])
         self._kind = lightgbm.Booster(model_str=data["kind_booster"]) if self.kinds else None
 
     @classmethod
@@ -141,18 +146,25 @@ class LineModel:
         except (KeyError, TypeError) as exc:
             raise ModelError(f"not a line model (missing {exc})") from exc
 
-    def expert_for(self, items: Sequence[Item]) -> str:
-        """``page`` for a document the gate takes for a whole page; else ``article``."""
+    def expert_for(self, items: Sequence[Item], body_kind: BodyKind = "text") -> str:
+        """``html`` for extracted HTML; ``page`` for a text the gate takes for a whole page;
+        else ``article``."""
+        if body_kind == "html":
+            if body_kind not in self.body_kinds:
+                raise ModelError("the model was not trained on extracted HTML")
+            return "html"
         return "page" if self.gate and is_whole_page(self.gate, items) else "article"
 
     def matrix(self, items: list[Item], title_item: Item | None, expert: str) -> np.ndarray:
         return self.experts[expert].extractor.matrix(items, title_item)
 
-    def features(self, items: list[Item], title_item: Item | None) -> ArticleFeatures:
+    def features(
+        self, items: list[Item], title_item: Item | None, body_kind: BodyKind = "text"
+    ) -> ArticleFeatures:
         """What the boosters read of one article: what its expert reads of its lines, and
-        what the article expert reads (the kind booster reads that) when a page expert
+        what the article expert reads (the kind booster reads that) when another expert
         decides it: the same but for the vocabulary's columns."""
-        expert = self.expert_for(items)
+        expert = self.expert_for(items, body_kind)
         kind_lines = self.experts["article"].extractor.lines(items, title_item)
         if expert == "article":
             return ArticleFeatures(items, title_item, expert, kind_lines, kind_lines)
@@ -160,10 +172,11 @@ class LineModel:
         return ArticleFeatures(items, title_item, expert, lines, kind_lines)
 
     def decide_all(
-        self, evidence: Sequence[tuple[list[Item], Item | None]]
+        self, evidence: Sequence[tuple[list[Item], Item | None]], body_kind: BodyKind = "text"
     ) -> list[list[Decision]]:
-        """The decisions on several articles' items (given with their headline)."""
-        return self.decide_features([self.features(*found) for found in evidence])
+        """The decisions on several articles' items (given with their headline), all of
+        ``body_kind``."""
+        return self.decide_features([self.features(*found, body_kind) for found in evidence])
 
     def decide_features(self, articles: Sequence[ArticleFeatures]) -> list[list[Decision]]:
         """The decisions on several articles, with one feature matrix and one booster call
@@ -197,11 +210,15 @@ class LineModel:
         return [self.kinds[i] for i in np.argmax(scores.reshape(len(matrix), -1), axis=1)]
 
     def contributions(
-        self, items: list[Item], title_item: Item | None, top: int = 5
+        self,
+        items: list[Item],
+        title_item: Item | None,
+        top: int = 5,
+        body_kind: BodyKind = "text",
     ) -> list[list[tuple[str, float]]]:
         """Per item, the features that weighed most on its boilerplate score (SHAP values,
         in log-odds), strongest first."""
-        expert = self.expert_for(items)
+        expert = self.expert_for(items, body_kind)
         matrix = self.matrix(items, title_item, expert)
         values = self.experts[expert].booster.predict(matrix, pred_contrib=True, num_threads=1)
         orders = np.argsort(-np.abs(values[:, :-1]), axis=1)[:, :top]

@@ -71,9 +71,10 @@ class Stripper:
 
     The rules' evidence (below) decides alone with ``model=None``; with a line model (by
     default the package's, :mod:`pipeline.strip.linemodel`) it becomes features, and the
-    model decides text scrapes (``body_kind="text"``) in the languages it was trained on.
-    Extracted HTML and other languages are decided by the rules: the model was not trained
-    on an extractor's output, and its vocabulary is its training language's.
+    model decides the articles in the languages it was trained on, text scrapes
+    (``body_kind="text"``) and, when it was trained on an extractor's output (an ``html``
+    expert), extracted HTML. Other languages are decided by the rules: its vocabulary is its
+    training language's.
 
     Cheap to call per article, cheaper per batch (:meth:`strip_many`: one model call);
     picklable (rules recompile and the model reloads lazily after unpickling). Lines are
@@ -176,7 +177,8 @@ class Stripper:
         items, title_item = self.evidence(*article)
         if self.model is None or not self._model_decides(article):
             return Prepared(items, title_item, None)
-        return Prepared(items, title_item, self.model.features(items, title_item))
+        features = self.model.features(items, title_item, article.body_kind)
+        return Prepared(items, title_item, features)
 
     def _decisions(self, prepared: Sequence[Prepared]) -> list[list[Decision] | None]:
         """The model's decisions per article (``None`` where the rules decide)."""
@@ -192,7 +194,7 @@ class Stripper:
 
     def _model_decides(self, article: Article) -> bool:
         assert self.model is not None
-        return article.body_kind == "text" and base_language(article.language) in (
+        return article.body_kind in self.model.body_kinds and base_language(article.language) in (
             self.model.languages
         )
 
@@ -207,8 +209,8 @@ class Stripper:
         items, title_item = self.evidence(*article)
         if not items:
             return {}
-        decisions = self.model.decide_all([(items, title_item)])[0]
-        weights = self.model.contributions(items, title_item, top)
+        decisions = self.model.decide_all([(items, title_item)], article.body_kind)[0]
+        weights = self.model.contributions(items, title_item, top, article.body_kind)
         return {
             item.line.source_line: why
             for item, decision, why in zip(items, decisions, weights, strict=True)

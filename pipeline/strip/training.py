@@ -58,12 +58,12 @@ class Prepared:
 
 
 def prepare(docs: Sequence[LabelledDoc], language: str = "en") -> list[Prepared]:
-    """The rules' evidence on every labelled document (as the stripper sees a text scrape
-    in ``language``)."""
+    """The rules' evidence on every labelled document (as the stripper sees an article of
+    its body kind, with its headline, in ``language``)."""
     stripper = Stripper(model=None)
     prepared = []
-    for doc in sorted(docs, key=lambda d: (d.group, d.name)):
-        items, title_item = stripper.evidence(doc.lines, None, language, None, "text")
+    for doc in sorted(docs, key=lambda d: (d.group, d.body_kind, d.name)):
+        items, title_item = stripper.evidence(doc.lines, None, language, doc.title, doc.body_kind)
         if len(items) != len(doc.lines):
             raise ValueError(f"{doc.name}: a labelled line is blank")
         prepared.append(Prepared(doc, items, title_item))
@@ -78,21 +78,27 @@ def train(docs: Sequence[LabelledDoc], seed: int = 0, language: str = "en") -> b
 def train_prepared(prepared: Sequence[Prepared], seed: int = 0, language: str = "en") -> bytes:
     """A model file from prepared documents: an expert for articles and, when whole pages are
     among them, one for pages, with the gate that tells the two apart (their lines differ: a
-    page's short lines are mostly menus, an article's mostly its own)."""
+    page's short lines are mostly menus, an article's mostly its own); when extracted HTML is
+    among them, an expert for it (its vocabulary learned from every document, its booster
+    from the extracted lines), which its body kind chooses."""
     if not prepared:
         raise ValueError("no labelled documents to train on")
     if len({b for p in prepared for b in p.doc.boilerplate}) < 2:
         raise ValueError("training needs both boilerplate and content lines")
-    articles = [p for p in prepared if not p.doc.whole_page]
-    pages = [p for p in prepared if p.doc.whole_page]
+    texts = [p for p in prepared if p.doc.body_kind == "text"] or list(prepared)
+    extracted = [p for p in prepared if p.doc.body_kind == "html"]
+    articles = [p for p in texts if not p.doc.whole_page]
+    pages = [p for p in texts if p.doc.whole_page]
     experts, gate = {}, None
     if articles and pages:
-        experts["article"], article_matrix = _expert(prepared, articles, seed)
-        experts["page"], _ = _expert(prepared, prepared, seed)
-        gate = fit_gate([p.items for p in prepared], [p.doc.whole_page for p in prepared])
+        experts["article"], article_matrix = _expert(texts, articles, seed)
+        experts["page"], _ = _expert(texts, texts, seed)
+        gate = fit_gate([p.items for p in texts], [p.doc.whole_page for p in texts])
     else:  # one kind of document: one expert decides every document
-        experts["article"], article_matrix = _expert(prepared, prepared, seed)
-    kinds, kind_booster = _train_kinds(articles or prepared, article_matrix, seed)
+        experts["article"], article_matrix = _expert(texts, texts, seed)
+    if extracted and len(texts) < len(prepared):
+        experts["html"], _ = _expert(prepared, extracted, seed)
+    kinds, kind_booster = _train_kinds(articles or texts, article_matrix, seed)
     return model_bytes(
         {
             "format": FORMAT,
@@ -116,10 +122,7 @@ def _expert(
     them), and the out-of-fold feature matrix of ``docs`` it was trained on."""
     import lightgbm
 
-    matrix = out_of_fold_matrix(vocabulary_docs)
-    wanted = {id(p) for p in docs}
-    rows = np.array([id(p) in wanted for p in vocabulary_docs for _ in p.items])
-    matrix = matrix[rows]
+    matrix = out_of_fold_matrix(vocabulary_docs, docs)
     labels = np.array([b for p in docs for b in p.doc.boilerplate], dtype=np.float32)
     params = {**BOOSTER_PARAMS, "seed": seed}
     data = lightgbm.Dataset(matrix, labels, weight=_weights(docs), free_raw_data=False)
@@ -162,7 +165,7 @@ def _weights(prepared: Sequence[Prepared]) -> np.ndarray:
     per_line = []
     for p in prepared:
         for item, debatable in zip(p.items, p.doc.debatable, strict=True):
-            if p.doc.whole_page:
+            if p.doc.gold_body:
                 # A page's gold body leaves its headline out; an article's labels keep it.
                 per_line.append(0.0 if item is p.title_item else 1.0)
             else:
@@ -186,14 +189,16 @@ def fold_of(group: str, folds: int) -> int:
     return zlib.crc32(group.encode()) % folds
 
 
-def out_of_fold_matrix(prepared: Sequence[Prepared]) -> np.ndarray:
-    """Feature rows of every document, its vocabulary features learned without its group."""
-    folds = [fold_of(p.doc.group, VOCAB_FOLDS) for p in prepared]
-    parts: list[np.ndarray | None] = [None] * len(prepared)
+def out_of_fold_matrix(vocabulary_docs: Sequence[Prepared], docs: Sequence[Prepared]) -> np.ndarray:
+    """Feature rows of every one of ``docs``, its vocabulary features learned from the
+    ``vocabulary_docs`` outside its group's fold."""
+    folds = [fold_of(p.doc.group, VOCAB_FOLDS) for p in docs]
+    vocabulary_folds = [fold_of(p.doc.group, VOCAB_FOLDS) for p in vocabulary_docs]
+    parts: list[np.ndarray | None] = [None] * len(docs)
     for fold in sorted(set(folds)):
-        others = [p for p, f in zip(prepared, folds, strict=True) if f != fold]
+        others = [p for p, f in zip(vocabulary_docs, vocabulary_folds, strict=True) if f != fold]
         extractor = FeatureExtractor(_vocabulary(others))
-        for n, (p, f) in enumerate(zip(prepared, folds, strict=True)):
+        for n, (p, f) in enumerate(zip(docs, folds, strict=True)):
             if f == fold:
                 parts[n] = extractor.matrix(p.items, p.title_item)
     return np.vstack(parts)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pipeline.cli import main
 from pipeline.record_types import Line
 from pipeline.strip import Stripper
-from pipeline.strip.labelled import LabelledError, read_labelled
+from pipeline.strip.labelled import LabelledDoc, LabelledError, gold_labelled, read_labelled
 from pipeline.strip.linemodel import SHIPPED_MODEL, LineModel, ModelError, version_of
 from pipeline.strip.training import train
 
@@ -121,6 +121,49 @@ def test_read_labelled_names_a_missing_label_file(tmp_path: Path):
     (folder / "labels" / "01.json").unlink()
     with pytest.raises(LabelledError, match=r"01\.json: labels missing"):
         read_labelled(folder)
+
+
+def test_extracted_html_is_labelled_as_whole_pages_are(tmp_path: Path):
+    rng = random.Random(5)
+    story = [_sentence(rng) for _ in range(3)]
+    texts = ["Bridge to reopen", story[0], "Share on Facebook", *story[1:], "Home"]
+    (tmp_path / "dirty").mkdir()
+    (tmp_path / "dirty" / "a1.txt").write_text("\n".join(texts))
+    (tmp_path / "ground-truth.json").write_text(
+        json.dumps({"a1": {"articleBody": "\n".join(story)}})
+    )
+    (page,) = read_labelled(tmp_path)
+    extracted = gold_labelled(tmp_path.name, "a1", page.lines, "\n".join(story), "html", "Bridge")
+    assert (page.whole_page, page.body_kind) == (True, "text")
+    assert (extracted.whole_page, extracted.body_kind, extracted.title) == (False, "html", "Bridge")
+    assert extracted.boilerplate == page.boilerplate == [True, False, True, False, False, True]
+    assert extracted.group == page.group and extracted.gold_body
+
+
+def _extracted_docs(count: int) -> list[LabelledDoc]:
+    rng = random.Random(7)
+    docs = []
+    for n in range(count):
+        story = [_sentence(rng) for _ in range(4)]
+        texts = [*story[:2], rng.choice(FURNITURE["social_widget"]), *story[2:]]
+        lines = [Line(i, t) for i, t in enumerate(texts)]
+        docs.append(gold_labelled("pages", f"{n:02d}", lines, "\n".join(story), "html"))
+    return docs
+
+
+def test_a_model_trained_on_extracted_html_decides_it(tmp_path: Path):
+    articles = read_labelled(labelled_folder(tmp_path / "labelled"))
+    with_html = LineModel.from_bytes(train(articles + _extracted_docs(12)))
+    text_only = LineModel.from_bytes(train(articles))
+    assert with_html.body_kinds == {"text", "html"} and text_only.body_kinds == {"text"}
+    rng = random.Random(11)
+    lines = [Line(0, _sentence(rng)), Line(1, "Share on Facebook"), Line(2, _sentence(rng))]
+    html = Stripper(model=with_html).strip(lines, body_kind="html")
+    assert html.model == with_html.version
+    assert [r.source_line for r in html.removed] == [1]
+    assert Stripper(model=text_only).strip(lines, body_kind="html").model is None
+    with pytest.raises(ModelError, match="not trained on extracted HTML"):
+        text_only.expert_for([], "html")
 
 
 def test_the_shipped_model_loads_and_decides():
