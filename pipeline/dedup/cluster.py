@@ -26,6 +26,9 @@ class NodeInfo(NamedTuple):
     #: Lower wins the canonical slot. Only compared among new nodes or among stored nodes
     #: (a cluster with stored members keeps a stored canonical), never across the two.
     priority: tuple[Hashable, ...]
+    #: For new nodes: the class of their first priority criteria (not cut off, earliest
+    #: published), among which a cluster's canonical may be another member (see ``assign``).
+    tier: int
     stored_canonical: tuple[str, int] | None  # set for stored rows: their cluster's canonical
     n_words: int  # ranks the containers of one text: the tightest first
     articles: frozenset[str]  # the articles of the node's rows (an exact group's copies)
@@ -39,6 +42,8 @@ class Assignment(NamedTuple):
 
 #: Rounds of splitting off the members not verified against their canonical.
 _SPLIT_ROUNDS = 4
+#: Members of the canonical's tier tried in its place when some members fail it.
+_HEAD_CANDIDATES = 8
 
 
 def assign(
@@ -57,9 +62,12 @@ def assign(
 
     With ``verified`` (node pairs -> whether each pair is a verified duplicate) and
     ``node_of`` (a canonical's key -> its node), clusters cannot chain: every new member
-    must itself verify against its cluster's canonical; the members that do not are split
-    off into clusters of their own (connected by the near links among them), and so on
-    for a few rounds; what still fails then stands alone.
+    must itself verify against its cluster's canonical. When some do not, the member of the
+    canonical's tier (not cut off, same published) verified against the most members
+    takes its place (the wire copy that several outlets' edits match, not one outlet's
+    edit published the same day and ingested first; ``_better_heads``). The members that
+    still fail are split off into clusters of their own (connected by the near links among
+    them), and so on for a few rounds; what still fails then stands alone.
     """
     root, linked = (
         _near_roots(n_nodes, matches),
@@ -72,10 +80,12 @@ def assign(
         new = np.array([n for n in linked.tolist() if infos[n].stored_canonical is None], np.int64)
         for last in [False] * (_SPLIT_ROUNDS - 1) + [True]:
             failed = _unverified(root, new, infos, canonical, head, verified, node_of)
+            if len(failed):
+                failed = _better_heads(root, new, failed, infos, canonical, head, matches, verified)
             if not len(failed):
                 break
             root = _split(root, failed, matches, n_nodes, alone=last)
-            canonical, head = _canonicals(root, linked, by_priority, infos)
+            canonical, head = _canonicals(root, linked, _heads_first(by_priority, head), infos)
     root = root.tolist()
     has_stored = {root[n] for n, m in infos.items() if m.stored_canonical}
     best = _containers(root, matches, canonical, has_stored, infos)
@@ -101,11 +111,20 @@ def _priority_order(linked: np.ndarray, infos: dict[int, NodeInfo]) -> np.ndarra
     return np.array(by_priority[0] + by_priority[1], np.int64)
 
 
+def _heads_first(by_priority: np.ndarray, head: dict[int, int]) -> np.ndarray:
+    """``by_priority`` with the clusters' heads first: a head never fails its own cluster,
+    so it stays the head of what is left of it after a split (one chosen by
+    ``_better_heads`` too, which its members were verified against)."""
+    is_head = np.isin(by_priority, np.fromiter(head.values(), np.int64, len(head)))
+    return np.r_[by_priority[is_head], by_priority[~is_head]]
+
+
 def _canonicals(
     root: np.ndarray, linked: np.ndarray, by_priority: np.ndarray, infos: dict[int, NodeInfo]
 ) -> tuple[dict[int, tuple[str, int]], dict[int, int]]:
-    """Per cluster (root): the key of its canonical, and its best member (the canonical's
-    node, or for a cluster with stored rows the best stored row, whose canonical it keeps).
+    """Per cluster (root): the key of its canonical, and its head, the first of its members
+    in ``by_priority`` (the canonical's node, or for a cluster with stored rows the best
+    stored row, whose canonical it keeps).
     Clusters come in the order of their smallest linked node (the order in which stored
     canonicals are asked for, which numbers the nodes registered for them)."""
     roots, first = np.unique(root[by_priority], return_index=True)
@@ -144,6 +163,79 @@ def _unverified(
     ok = np.ones(len(new), bool)
     ok[ask] = verified(new[ask], canon[ask])
     return new[~ok]
+
+
+def _better_heads(
+    root: np.ndarray,
+    new: np.ndarray,
+    failed: np.ndarray,
+    infos: dict[int, NodeInfo],
+    canonical: dict[int, tuple[str, int]],
+    head: dict[int, int],
+    matches: Matches,
+    verified: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """In each all-new cluster with ``failed`` members (not verified against its canonical),
+    the member of the canonical's tier verified against the most members becomes its
+    canonical (``canonical`` and ``head`` are updated) when that is more than the canonical
+    is verified against. Tried: the ``_HEAD_CANDIDATES`` of the tier with the most near
+    links inside the cluster, then the best priority (so too on a tie of counts). Returns
+    the new members that fail their canonical then."""
+    roots = np.unique(root[failed]).tolist()
+    roots = [r for r in roots if infos[head[r]].stored_canonical is None]
+    if not roots:
+        return failed
+    links = _links_inside(root, matches)
+    member_of = _members(root, new, roots)
+    tried = {r: _head_candidates(member_of[r], head[r], infos, links) for r in roots}
+    pairs = [(c, m) for r in roots for c in tried[r] for m in member_of[r].tolist() if m != c]
+    if not pairs:
+        return failed
+    cand, member = np.array(pairs, np.int64).T
+    passed = verified(cand, member)
+    score: dict[int, int] = {}
+    for c, ok in zip(cand.tolist(), passed.tolist(), strict=True):
+        score[c] = score.get(c, 0) + ok
+    failed_in = dict(zip(*np.unique(root[failed], return_counts=True), strict=True))
+    changed = []
+    for r in roots:
+        best = max(tried[r], key=score.__getitem__, default=None)
+        if best is None or score[best] <= len(member_of[r]) - 1 - failed_in[r]:
+            continue
+        changed.append(r)
+        head[r], canonical[r] = best, infos[best].key
+    out = [failed[~np.isin(root[failed], changed)]]
+    lost = np.isin(cand, [head[r] for r in changed])
+    out.append(member[lost & ~passed])
+    return np.sort(np.concatenate(out))
+
+
+def _members(root: np.ndarray, new: np.ndarray, roots: list[int]) -> dict[int, np.ndarray]:
+    """The ``new`` nodes of each cluster of ``roots`` (ascending)."""
+    order = np.argsort(root[new], kind="stable")
+    by_root = root[new][order]
+    start = np.searchsorted(by_root, roots, side="left")
+    end = np.searchsorted(by_root, roots, side="right")
+    members = new[order]
+    return {r: members[a:b] for r, a, b in zip(roots, start.tolist(), end.tolist(), strict=True)}
+
+
+def _links_inside(root: np.ndarray, matches: Matches) -> np.ndarray:
+    """Per node, its near links to members of its own cluster (under ``root``)."""
+    near = ~matches.contained & (root[matches.small] == root[matches.large])
+    links = np.bincount(matches.small[near], minlength=len(root))
+    return links + np.bincount(matches.large[near], minlength=len(root))
+
+
+def _head_candidates(
+    members: np.ndarray, head: int, infos: dict[int, NodeInfo], links: np.ndarray
+) -> list[int]:
+    """The members of ``head``'s tier but itself with the most near links inside the
+    cluster (then the best priority): the ones tried as its canonical, best first."""
+    tier = infos[head].tier
+    same = [m for m in members.tolist() if m != head and infos[m].tier == tier]
+    same.sort(key=lambda m: (-links[m], infos[m].priority))
+    return same[:_HEAD_CANDIDATES]
 
 
 def _split(

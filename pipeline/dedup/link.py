@@ -195,12 +195,13 @@ class _Run:
         if group is not None:
             articles = frozenset(map(self.rows.article.__getitem__, group.rows))
             rank, n_words = self.rows.rank[group.rep], self.n_words[group.rep]
-            return NodeInfo(key, (rank,), None, n_words, articles)
+            tier = self.rows.tier[group.rep]
+            return NodeInfo(key, (rank,), tier, None, n_words, articles)
         row = self.nodes.stored_rows[n]
         pub = row["published"]
         priority = (bool(row["is_truncated"]), pub is None, pub or "", row["ingest_order"], *key)
         canonical = (row["canonical_article"], row["canonical_idx"])
-        return NodeInfo(key, priority, canonical, row["n_words"], frozenset([key[0]]))
+        return NodeInfo(key, priority, 0, canonical, row["n_words"], frozenset([key[0]]))
 
     def canonical_node(self, canonical: Key) -> int:
         """The node of a canonical: a new text's representative or a stored row."""

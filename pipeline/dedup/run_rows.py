@@ -13,7 +13,8 @@ from pipeline.dedup.nodes import Key
 
 class RunRows:
     """The rows of ``table`` (``PARAGRAPH_INPUT`` columns but the text) as Python lists,
-    and each row's ``rank`` in canonical order."""
+    each row's ``rank`` in canonical order and its ``tier`` (the rank of its first
+    criteria, cut off and published: rows of one tier tie on them)."""
 
     def __init__(self, table: pa.Table) -> None:
         self.table = table
@@ -24,7 +25,7 @@ class RunRows:
         self.ingest: list[int] = cols["ingest_order"]
         self.truncated_given: list[bool | None] = cols["is_truncated"]
         self.truncated = [bool(t) for t in self.truncated_given]
-        self.rank: list[int] = self._ranks()
+        self.rank, self.tier = self._ranks()
 
     def __len__(self) -> int:
         return len(self.article)
@@ -40,22 +41,25 @@ class RunRows:
             if self.truncated_given[r] is None and not self.truncated[r]:
                 self.truncated[r] = changed = True
         if changed:
-            self.rank = self._ranks()
+            self.rank, self.tier = self._ranks()
 
-    def _ranks(self) -> list[int]:
+    def _ranks(self) -> tuple[list[int], list[int]]:
         """Each row's position in canonical order: not cut off, earliest published (unknown
-        last), first ingested, smallest id. Lower ranks win."""
-        published = pc.rank(self.table["published"], tiebreaker="dense")  # nulls last
+        last), first ingested, smallest id (lower ranks win); and its tier, the dense rank
+        of the first two."""
+        published = pc.rank(self.table["published"], tiebreaker="dense").to_numpy()  # nulls last
         article = pc.rank(self.table["article_id"], tiebreaker="dense")
+        truncated = np.asarray(self.truncated, bool)
         order = np.lexsort(
             (
                 np.asarray(self.idx),
                 article.to_numpy(),
                 np.asarray(self.ingest),
-                published.to_numpy(),
-                np.asarray(self.truncated),
+                published,
+                truncated,
             )
         )
         rank = np.empty(len(order), np.int64)
         rank[order] = np.arange(len(order))
-        return rank.tolist()
+        tier = truncated * (int(published.max(initial=0)) + 1) + published
+        return rank.tolist(), tier.tolist()

@@ -189,6 +189,24 @@ def test_new_copy_of_a_stored_near_duplicate_points_at_the_stored_canonical(
     assert later["c", 0]["dup_kind"] == "near" and later["d", 0]["dup_kind"] == "exact"
 
 
+def test_same_day_canonical_is_the_copy_most_others_match() -> None:
+    """An outlet's edit ingested first but published on the wire's day does not become the
+    canonical: the wire, which every outlet's edit matches, does (two edits of a short
+    paragraph do not match each other)."""
+    wire = "Council members approved the transport budget after a long debate"
+    changes = [("members", "leaders"), ("transport", "transit"), ("long", "lengthy")]
+    edits = [wire.replace(*change) for change in changes]
+    rows = [("outlet1", 0, edits[0]), ("wire", 0, wire), ("outlet2", 0, edits[1])]
+    rows.append(("outlet3", 0, edits[2]))
+    day = dict.fromkeys(("outlet1", "wire", "outlet2", "outlet3"), "2026-03-02")
+    links = links_of(link_paragraphs(batch(*rows, published=day), []))
+    assert target(links["wire", 0]) is None
+    assert all(target(links[f"outlet{i}", 0]) == ("wire", 0) for i in (1, 2, 3))
+    day["wire"] = "2026-03-03"  # a day later: the earliest copy stays the canonical
+    links = links_of(link_paragraphs(batch(*rows, published=day), []))
+    assert target(links["outlet1", 0]) is None and target(links["wire", 0]) == ("outlet1", 0)
+
+
 def test_index_from_other_parameters_is_refused(tmp_path: Path) -> None:
     first = link_paragraphs(batch(("a", 0, WIRE)), [])
     path = tmp_path / "old.parquet"

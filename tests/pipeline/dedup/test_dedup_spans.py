@@ -190,7 +190,7 @@ def test_a_merged_paragraph_overlapping_a_longer_one_is_not_inside_it() -> None:
     words = [10, 20, 20, 30, 40]
 
     def info(n: int) -> NodeInfo:
-        return NodeInfo(("node", n), (n,), None, words[n], frozenset(articles[n]))
+        return NodeInfo(("node", n), (n,), n, None, words[n], frozenset(articles[n]))
 
     def verified(u: np.ndarray, v: np.ndarray) -> np.ndarray:
         pairs = zip(u.tolist(), v.tolist(), strict=True)
