@@ -8,10 +8,12 @@ landmarks around it: the semantic elements it sits in (``article``, ``nav``, ``f
 and the words of the ``class``/``id`` names of its ancestors (``sidebar``, ``comment``,
 ``content`` ...).
 
-Table rows are blocks of their own when the table holds data (its cells are short text, no
-nested tables or block content): the cells are joined by tabs, so a data table inside the
-article reads as tab-separated lines. Cells of layout tables (cells holding blocks or other
-tables) are blocks like any ``div``, so navigation cells never become ``|``-joined rows.
+Table rows are blocks of their own when the table holds data (each cell inline text or one
+block of it, no nested tables): the cells are joined by tabs, so a data table inside the
+article reads as tab-separated lines. Cells of layout tables (cells holding several blocks
+or other tables) are blocks like any ``div``, so navigation cells never become ``|``-joined rows;
+each such block records which layout cell it is in (``cell``), so that a candidate's text
+that runs cells together is not taken for them (:func:`.article.fuses_cells`).
 """
 
 from __future__ import annotations
@@ -154,6 +156,8 @@ class Block:
     names: frozenset[str]
     depth: int
     words: int = 0
+    #: The layout table cell the block is in (numbered in page order from 1), 0 outside one.
+    cell: int = 0
 
 
 @dataclass
@@ -161,6 +165,8 @@ class _Walk:
     blocks: list[Block] = field(default_factory=list)
     parts: list[str] = field(default_factory=list)
     link_words: int = 0
+    cell: int = 0
+    cells: int = 0
 
 
 def page_blocks(tree: HtmlElement) -> list[Block]:
@@ -199,6 +205,10 @@ def _visit(
         walk.parts.append(row)
         _flush(walk, "tr", inner_landmarks, inner_names, depth + 1)
     else:
+        outer_cell = walk.cell
+        if tag in ("td", "th"):
+            walk.cells += 1
+            walk.cell = walk.cells
         inner_owner = tag if block else owner
         _text(walk, element.text, in_link or tag == "a")
         for child in element:
@@ -213,6 +223,7 @@ def _visit(
             )
         if block:
             _flush(walk, inner_owner, inner_landmarks, inner_names, depth + 1)
+        walk.cell = outer_cell
     if block:
         _flush(walk, owner, landmarks, names, depth)
     _text(walk, element.tail, in_link)
@@ -236,7 +247,16 @@ def _flush(
         words = len(_WORD.findall(text))
         if words:
             walk.blocks.append(
-                Block(text, tag, min(walk.link_words, words), landmarks, names, depth, words)
+                Block(
+                    text,
+                    tag,
+                    min(walk.link_words, words),
+                    landmarks,
+                    names,
+                    depth,
+                    words,
+                    walk.cell,
+                )
             )
     walk.link_words = 0
 
@@ -263,11 +283,29 @@ def _name_words(element: HtmlElement) -> frozenset[str]:
 
 
 def _is_data_row(row: HtmlElement) -> bool:
-    """A row of a data table: two or more cells of inline text only."""
+    """A row of a data table: two or more cells, each of inline text or of one block of it
+    (:func:`_is_data_cell`)."""
     cells = [cell for cell in row if isinstance(cell.tag, str) and cell.tag in ("td", "th")]
     if len(cells) < 2 or len(cells) != len(row):
         return False
-    return all(
-        not any(isinstance(d.tag, str) and d.tag in BLOCK_TAGS for d in cell.iterdescendants())
-        for cell in cells
-    )
+    return all(_is_data_cell(cell) for cell in cells)
+
+
+def _is_data_cell(cell: HtmlElement) -> bool:
+    """A cell of inline text, or of one block of it however wrapped (``<td><p>42</p></td>``):
+    no nested table and no two blocks side by side, as a layout cell's paragraphs are."""
+    innermost = 0
+    for inner in cell.iterdescendants():
+        if not _is_block(inner):
+            continue
+        if inner.tag == "table":
+            return False
+        if not any(_is_block(d) for d in inner.iterdescendants()):
+            innermost += 1
+            if innermost > 1:
+                return False
+    return True
+
+
+def _is_block(element: HtmlElement) -> bool:
+    return isinstance(element.tag, str) and element.tag in BLOCK_TAGS

@@ -55,6 +55,19 @@ def test_a_data_table_reads_as_tab_separated_rows() -> None:
     ]
 
 
+def test_a_data_table_of_wrapped_cells_reads_as_rows_too() -> None:
+    table = (
+        "<table><tr><td><p>Rovers</p></td><td><div><p><b>42</b> points</p></div></td></tr>"
+        "<tr><td><p>United</p><p>Town</p></td><td>39</td></tr></table>"
+    )
+    assert blocks_of(table) == [
+        ("tr", "Rovers\t42 points"),
+        ("p", "United"),
+        ("p", "Town"),
+        ("td", "39"),
+    ]
+
+
 def test_layout_table_cells_are_blocks_of_their_own_never_joined() -> None:
     layout = (
         "<table><tr><td><a href='/'>Home</a> <a href='/news'>News</a></td>"
@@ -63,6 +76,22 @@ def test_layout_table_cells_are_blocks_of_their_own_never_joined() -> None:
     found = blocks_of(layout)
     assert ("td", "Home News") in found and ("p", PROSE) in found
     assert not any("\t" in text or "|" in text for _, text in found)
+
+
+def test_blocks_record_their_layout_cell() -> None:
+    tree = document_fromstring(
+        "<html><body><p>Site name here</p><table><tr><td>Home<br>News</td>"
+        f"<td><p>{PROSE}</p><table><tr><td>Rovers</td><td>42</td></tr></table></td></tr>"
+        "</table></body></html>"
+    )
+    blocks = page_blocks(tree)
+    assert [(b.text, b.cell) for b in blocks] == [
+        ("Site name here", 0),
+        ("Home", 1),
+        ("News", 1),
+        (PROSE, 2),
+        ("Rovers\t42", 2),
+    ]
 
 
 def test_hidden_elements_have_no_blocks_but_their_tails_do() -> None:
