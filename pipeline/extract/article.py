@@ -77,13 +77,16 @@ def chosen_text(page: Page, kept: list[Block], candidates: tuple[str, ...]) -> s
 
 def fuses_cells(kept: list[Block], text: str) -> bool:
     """Whether one line of ``text`` runs on from a kept block into the next where either is
-    in a layout table's cell (every shingle across their boundary is in one of its lines), as
-    trafilatura's ``| cell | cell |`` line of a layout table's row does with the navigation
-    cell and the article's paragraphs. Outside tables, a heading and its paragraph may run
-    together in one line (trafilatura's list items); a data table's row is one block."""
+    one of several kept blocks of a table cell (a layout cell: an article's paragraphs, a
+    menu's entries; every shingle across the two blocks' boundary is in one of its lines),
+    as trafilatura's ``| cell | cell |`` line of a layout table's row does with the
+    navigation cell and the article's paragraphs. Cells of one block each (a table of
+    ``<td><p>42</p></td>`` cells) may run together: that is a data row. Outside tables, a
+    heading and its paragraph may run together in one line (trafilatura's list items)."""
+    per_cell = Counter(block.cell for block in kept if block.cell)
     inside = {shingle for line in text.split("\n") for shingle in _shingles(words(line))}
     for first, second in pairwise(kept):
-        if first.cell or second.cell:
+        if per_cell[first.cell] > 1 or per_cell[second.cell] > 1:
             across = words(first.text)[1 - SHINGLE :] + words(second.text)[: SHINGLE - 1]
             found = _shingles(across)
             if found and all(shingle in inside for shingle in found):

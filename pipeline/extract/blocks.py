@@ -8,12 +8,12 @@ landmarks around it: the semantic elements it sits in (``article``, ``nav``, ``f
 and the words of the ``class``/``id`` names of its ancestors (``sidebar``, ``comment``,
 ``content`` ...).
 
-Table rows are blocks of their own when the table holds data (each cell inline text or one
-block of it, no nested tables): the cells are joined by tabs, so a data table inside the
-article reads as tab-separated lines. Cells of layout tables (cells holding several blocks
-or other tables) are blocks like any ``div``, so navigation cells never become ``|``-joined rows;
-each such block records which layout cell it is in (``cell``), so that a candidate's text
-that runs cells together is not taken for them (:func:`.article.fuses_cells`).
+Table rows are blocks of their own when the table holds data (its cells are short text, no
+nested tables or block content): the cells are joined by tabs, so a data table inside the
+article reads as tab-separated lines. Cells of layout tables (cells holding blocks or other
+tables) are blocks like any ``div``, so navigation cells never become ``|``-joined rows;
+each such block records which cell it is in (``cell``), so that a candidate's text that
+runs a layout cell into its neighbour is not taken for them (:func:`.article.fuses_cells`).
 """
 
 from __future__ import annotations
@@ -283,29 +283,11 @@ def _name_words(element: HtmlElement) -> frozenset[str]:
 
 
 def _is_data_row(row: HtmlElement) -> bool:
-    """A row of a data table: two or more cells, each of inline text or of one block of it
-    (:func:`_is_data_cell`)."""
+    """A row of a data table: two or more cells of inline text only."""
     cells = [cell for cell in row if isinstance(cell.tag, str) and cell.tag in ("td", "th")]
     if len(cells) < 2 or len(cells) != len(row):
         return False
-    return all(_is_data_cell(cell) for cell in cells)
-
-
-def _is_data_cell(cell: HtmlElement) -> bool:
-    """A cell of inline text, or of one block of it however wrapped (``<td><p>42</p></td>``):
-    no nested table and no two blocks side by side, as a layout cell's paragraphs are."""
-    innermost = 0
-    for inner in cell.iterdescendants():
-        if not _is_block(inner):
-            continue
-        if inner.tag == "table":
-            return False
-        if not any(_is_block(d) for d in inner.iterdescendants()):
-            innermost += 1
-            if innermost > 1:
-                return False
-    return True
-
-
-def _is_block(element: HtmlElement) -> bool:
-    return isinstance(element.tag, str) and element.tag in BLOCK_TAGS
+    return all(
+        not any(isinstance(d.tag, str) and d.tag in BLOCK_TAGS for d in cell.iterdescendants())
+        for cell in cells
+    )

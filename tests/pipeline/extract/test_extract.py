@@ -113,6 +113,10 @@ def test_a_candidate_that_runs_table_cells_into_one_line_is_not_taken() -> None:
     assert fuses_cells(story, f"| {FERRY[0]} {FERRY[1]} |")
     outside = [replace(block, cell=0) for block in story]
     assert not fuses_cells(outside, f"{FERRY[0]} {FERRY[1]}")
+    team, points = (
+        Block(t, "p", 0, frozenset(), frozenset(), 4, 1, n) for n, t in ((3, "Rovers"), (4, "42"))
+    )
+    assert not fuses_cells([team, points], "| Rovers | 42 |")  # a data row of wrapped cells
 
 
 def test_html_paragraphs_are_numbered_lines_of_the_extracted_text() -> None:

@@ -55,19 +55,6 @@ def test_a_data_table_reads_as_tab_separated_rows() -> None:
     ]
 
 
-def test_a_data_table_of_wrapped_cells_reads_as_rows_too() -> None:
-    table = (
-        "<table><tr><td><p>Rovers</p></td><td><div><p><b>42</b> points</p></div></td></tr>"
-        "<tr><td><p>United</p><p>Town</p></td><td>39</td></tr></table>"
-    )
-    assert blocks_of(table) == [
-        ("tr", "Rovers\t42 points"),
-        ("p", "United"),
-        ("p", "Town"),
-        ("td", "39"),
-    ]
-
-
 def test_layout_table_cells_are_blocks_of_their_own_never_joined() -> None:
     layout = (
         "<table><tr><td><a href='/'>Home</a> <a href='/news'>News</a></td>"
