@@ -156,7 +156,7 @@ def cross_validated_models(
 
 def kept_text(page: GoldPage, model: TreeModel) -> str:
     """The article text the pipeline gives the page with this model."""
-    kept = article.kept_text(page.blocks, page.rows, model)
+    kept = article.kept_blocks(page.blocks, page.rows, model)
     return article.chosen_text(page.page, kept, model.inputs)
 
 

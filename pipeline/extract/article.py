@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -49,26 +50,48 @@ def article_text(page: Page, model: TreeModel | None = None) -> str:
     them (:func:`chosen_text`); "" when the model keeps nothing."""
     model = model or default_model()
     blocks, rows = page_rows(page, model.inputs)
-    return chosen_text(page, kept_text(blocks, rows, model), model.inputs)
+    return chosen_text(page, kept_blocks(blocks, rows, model), model.inputs)
 
 
-def kept_text(blocks: list[Block], rows: np.ndarray, model: TreeModel) -> str:
-    """The blocks the model keeps, one per line."""
+def kept_blocks(blocks: list[Block], rows: np.ndarray, model: TreeModel) -> list[Block]:
+    """The blocks the model keeps, in page order."""
     if not blocks:
-        return ""
+        return []
     keep = model.probabilities(rows) >= model.threshold
-    return "\n".join(block.text for block, kept in zip(blocks, keep, strict=True) if kept)
+    return [block for block, kept in zip(blocks, keep, strict=True) if kept]
 
 
-def chosen_text(page: Page, kept: str, candidates: tuple[str, ...]) -> str:
+def chosen_text(page: Page, kept: list[Block], candidates: tuple[str, ...]) -> str:
     """The first candidate whose text and the kept blocks hold :data:`AGREEMENT` of each
-    other's shingles, else the kept blocks. When the model keeps what an extractor kept, the
-    extractor's own rendering of it (its paragraphs, its joins of inline text) is the
-    better text: cross-validated, this beats the blocks on both gold sets."""
+    other's shingles and that keeps layout cells' blocks apart (:func:`fuses_cells`), else the kept
+    blocks, one per line. When the model keeps what an extractor kept, the extractor's own
+    rendering of it (its paragraphs, its joins of inline text) is the better text:
+    cross-validated, this beats the blocks on both gold sets."""
+    joined = "\n".join(block.text for block in kept)
     for name in candidates:
-        if mutual_share(kept, page.candidate(name)) >= AGREEMENT:
-            return page.candidate(name)
-    return kept
+        text = page.candidate(name)
+        if mutual_share(joined, text) >= AGREEMENT and not fuses_cells(kept, text):
+            return text
+    return joined
+
+
+def fuses_cells(kept: list[Block], text: str) -> bool:
+    """Whether one line of ``text`` runs on from a kept block into the next where either is
+    one of several kept blocks of a table cell (a layout cell: an article's paragraphs, a
+    menu's entries; every shingle across the two blocks' boundary is in one of its lines),
+    as trafilatura's ``| cell | cell |`` line of a layout table's row does with the
+    navigation cell and the article's paragraphs. Cells of one block each (a table of
+    ``<td><p>42</p></td>`` cells) may run together: that is a data row. Outside tables, a
+    heading and its paragraph may run together in one line (trafilatura's list items)."""
+    per_cell = Counter(block.cell for block in kept if block.cell)
+    inside = {shingle for line in text.split("\n") for shingle in _shingles(words(line))}
+    for first, second in pairwise(kept):
+        if per_cell[first.cell] > 1 or per_cell[second.cell] > 1:
+            across = words(first.text)[1 - SHINGLE :] + words(second.text)[: SHINGLE - 1]
+            found = _shingles(across)
+            if found and all(shingle in inside for shingle in found):
+                return True
+    return False
 
 
 def mutual_share(first: str, second: str) -> float:
@@ -81,5 +104,8 @@ def mutual_share(first: str, second: str) -> float:
 
 
 def _shingle_counts(text: str) -> Counter:
-    found = words(text)
-    return Counter(tuple(found[i : i + SHINGLE]) for i in range(len(found) - SHINGLE + 1))
+    return Counter(_shingles(words(text)))
+
+
+def _shingles(found: list[str]) -> list[tuple[str, ...]]:
+    return [tuple(found[i : i + SHINGLE]) for i in range(len(found) - SHINGLE + 1)]

@@ -11,7 +11,9 @@ and the words of the ``class``/``id`` names of its ancestors (``sidebar``, ``com
 Table rows are blocks of their own when the table holds data (its cells are short text, no
 nested tables or block content): the cells are joined by tabs, so a data table inside the
 article reads as tab-separated lines. Cells of layout tables (cells holding blocks or other
-tables) are blocks like any ``div``, so navigation cells never become ``|``-joined rows.
+tables) are blocks like any ``div``, so navigation cells never become ``|``-joined rows;
+each such block records which cell it is in (``cell``), so that a candidate's text that
+runs a layout cell into its neighbour is not taken for them (:func:`.article.fuses_cells`).
 """
 
 from __future__ import annotations
@@ -154,6 +156,8 @@ class Block:
     names: frozenset[str]
     depth: int
     words: int = 0
+    #: The layout table cell the block is in (numbered in page order from 1), 0 outside one.
+    cell: int = 0
 
 
 @dataclass
@@ -161,6 +165,8 @@ class _Walk:
     blocks: list[Block] = field(default_factory=list)
     parts: list[str] = field(default_factory=list)
     link_words: int = 0
+    cell: int = 0
+    cells: int = 0
 
 
 def page_blocks(tree: HtmlElement) -> list[Block]:
@@ -199,6 +205,10 @@ def _visit(
         walk.parts.append(row)
         _flush(walk, "tr", inner_landmarks, inner_names, depth + 1)
     else:
+        outer_cell = walk.cell
+        if tag in ("td", "th"):
+            walk.cells += 1
+            walk.cell = walk.cells
         inner_owner = tag if block else owner
         _text(walk, element.text, in_link or tag == "a")
         for child in element:
@@ -213,6 +223,7 @@ def _visit(
             )
         if block:
             _flush(walk, inner_owner, inner_landmarks, inner_names, depth + 1)
+        walk.cell = outer_cell
     if block:
         _flush(walk, owner, landmarks, names, depth)
     _text(walk, element.tail, in_link)
@@ -236,7 +247,16 @@ def _flush(
         words = len(_WORD.findall(text))
         if words:
             walk.blocks.append(
-                Block(text, tag, min(walk.link_words, words), landmarks, names, depth, words)
+                Block(
+                    text,
+                    tag,
+                    min(walk.link_words, words),
+                    landmarks,
+                    names,
+                    depth,
+                    words,
+                    walk.cell,
+                )
             )
     walk.link_words = 0
 

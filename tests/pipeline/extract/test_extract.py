@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from conftest import DATA
 from lxml.html import fromstring
 
 import pipeline.extract.html as html_extraction
 from pipeline.extract import extract, text_lines
+from pipeline.extract.article import fuses_cells
+from pipeline.extract.blocks import Block
 from pipeline.extract.candidate_extractions import CANDIDATES
 from pipeline.extract.page_metadata import page_metadata
 from pipeline.outlet import choose_outlet, outlet_from_url
@@ -55,6 +59,64 @@ def test_html_article_text_without_comments_navigation_or_footer() -> None:
         "Sport",
     ):
         assert furniture not in joined
+
+
+FERRY = (
+    "The harbour board approved a new ferry timetable on Monday after months of complaints.",
+    "Commuters said the early sailings were often late, and the board promised two more boats.",
+    "The first of the boats is due in spring, the chairman said, with the second a year later.",
+    "Fares will stay the same until then, although the board warned that fuel costs are rising.",
+)
+
+
+def layout_table_page(paragraphs: int) -> str:
+    """A page laid out by a table: a navigation cell, the article cell, an ad cell, and a
+    footer row below them."""
+    nav = (
+        "Manage preferences<br>We use cookies to personalise content and ads and to analyse "
+        "our traffic. By continuing to browse this site you agree to our use of cookies.<br>"
+        "Sat 14 Oct 2023<br>Already a subscriber? Log in to continue reading."
+    )
+    story = "".join(
+        f"<p>{i}. {' '.join(FERRY[i % 4 :] + FERRY[: i % 4])}</p>" for i in range(paragraphs)
+    )
+    footer = "".join(
+        f"<p>{text}</p>"
+        for text in (
+            "I understand the Terms of Service.",
+            "Join the conversation and see replies.",
+            "© 2024 Example News. All Rights Reserved.",
+        )
+    )
+    return (
+        "<html><head><title>Ferry timetable approved | Example News</title></head><body>"
+        f"<table><tr><td class='nav'>{nav}</td>"
+        f"<td><h1>Ferry timetable approved</h1>{story}</td>"
+        "<td class='right'><p>Advertisement</p><p>ADVERTISEMENT</p></td></tr>"
+        f"<tr><td colspan='3'>{footer}</td></tr></table></body></html>"
+    )
+
+
+def test_a_layout_table_page_keeps_its_article_cell_as_paragraphs() -> None:
+    texts = [line.text for line in extract(html_doc(layout_table_page(8))).lines]
+    for i in range(8):
+        assert sum(t.startswith(f"{i}. ") for t in texts) == 1
+    assert not any(t.startswith("| ") or "\t" in t for t in texts)
+
+
+def test_a_candidate_that_runs_table_cells_into_one_line_is_not_taken() -> None:
+    nav, story = Block("Menu Sport", "td", 0, frozenset(), frozenset(), 3, 2, 1), []
+    for text in FERRY[:2]:
+        story.append(Block(text, "p", 0, frozenset(), frozenset(), 4, len(text.split()), 2))
+    assert fuses_cells([nav, *story], f"| Menu Sport | {FERRY[0]} {FERRY[1]} |")
+    assert not fuses_cells([nav, *story], f"Menu Sport\n{FERRY[0]}\n{FERRY[1]}")
+    assert fuses_cells(story, f"| {FERRY[0]} {FERRY[1]} |")
+    outside = [replace(block, cell=0) for block in story]
+    assert not fuses_cells(outside, f"{FERRY[0]} {FERRY[1]}")
+    team, points = (
+        Block(t, "p", 0, frozenset(), frozenset(), 4, 1, n) for n, t in ((3, "Rovers"), (4, "42"))
+    )
+    assert not fuses_cells([team, points], "| Rovers | 42 |")  # a data row of wrapped cells
 
 
 def test_html_paragraphs_are_numbered_lines_of_the_extracted_text() -> None:

@@ -65,6 +65,22 @@ def test_layout_table_cells_are_blocks_of_their_own_never_joined() -> None:
     assert not any("\t" in text or "|" in text for _, text in found)
 
 
+def test_blocks_record_their_layout_cell() -> None:
+    tree = document_fromstring(
+        "<html><body><p>Site name here</p><table><tr><td>Home<br>News</td>"
+        f"<td><p>{PROSE}</p><table><tr><td>Rovers</td><td>42</td></tr></table></td></tr>"
+        "</table></body></html>"
+    )
+    blocks = page_blocks(tree)
+    assert [(b.text, b.cell) for b in blocks] == [
+        ("Site name here", 0),
+        ("Home", 1),
+        ("News", 1),
+        (PROSE, 2),
+        ("Rovers\t42", 2),
+    ]
+
+
 def test_hidden_elements_have_no_blocks_but_their_tails_do() -> None:
     assert blocks_of("<p>Kept<script>var x = 1;</script> too</p><style>p{}</style>") == [
         ("p", "Kept too")
